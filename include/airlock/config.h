@@ -1,0 +1,91 @@
+/*
+ * config.h - the configuration: one INI file read with GKeyFile.
+ *
+ * Every key lives in one settings table (section, key, type, default,
+ * min, max) in config.c: the loader, the validator and the documented
+ * sample (conf/airlock.conf) follow that table. Unknown sections or keys,
+ * bad values, bad CIDRs and missing directories are errors whose message
+ * names the file and the key ("airlock.conf: [origin] internal_networks:
+ * '10.0.0.0/33' is not an address/prefix").
+ *
+ * Relative paths in the file are resolved against the file's directory,
+ * so the bundled default works from a checkout.
+ *
+ * Ownership: al_config_load() returns a config the caller frees with
+ * al_config_free(); every string and array inside belongs to it. A loaded
+ * config is never modified: a reload builds a new one.
+ */
+#ifndef AIRLOCK_CONFIG_H
+#define AIRLOCK_CONFIG_H
+
+#include "airlock/cidr.h"
+#include "airlock/common.h"
+
+#include <glib.h>
+
+struct al_config {
+	char *path; /* the file it was loaded from */
+
+	/* [milter] */
+	char *milter_socket;	/* "unix:/path" or "inet:PORT@127.0.0.1" */
+	char *milter_user;
+	char *milter_pidfile;
+	enum al_action on_error; /* tempfail (default) or accept */
+	guint milter_timeout_seconds;
+
+	/* [scan] */
+	char *signatures_dir;	   /* ours: .ndb/.ldb/.hdb/.yar + filetypes.conf */
+	char *clamav_database_dir; /* freshclam's; missing = warning */
+	guint64 scan_max_filesize_bytes;
+	guint64 scan_max_scansize_bytes;
+	guint scan_max_recursion;
+	guint scan_max_files;
+	guint scan_max_seconds;
+
+	/* [limits] */
+	guint64 max_message_bytes;
+	guint max_mime_depth;
+	guint max_parts;
+	guint64 max_attachment_bytes;	/* decoded size of one part */
+	guint64 memory_threshold_bytes; /* larger parts spill to spool_dir */
+	char *spool_dir;
+
+	/* [origin] */
+	char *authserv_id; /* NULL: no Authentication-Results trusted */
+	struct al_cidr_list *internal_networks;
+	char **trusted_senders; /* addresses or domains, lower case */
+	gboolean learn_correspondents;
+
+	/* [policy] */
+	enum al_action action_for[AL_REASON_COUNT];
+	char **safe_types;	      /* detected types unknown origin may send */
+	gboolean safe_inline_images; /* images referenced by cid: from HTML */
+
+	/* [quarantine] */
+	char *quarantine_dir;
+	guint retention_days;
+	char *release_command;
+
+	/* [notice] */
+	char **languages; /* "fr", "en" */
+	char *admin_contact;
+};
+
+/*
+ * Loads and validates path. Returns NULL and sets error (AL_ERROR_CONFIG)
+ * on any problem; the message names the file and the key.
+ * check_dirs: also require that directories named by the config exist
+ * (signatures, spool); airlockctl and airlock-milter -t pass TRUE.
+ */
+struct al_config *al_config_load(const char *path, gboolean check_dirs, GError **error);
+
+/* The built-in defaults, as if from an empty file (for tests). */
+struct al_config *al_config_new_defaults(void);
+
+void al_config_free(struct al_config **config);
+
+/* The default config file path: AIRLOCK_CONFIG from the environment, else
+ * the installed /etc/airlock/airlock.conf. */
+const char *al_config_default_path(void);
+
+#endif

@@ -1,0 +1,89 @@
+/*
+ * typeid.h - what a file really is: libmagic on content, a documented
+ * table of dangerous types and extensions, and the disguise checks.
+ *
+ * The table (signatures/filetypes.conf, format documented in its header)
+ * maps MIME types, file-name extensions and ClamAV type names to a
+ * category. Categories other than the harmless ones make an item
+ * `executable`. Disguise checks look at the name (double extension, also
+ * with padding spaces; bidi controls such as U+202E; invisible
+ * characters) and at the contradiction between the name or declared type
+ * and the content (a PE named report.pdf).
+ *
+ * Thread safety: an al_typeid is shared by all threads; libmagic cookies
+ * are pooled inside. Ownership: al_typeid_new() / al_typeid_free().
+ */
+#ifndef AIRLOCK_TYPEID_H
+#define AIRLOCK_TYPEID_H
+
+#include "airlock/item.h"
+
+#include <glib.h>
+
+enum al_category {
+	AL_CAT_OTHER,	   /* not in the table */
+	AL_CAT_TEXT,	   /* plain text, HTML, CSV... */
+	AL_CAT_DOCUMENT,   /* PDF, office, DICOM... */
+	AL_CAT_IMAGE,
+	AL_CAT_MEDIA,	   /* audio, video */
+	AL_CAT_ARCHIVE,	   /* zip, 7z, rar, tar, gz... (scanned inside) */
+	AL_CAT_EXECUTABLE, /* PE, ELF, Mach-O, COM... */
+	AL_CAT_SCRIPT,	   /* js, vbs, ps1, bat, hta... */
+	AL_CAT_INSTALLER,  /* msi, msp, appx, jar... */
+	AL_CAT_DISK_IMAGE, /* iso, img, vhd, vhdx */
+	AL_CAT_SHORTCUT,   /* lnk, url, website, scf */
+	AL_CAT_ACTIVE_DOC, /* onenote, chm, xll, reg: documents that run code */
+	AL_CAT_COUNT
+};
+
+/* TRUE for the categories that make an item `executable`. */
+gboolean al_category_is_dangerous(enum al_category category);
+
+/* "executable", "script"... for details and JSON. */
+const char *al_category_name(enum al_category category);
+
+struct al_typeid;
+
+/* Loads the table from table_path and opens libmagic with the system
+ * database. Errors name the file and line. */
+struct al_typeid *al_typeid_new(const char *table_path, GError **error);
+
+void al_typeid_free(struct al_typeid **typeid);
+
+/* libmagic on a buffer (the first bytes of a file are enough; pass at
+ * most AL_TYPEID_HEAD_BYTES). Returns the MIME type (transfer full),
+ * "application/octet-stream" when libmagic cannot tell. description_r,
+ * if not NULL, gets libmagic's text description (transfer full). */
+char *al_typeid_detect(struct al_typeid *typeid, const void *data, gsize len,
+		       char **description_r);
+
+#define AL_TYPEID_HEAD_BYTES (1024 * 1024)
+
+enum al_category al_typeid_category_of_type(const struct al_typeid *typeid, const char *mime_type);
+enum al_category al_typeid_category_of_name(const struct al_typeid *typeid, const char *filename);
+enum al_category al_typeid_category_of_clamav(const struct al_typeid *typeid,
+					      const char *clamav_type);
+
+/*
+ * Classifies an item whose content and identity are filled: sets
+ * detected_type and detected_description, adds `executable` (dangerous
+ * content or dangerous name) and `disguised` (name tricks, or name or
+ * declared type contradicting the content) with details.
+ * Returns 0, or -1 with error when the content cannot be read.
+ */
+int al_typeid_classify_item(struct al_typeid *typeid, struct al_item *item, GError **error);
+
+/*
+ * Classifies a file found inside an item (archive member...): name and
+ * content (head bytes) and ClamAV's type. Fills detected_type and adds
+ * reasons and detail to inner.
+ */
+void al_typeid_classify_inner(struct al_typeid *typeid, struct al_inner *inner, const char *name,
+			      const void *head, gsize head_len);
+
+/* Name checks alone (for unit tests and inner files): returns the reasons
+ * found in filename and appends sentences to details (may be NULL). */
+al_reason_set al_typeid_check_name(const struct al_typeid *typeid, const char *filename,
+				   GPtrArray *details);
+
+#endif

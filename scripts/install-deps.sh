@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs everything Airlock needs to build, run and test on Debian 12.
+# Run as root. Idempotent. Every dependency of the project is listed here.
+set -eu
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (apt-get installs packages)" >&2
+	exit 1
+fi
+
+# Postfix is installed without any configuration: the tests run private
+# instances of their own and nothing is started system-wide.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+	build-essential cmake pkg-config \
+	libglib2.0-dev libgmime-3.0-dev libmagic-dev libmagic-mgc libclamav-dev \
+	libmilter-dev libsqlite3-dev \
+	python3 zip unzip p7zip-full \
+	clamav-testfiles miltertest postfix \
+	>/dev/null
+echo "install-deps.sh: dependencies installed"

@@ -1,0 +1,24 @@
+/*
+ * ctl.h - what the airlockctl subcommands share: the dispatcher's view of
+ * a subcommand and the exit codes of DESIGN.md.
+ */
+#ifndef AIRLOCK_CTL_H
+#define AIRLOCK_CTL_H
+
+enum ctl_exit {
+	CTL_EXIT_OK = 0,
+	CTL_EXIT_FAILURE = 1, /* user error, one-line message on stderr */
+	CTL_EXIT_USAGE = 2,
+};
+
+/* Each subcommand: argv[0] is the subcommand name. Returns an exit code. */
+int ctl_check(int argc, char **argv);
+
+/* Prints "airlockctl: " and the message on stderr. */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* s with control characters and invalid UTF-8 made harmless for a
+ * terminal (transfer full). */
+char *ctl_printable(const char *s);
+
+#endif
