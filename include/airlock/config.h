@@ -65,10 +65,12 @@ struct al_config {
 	char *quarantine_dir;
 	guint retention_days;
 	char *release_command;
+	char *release_key; /* path; default: release.key in quarantine_dir */
 
 	/* [notice] */
 	char **languages; /* "fr", "en" */
 	char *admin_contact;
+	char *notice_command; /* sendmail interface for hold notices */
 };
 
 /*

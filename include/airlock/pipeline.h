@@ -52,6 +52,9 @@ void al_pipeline_free(struct al_pipeline **pipeline);
 
 const struct al_config *al_pipeline_config(const struct al_pipeline *pipeline);
 
+/* Signatures loaded in the pipeline's ClamAV engine. */
+guint al_pipeline_signature_count(const struct al_pipeline *pipeline);
+
 /* Optional learned-correspondents lookup (the store, in the milter). */
 void al_pipeline_set_learned(struct al_pipeline *pipeline, al_origin_learned_fn learned,
 			     void *context);

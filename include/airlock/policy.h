@@ -25,7 +25,7 @@
 
 struct al_policy_settings {
 	enum al_action action_for[AL_REASON_COUNT];
-	const char *const *safe_types; /* NULL-terminated; "image/png", "image/*" */
+	const char *const *safe_types; /* NULL-terminated; "image/png" or "image/" + "*" */
 	gboolean safe_inline_images;
 };
 
@@ -48,7 +48,7 @@ void al_policy_settings_defaults(struct al_policy_settings *settings);
 void al_policy_decide(const struct al_policy_settings *settings, const struct al_policy_input *input,
 		      struct al_policy_result *result_r);
 
-/* TRUE if mime_type matches one of patterns ("type/subtype" or "type/*"). */
+/* TRUE if mime_type matches one of patterns ("type/subtype", or "type/" followed by a star). */
 gboolean al_policy_type_matches(const char *mime_type, const char *const *patterns);
 
 #endif

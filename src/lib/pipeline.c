@@ -62,6 +62,11 @@ const struct al_config *al_pipeline_config(const struct al_pipeline *pipeline)
 	return pipeline->config;
 }
 
+guint al_pipeline_signature_count(const struct al_pipeline *pipeline)
+{
+	return al_scanner_signature_count(pipeline->scanner);
+}
+
 void al_pipeline_set_learned(struct al_pipeline *pipeline, al_origin_learned_fn learned,
 			     void *context)
 {

@@ -1,0 +1,58 @@
+/*
+ * notice.h - what recipients see instead of what was stopped.
+ *
+ * strip: the parsed message is changed in place with GMime: each
+ * quarantined item's part is replaced by a text/plain; charset=utf-8 part
+ * holding the notice (French and English, in the order of the configured
+ * languages) that names the file, explains each reason in a sentence a
+ * non-expert understands, gives the quarantine id and the admin contact.
+ * Everything else is written back byte-identical where GMime can (raw
+ * headers and untouched parts are kept as parsed). Uuencoded items inside
+ * a text part are cut out of that text and the notice appended to it.
+ * A message whose top-level body is itself the quarantined item gets new
+ * top-level Content-Type and Content-Transfer-Encoding values, returned
+ * separately so the milter can change those headers.
+ *
+ * hold: a short notice message (fr+en) for the recipients, as a complete
+ * RFC 5322 message ready for the MTA's sendmail interface.
+ *
+ * Ownership: returned strings and byte arrays are transfer full.
+ */
+#ifndef AIRLOCK_NOTICE_H
+#define AIRLOCK_NOTICE_H
+
+#include "airlock/config.h"
+#include "airlock/pipeline.h"
+
+#include <glib.h>
+
+/* One sentence for staff explaining reason, in lang ("fr" or "en"). */
+const char *al_notice_reason_sentence(enum al_reason reason, const char *lang);
+
+struct al_stripped {
+	GByteArray *body;	     /* the new body: everything after the header block */
+	char *content_type;	     /* new top-level Content-Type value, or NULL: keep */
+	char *content_transfer_encoding; /* new top-level value, or NULL: keep */
+};
+
+/*
+ * Replaces every quarantined item of verdict->message by its notice and
+ * writes the new body. Returns 0, or -1 with error (the caller must then
+ * tempfail: never deliver a half-stripped message).
+ */
+int al_notice_strip(const struct al_config *config, struct al_verdict *verdict,
+		    const char *quarantine_id, struct al_stripped *stripped_r, GError **error);
+
+void al_stripped_clear(struct al_stripped *stripped);
+
+/*
+ * The notice message sent to recipients when a message is held: From
+ * the configured notice sender, To the recipients, a bilingual Subject,
+ * Auto-Submitted: auto-generated, the original sender, subject, date and
+ * the reasons, the quarantine id and the admin contact. Returns the whole
+ * message (headers and body, CRLF-free LF text) as a new string.
+ */
+char *al_notice_hold_message(const struct al_config *config, const struct al_verdict *verdict,
+			     const struct al_smtp_context *smtp, const char *quarantine_id);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * store.h - the quarantine store (SQLite, the default backend).
+ *
+ * One directory (0700, owned by the daemon's user) holding airlock.db
+ * (SQLite in WAL mode) and the original messages as files (0600) under
+ * msg/, named by quarantine id only: nothing from the mail ever reaches a
+ * path. A quarantine writes and fsyncs the message file (and its
+ * directory) first, then commits the rows in one transaction; only then
+ * may the caller answer the MTA. Any failure returns -1 with an error and
+ * leaves no row pointing at a missing file (a stray file from a failed
+ * commit is removed).
+ *
+ * Ids are ULID-style: 26 characters of Crockford base32, 48 bits of
+ * milliseconds then 80 random bits from getrandom(): time-sortable and
+ * never derived from the mail. Ids are accepted in any case, with or
+ * without dashes/spaces as a notice may show them.
+ *
+ * Tables: schema_version, messages, recipients, items, events (the audit
+ * log: quarantined, notified, released, deleted, purged; who and when),
+ * correspondents (learned), daily_counters (per day, action and reason:
+ * messages and attachments seen, also for accepted mail). Schema changes
+ * are numbered migrations applied at open, in one transaction each.
+ *
+ * Threads: one al_store may be used by many threads (calls are
+ * serialised inside). Other processes (airlockctl) open their own; SQLite
+ * locking and a busy timeout arbitrate.
+ */
+#ifndef AIRLOCK_STORE_H
+#define AIRLOCK_STORE_H
+
+#include "airlock/origin.h"
+#include "airlock/pipeline.h"
+
+#include <glib.h>
+
+#define AL_STORE_ID_LEN 26
+
+/* The schema version this build creates and expects (the number of
+ * migrations in store.c). A store with a newer version is refused. */
+#define AL_STORE_SCHEMA_VERSION 1
+
+/*
+ * Errors: AL_ERROR domain (AL_ERROR_IO for file and database failures,
+ * AL_ERROR_INTERNAL for an id that is not canonical), except lookups of a
+ * message by id, which use the AL_STORE_ERROR domain so that a front end
+ * can tell "no such message" or "already released" (a user error) from a
+ * failing store.
+ */
+#define AL_STORE_ERROR (al_store_error_quark())
+GQuark al_store_error_quark(void);
+
+enum al_store_error_code {
+	AL_STORE_ERROR_NOT_FOUND, /* no message with this id */
+	AL_STORE_ERROR_STATE,	  /* the message's status is not the expected one */
+};
+
+struct al_store;
+
+/*
+ * Opens the store in dir. create: make dir (0700) and the database if
+ * missing (airlockctl init, the daemon at start); otherwise a missing
+ * store is an error. Applies pending migrations. Errors name the path.
+ */
+struct al_store *al_store_open(const char *dir, gboolean create, GError **error);
+
+void al_store_close(struct al_store **store);
+
+/* Writes a new random id (AL_STORE_ID_LEN chars + NUL) into id_r. */
+void al_store_new_id(char id_r[AL_STORE_ID_LEN + 1]);
+
+/* Normalises an id as typed or printed (case, dashes, spaces, Crockford
+ * look-alikes O->0, I/L->1) into id_r; FALSE if it cannot be an id. */
+gboolean al_store_parse_id(const char *text, char id_r[AL_STORE_ID_LEN + 1]);
+
+/*
+ * Quarantines one message: copies original (transfer none; read from its
+ * start to its end) to the store, fsyncs, then records the verdict (items,
+ * reasons, origin), the SMTP context and a `quarantined` event in one
+ * transaction. id is the caller's (al_store_new_id(), canonical form),
+ * so that notices can name it before the store call; an id already in
+ * the store is refused and its original left untouched. The event's who
+ * is "airlock". Returns 0 or -1 with error.
+ */
+int al_store_quarantine(struct al_store *store, const char *id, GMimeStream *original,
+			const struct al_smtp_context *smtp, const struct al_verdict *verdict,
+			GError **error);
+
+/* Adds an audit event (event: "notified", "released", "deleted"...; who:
+ * a login name or "airlock-milter"; detail may be NULL). id as accepted
+ * by al_store_parse_id(); an unknown id is AL_STORE_ERROR_NOT_FOUND. */
+int al_store_add_event(struct al_store *store, const char *id, const char *event, const char *who,
+		       const char *detail, GError **error);
+
+/* Counts one judged message in today's (UTC) daily_counters, also for
+ * accepted mail, in one transaction. kind "messages": keys "total", the
+ * action name, and "reason:NAME" for each reason of the verdict. kind
+ * "attachments" (every item that is not a body): "total", "quarantined"
+ * or "accepted", and "reason:NAME" for each reason of a quarantined
+ * item. */
+int al_store_count_message(struct al_store *store, const struct al_verdict *verdict,
+			   GError **error);
+
+/* Records recipients (NULL-terminated) as learned correspondents: first
+ * seen, last seen, count. Addresses are lower-cased and stripped of
+ * spaces and angle brackets; empty ones ("<>") are skipped. */
+int al_store_learn(struct al_store *store, const char *const *addresses, GError **error);
+
+/*
+ * One row of messages, as airlockctl shows and releases it. Strings are
+ * transfer full (freed by al_store_message_clear()) and may be NULL where
+ * the SMTP context or the mail had no value. reasons is the comma list of
+ * reason names; status one of "quarantined", "released", "deleted",
+ * "purged"; path the original's file relative to the store directory.
+ */
+struct al_store_message {
+	char id[AL_STORE_ID_LEN + 1];
+	gint64 received_at; /* unix seconds */
+	char *queue_id;
+	char *envelope_from;
+	char *header_from;
+	char *subject;
+	char *client_addr;
+	char *client_name;
+	char *helo;
+	char *auth_user;
+	gboolean origin_known;
+	char *origin_why;
+	char *action;
+	char *reasons;
+	gint64 size; /* bytes of the original */
+	char *sha256; /* lower-case hex of the original */
+	char *path;
+	char *status;
+	char **recipients; /* NULL-terminated, in SMTP order */
+};
+
+/* Reads message id (any accepted spelling, see al_store_parse_id()) into
+ * message_r. Returns 0, or -1 with error (AL_STORE_ERROR_NOT_FOUND when
+ * there is no such message); message_r is then zeroed. */
+int al_store_get_message(struct al_store *store, const char *id,
+			 struct al_store_message *message_r, GError **error);
+
+/* Frees the strings of message and zeroes it. Safe on a zeroed struct. */
+void al_store_message_clear(struct al_store_message *message);
+
+/* The absolute path of the original of message id (transfer full), or
+ * NULL if id cannot be an id. Does not look at the database. */
+char *al_store_original_path(struct al_store *store, const char *id);
+
+/*
+ * Moves message id from status expected_status to new_status and adds the
+ * audit event (event, who, detail as in al_store_add_event()), in one
+ * transaction, so two admins releasing the same message cannot both
+ * succeed. Returns 0, or -1 with error: AL_STORE_ERROR_NOT_FOUND, or
+ * AL_STORE_ERROR_STATE ("ID is already released").
+ */
+int al_store_set_status(struct al_store *store, const char *id, const char *expected_status,
+			const char *new_status, const char *who, const char *event,
+			const char *detail, GError **error);
+
+/* al_origin_learned_fn for the pipeline: context is the al_store. A
+ * database error counts as "not learned" (the safe answer). */
+gboolean al_store_is_learned(const char *address, void *context);
+
+#endif

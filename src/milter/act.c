@@ -1,0 +1,389 @@
+/*
+ * act.c - end of message: judge the spooled message and apply the
+ * verdict through the operations table.
+ *
+ * Order for every action that removes content (strip, hold): the
+ * original goes to the quarantine store first (file fsynced, rows
+ * committed); only then is the MTA told to change or discard anything.
+ * Any failure answers on_error (tempfail unless the admin chose accept)
+ * and the log line says what failed and what the MTA was told.
+ */
+#include "act.h"
+
+#include "log.h"
+#include "ops.h"
+
+#include "airlock/notice.h"
+#include "airlock/release.h"
+#include "airlock/sendmail.h"
+
+#include <string.h>
+
+#define REPLACE_CHUNK_BYTES 65536
+
+struct act_state {
+	const struct act_input *in;
+	struct message_state *m;
+	const struct al_config *config;
+	struct al_content content;
+	GMimeStream *stream;
+	struct al_smtp_context smtp;
+	GPtrArray *recipients; /* NULL-terminated view for smtp */
+	struct al_verdict *verdict;
+	char id[AL_STORE_ID_LEN + 1];
+	char *released_id; /* a valid X-Airlock-Release header names it */
+	const char *failed_step; /* what failed, for the log */
+	GError *error;
+};
+
+static int failed(struct act_state *s, const char *step)
+{
+	s->failed_step = step;
+	return -1;
+}
+
+static int ops_ok(struct act_state *s, int rc, const char *step)
+{
+	if (rc == MI_SUCCESS)
+		return 0;
+	g_set_error(&s->error, AL_ERROR, AL_ERROR_IO, "the MTA refused %s", step);
+	return failed(s, step);
+}
+
+/* X-Airlock and X-Airlock-Release headers that came with the mail are
+ * removed: only ours may be seen downstream. Indexes count from 1 among
+ * headers of the same name; removing from the last keeps them valid. */
+static int remove_outside_headers(struct act_state *s)
+{
+	for (guint i = s->m->x_airlock_headers; i > 0; i--)
+		if (ops_ok(s, milter_ops->chgheader(s->in->ctx, "X-Airlock", (int)i, NULL),
+			   "removing a header") < 0)
+			return -1;
+	for (guint i = s->m->release_headers->len; i > 0; i--)
+		if (ops_ok(s, milter_ops->chgheader(s->in->ctx, "X-Airlock-Release", (int)i, NULL),
+			   "removing a header") < 0)
+			return -1;
+	return 0;
+}
+
+static int mark(struct act_state *s, const char *value)
+{
+	if (remove_outside_headers(s) < 0)
+		return -1;
+	return ops_ok(s, milter_ops->insheader(s->in->ctx, 0, "X-Airlock", (char *)value),
+		      "adding the X-Airlock header");
+}
+
+static int quarantine(struct act_state *s)
+{
+	al_store_new_id(s->id);
+	if (al_store_quarantine(s->m->rt->store, s->id, s->stream, &s->smtp, s->verdict,
+				&s->error) < 0) {
+		s->id[0] = '\0';
+		return failed(s, "quarantine store");
+	}
+	return 0;
+}
+
+static int replace_body(struct act_state *s, const GByteArray *body)
+{
+	g_autoptr(GByteArray) crlf = g_byte_array_new();
+	GMimeStream *out = g_mime_stream_mem_new_with_byte_array(crlf);
+	GMimeStream *filtered = g_mime_stream_filter_new(out);
+	GMimeFilter *filter = g_mime_filter_unix2dos_new(FALSE);
+
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(out), FALSE);
+	g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
+	g_object_unref(filter);
+	g_mime_stream_write(filtered, (const char *)body->data, body->len);
+	g_mime_stream_flush(filtered);
+	g_object_unref(filtered);
+	g_object_unref(out);
+	for (guint off = 0; off < crlf->len; off += REPLACE_CHUNK_BYTES) {
+		guint len = MIN(REPLACE_CHUNK_BYTES, crlf->len - off);
+
+		if (ops_ok(s, milter_ops->replacebody(s->in->ctx, crlf->data + off, (int)len),
+			   "replacing the body") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int set_top_header(struct act_state *s, const char *name, const char *value)
+{
+	if (value == NULL)
+		return 0;
+	/* chgheader on a missing header adds it. */
+	return ops_ok(s, milter_ops->chgheader(s->in->ctx, (char *)name, 1, (char *)value),
+		      "changing a header");
+}
+
+static int do_strip(struct act_state *s)
+{
+	struct al_stripped stripped = { 0 };
+	g_autofree char *mark_value = NULL;
+	int rc = -1;
+
+	if (quarantine(s) < 0)
+		return -1;
+	if (al_notice_strip(s->config, s->verdict, s->id, &stripped, &s->error) < 0)
+		return failed(s, "building the notice");
+	if (replace_body(s, stripped.body) < 0 ||
+	    set_top_header(s, "Content-Type", stripped.content_type) < 0 ||
+	    set_top_header(s, "Content-Transfer-Encoding", stripped.content_transfer_encoding) < 0)
+		goto out;
+	mark_value = g_strdup_printf("stripped; id=%s", s->id);
+	rc = mark(s, mark_value);
+out:
+	al_stripped_clear(&stripped);
+	return rc;
+}
+
+static void send_hold_notice(struct act_state *s)
+{
+	g_autofree char *notice = al_notice_hold_message(s->config, s->verdict, &s->smtp, s->id);
+	g_autoptr(GError) error = NULL;
+
+	if (al_sendmail(s->config->notice_command, "",
+			(const char *const *)s->recipients->pdata, notice, strlen(notice),
+			&error) < 0) {
+		log_msg(LOG_ERR, "%s: hold notice for quarantine %s not sent: %s",
+			s->m->queue_id ? s->m->queue_id : "NOQUEUE", s->id, error->message);
+		return;
+	}
+	al_store_add_event(s->m->rt->store, s->id, "notified", "airlock-milter", NULL, NULL);
+}
+
+static int do_hold(struct act_state *s)
+{
+	if (quarantine(s) < 0)
+		return -1;
+	/* The original is safe in the store: a notice that cannot be sent is
+	 * logged, the message is still held, nothing is lost. */
+	if (s->m->recipients->len > 0)
+		send_hold_notice(s);
+	return 0;
+}
+
+static sfsistat reply(struct act_state *s, const char *code, const char *xcode,
+		      const char *text, sfsistat status)
+{
+	if (milter_ops->setreply(s->in->ctx, (char *)code, (char *)xcode, (char *)text) !=
+	    MI_SUCCESS)
+		log_msg(LOG_WARNING, "%s: the MTA refused the reply text",
+			s->m->queue_id ? s->m->queue_id : "NOQUEUE");
+	return status;
+}
+
+static sfsistat reject_reply(struct act_state *s)
+{
+	GString *text = g_string_new("Message refused by Airlock: ");
+	sfsistat status;
+
+	al_reason_set_append(text, s->verdict->reasons, ", ");
+	status = reply(s, "550", "5.7.1", text->str, SMFIS_REJECT);
+	g_string_free(text, TRUE);
+	return status;
+}
+
+/* Applies the verdict; -1 when a step failed (s->failed_step says which:
+ * the caller answers on_error). */
+static int apply(struct act_state *s, sfsistat *status_r)
+{
+	switch (s->verdict->action) {
+	case AL_ACTION_ACCEPT:
+		*status_r = SMFIS_ACCEPT;
+		return mark(s, "clean");
+	case AL_ACTION_STRIP:
+		*status_r = SMFIS_ACCEPT;
+		return do_strip(s);
+	case AL_ACTION_HOLD:
+		*status_r = SMFIS_DISCARD;
+		return do_hold(s);
+	case AL_ACTION_REJECT:
+		*status_r = reject_reply(s);
+		return 0;
+	case AL_ACTION_TEMPFAIL:
+	default:
+		*status_r = reply(s, "451", "4.7.1",
+				  "Message deferred by Airlock policy, try again later", SMFIS_TEMPFAIL);
+		return 0;
+	}
+}
+
+static void fill_smtp(struct act_state *s)
+{
+	struct message_state *m = s->m;
+
+	s->recipients = g_ptr_array_new();
+	for (guint i = 0; i < m->recipients->len; i++)
+		g_ptr_array_add(s->recipients, m->recipients->pdata[i]);
+	g_ptr_array_add(s->recipients, NULL);
+	s->smtp = (struct al_smtp_context){
+		.queue_id = m->queue_id,
+		.client_addr = s->in->client_addr,
+		.client_name = s->in->client_name,
+		.helo = s->in->helo,
+		.auth_user = m->auth_user,
+		.envelope_from = m->envelope_from,
+		.recipients = (const char *const *)s->recipients->pdata,
+	};
+}
+
+/* A message the admin released carries a header signed with our key:
+ * it passes once, unscanned (airlockctl rescanned it before release).
+ * Any other such header is removed and the message judged normally. */
+static int check_release(struct act_state *s)
+{
+	GPtrArray *headers = s->m->release_headers;
+	char digest[65];
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	if (headers->len == 0)
+		return 0;
+	if (al_release_digest(s->stream, digest, &s->error) < 0)
+		return failed(s, "release check");
+	for (guint i = 0; i < headers->len && s->released_id == NULL; i++) {
+		g_autofree char *why = NULL;
+
+		if (!al_release_verify(&s->m->rt->release_key, headers->pdata[i], digest, now,
+				       AL_RELEASE_MAX_AGE_SECONDS, &s->released_id, &why))
+			log_msg(LOG_NOTICE, "%s: X-Airlock-Release header removed: %s",
+				s->m->queue_id ? s->m->queue_id : "NOQUEUE", why);
+	}
+	return 0;
+}
+
+static int judge(struct act_state *s)
+{
+	if (s->m->spool_error != NULL) {
+		s->error = g_error_copy(s->m->spool_error);
+		return failed(s, "spool");
+	}
+	if (al_spool_finish(s->m->spool, &s->content, &s->error) < 0)
+		return failed(s, "spool");
+	s->stream = al_content_stream(&s->content);
+	if (check_release(s) < 0)
+		return -1;
+	if (s->released_id != NULL)
+		return 0;
+	if (al_pipeline_run(s->m->rt->pipeline, s->stream, &s->smtp, &s->verdict, &s->error) < 0)
+		return failed(s, "scan");
+	return 0;
+}
+
+/* Outbound mail from our own users teaches us who they write to. */
+static void learn(struct act_state *s)
+{
+	const struct al_config *config = s->config;
+	g_autoptr(GError) error = NULL;
+
+	if (!config->learn_correspondents || s->verdict->action != AL_ACTION_ACCEPT)
+		return;
+	if ((s->smtp.auth_user == NULL || s->smtp.auth_user[0] == '\0') &&
+	    !al_cidr_list_contains(config->internal_networks, s->smtp.client_addr))
+		return;
+	if (al_store_learn(s->m->rt->store, s->smtp.recipients, &error) < 0)
+		log_msg(LOG_WARNING, "%s: correspondents not recorded: %s",
+			s->m->queue_id ? s->m->queue_id : "NOQUEUE", error->message);
+}
+
+static void count(struct act_state *s)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (al_store_count_message(s->m->rt->store, s->verdict, &error) < 0)
+		log_msg(LOG_WARNING, "%s: daily counters not updated: %s",
+			s->m->queue_id ? s->m->queue_id : "NOQUEUE", error->message);
+}
+
+static void log_verdict(struct act_state *s)
+{
+	g_autofree char *from = log_escape(s->m->envelope_from, 256);
+	g_autofree char *qid = log_escape(s->m->queue_id ? s->m->queue_id : "NOQUEUE", 64);
+	GString *reasons = g_string_new(NULL);
+
+	al_reason_set_append(reasons, s->verdict->reasons, ",");
+	log_msg(LOG_INFO, "%s: action=%s reasons=%s quarantine=%s origin=%s from=<%s> rcpts=%u", qid,
+		al_action_name(s->verdict->action), reasons->len ? reasons->str : "-",
+		s->id[0] ? s->id : "-", s->verdict->origin.known ? "known" : "unknown", from,
+		s->m->recipients->len);
+	g_string_free(reasons, TRUE);
+}
+
+/* Something failed: the message was not judged or the verdict could not
+ * be applied. Tempfail unless the admin chose on_error = accept. */
+static sfsistat on_failure(struct act_state *s)
+{
+	g_autofree char *qid = log_escape(s->m->queue_id ? s->m->queue_id : "NOQUEUE", 64);
+	const char *why = s->error != NULL ? s->error->message : "unknown error";
+
+	if (s->config->on_error == AL_ACTION_ACCEPT) {
+		log_msg(LOG_ERR, "%s: %s failed: %s; accepted UNSCANNED because on_error = accept",
+			qid, s->failed_step, why);
+		return SMFIS_ACCEPT;
+	}
+	log_msg(LOG_ERR, "%s: %s failed: %s; answered tempfail (the MTA will retry)", qid,
+		s->failed_step, why);
+	return reply(s, "451", "4.7.1", "Airlock could not check this message, try again later",
+		     SMFIS_TEMPFAIL);
+}
+
+static sfsistat deliver_released(struct act_state *s)
+{
+	g_autofree char *value = g_strdup_printf("released; id=%s", s->released_id);
+	g_autofree char *qid = log_escape(s->m->queue_id ? s->m->queue_id : "NOQUEUE", 64);
+	g_autofree char *id = log_escape(s->released_id, 64);
+
+	if (mark(s, value) < 0)
+		return on_failure(s);
+	al_store_add_event(s->m->rt->store, s->released_id, "delivered", "airlock-milter",
+			   s->m->queue_id, NULL);
+	log_msg(LOG_INFO, "%s: action=release quarantine=%s rcpts=%u", qid, id,
+		s->m->recipients->len);
+	return SMFIS_ACCEPT;
+}
+
+sfsistat act_on_message(const struct act_input *input)
+{
+	struct act_state s = {
+		.in = input,
+		.m = input->message,
+		.config = input->message->rt->config,
+		.content = { .fd = -1 },
+	};
+	sfsistat status;
+
+	fill_smtp(&s);
+	if (s.m->too_big) {
+		log_msg(LOG_NOTICE, "%s: rejected: larger than max_message_size",
+			s.m->queue_id ? s.m->queue_id : "NOQUEUE");
+		status = reply(&s, "552", "5.3.4", "Message too large for Airlock to check",
+			       SMFIS_REJECT);
+		goto out;
+	}
+	if (judge(&s) < 0) {
+		status = on_failure(&s);
+		goto out;
+	}
+	if (s.released_id != NULL) {
+		status = deliver_released(&s);
+		goto out;
+	}
+	if (apply(&s, &status) < 0) {
+		status = on_failure(&s);
+		goto out;
+	}
+	count(&s);
+	learn(&s);
+	log_verdict(&s);
+out:
+	al_verdict_free(&s.verdict);
+	g_free(s.released_id);
+	if (s.stream != NULL)
+		g_object_unref(s.stream);
+	al_content_clear(&s.content);
+	g_ptr_array_unref(s.recipients);
+	g_clear_error(&s.error);
+	return status;
+}
