@@ -81,7 +81,9 @@ struct al_config {
  */
 struct al_config *al_config_load(const char *path, gboolean check_dirs, GError **error);
 
-/* The built-in defaults, as if from an empty file (for tests). */
+/* The built-in defaults, as if from an empty file (for tests): path is
+ * NULL and relative paths stay unresolved. NULL only if the built-in
+ * table itself were inconsistent, which the unit tests rule out. */
 struct al_config *al_config_new_defaults(void);
 
 void al_config_free(struct al_config **config);
@@ -89,5 +91,10 @@ void al_config_free(struct al_config **config);
 /* The default config file path: AIRLOCK_CONFIG from the environment, else
  * the installed /etc/airlock/airlock.conf. */
 const char *al_config_default_path(void);
+
+/* Every key the settings table knows, as "section.key" strings, in table
+ * order, NULL-terminated; static, never freed (transfer none). The unit
+ * tests check that the bundled conf/airlock.conf documents each one. */
+const char *const *al_config_known_keys(void);
 
 #endif

@@ -26,13 +26,22 @@
 
 #include <glib.h>
 
-/* One sentence for staff explaining reason, in lang ("fr" or "en"). */
+/* One sentence for staff explaining reason, in lang ("fr" or "en"; any
+ * other language gives English). Static (transfer none); NULL only for
+ * a value that is not a reason. */
 const char *al_notice_reason_sentence(enum al_reason reason, const char *lang);
 
 struct al_stripped {
 	GByteArray *body;	     /* the new body: everything after the header block */
 	char *content_type;	     /* new top-level Content-Type value, or NULL: keep */
 	char *content_transfer_encoding; /* new top-level value, or NULL: keep */
+	char *content_disposition;	 /* new top-level value ("inline"), or NULL: keep;
+					    set when the whole top-level body was replaced,
+					    so a stale "attachment; filename=..." does not
+					    make the notice look like the file */
+	char *mime_version;		 /* "1.0" when new top-level values are given
+					    and the original has no MIME-Version
+					    header (plain RFC 822 text), else NULL */
 };
 
 /*

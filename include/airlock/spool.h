@@ -19,7 +19,10 @@
 #include <gmime/gmime.h>
 
 /* Decoded bytes of one part: in memory (bytes != NULL) or in an unlinked
- * temp file (fd >= 0). size is the total length either way. */
+ * temp file (fd >= 0). size is the total length either way.
+ * Read a file with al_content_pread() or pread(): streams made by
+ * al_content_stream() share its file offset. Spool files are never fds
+ * 0..2, so a zeroed struct owns no file. */
 struct al_content {
 	GBytes *bytes;
 	int fd;

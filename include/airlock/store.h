@@ -51,7 +51,7 @@ GQuark al_store_error_quark(void);
 
 enum al_store_error_code {
 	AL_STORE_ERROR_NOT_FOUND, /* no message with this id */
-	AL_STORE_ERROR_STATE,	  /* the message's status is not the expected one */
+	AL_STORE_ERROR_STATE,     /* the message's status is not the expected one */
 };
 
 struct al_store;
@@ -127,7 +127,7 @@ struct al_store_message {
 	char *origin_why;
 	char *action;
 	char *reasons;
-	gint64 size; /* bytes of the original */
+	gint64 size;  /* bytes of the original */
 	char *sha256; /* lower-case hex of the original */
 	char *path;
 	char *status;
@@ -137,8 +137,8 @@ struct al_store_message {
 /* Reads message id (any accepted spelling, see al_store_parse_id()) into
  * message_r. Returns 0, or -1 with error (AL_STORE_ERROR_NOT_FOUND when
  * there is no such message); message_r is then zeroed. */
-int al_store_get_message(struct al_store *store, const char *id,
-			 struct al_store_message *message_r, GError **error);
+int al_store_get_message(struct al_store *store, const char *id, struct al_store_message *message_r,
+			 GError **error);
 
 /* Frees the strings of message and zeroes it. Safe on a zeroed struct. */
 void al_store_message_clear(struct al_store_message *message);

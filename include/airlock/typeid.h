@@ -81,6 +81,16 @@ int al_typeid_classify_item(struct al_typeid *typeid, struct al_item *item, GErr
 void al_typeid_classify_inner(struct al_typeid *typeid, struct al_inner *inner, const char *name,
 			      const void *head, gsize head_len);
 
+/*
+ * What ClamAV's type for a whole item (CL_TYPE_MSEXE...) reveals when
+ * libmagic saw nothing dangerous: adds `executable`, and `disguised` when
+ * the name or declared type claims a harmless type. Called by scan with
+ * the type of the item's top layer; does nothing for text bodies or when
+ * libmagic already found dangerous content.
+ */
+void al_typeid_classify_item_clamav(struct al_typeid *typeid, struct al_item *item,
+				    const char *clamav_type);
+
 /* Name checks alone (for unit tests and inner files): returns the reasons
  * found in filename and appends sentences to details (may be NULL). */
 al_reason_set al_typeid_check_name(const struct al_typeid *typeid, const char *filename,

@@ -1,0 +1,811 @@
+/*
+ * mime.c - the MIME walk: a message stream in, a list of items out.
+ *
+ * SYNOPSIS
+ *	al_mime_global_init();
+ *	struct al_message *m = al_mime_parse(stream, &limits, &error);
+ *	... m->items, m->reasons ...
+ *	al_message_free(&m);
+ *
+ * DESCRIPTION
+ *	A cheap first pass reads the stream once and counts the lines that
+ *	open a Content-Type header. Every nesting level needs one, and GMime
+ *	recurses once per level, so a stream with more of them than twice
+ *	max_parts (plus a margin) is not given to GMime at all: the message
+ *	gets `limits` and no items. The same pass finds an empty stream
+ *	(`malformed`).
+ *
+ *	GMime then parses with a persistent stream: part contents stay
+ *	ranges of the caller's stream. The tree is walked with a depth
+ *	counter (the top-level body is depth 1, each multipart or attached
+ *	message adds one; deeper than max_depth: `limits` on the message,
+ *	the branch is not entered) and every leaf part counts against
+ *	max_parts (past it: `limits`, no more items). Part paths follow
+ *	IMAP section numbers: a single-part message body is "1", children
+ *	of a multipart are "1", "2"..., nested ones "2.1", and the parts of
+ *	an attached message continue the path of the message/rfc822 part.
+ *
+ *	Each leaf becomes an item whose content is decoded (base64,
+ *	quoted-printable, uuencode) through a spool: memory up to
+ *	memory_threshold_bytes, an anonymous file past it. Decoding stops at
+ *	max_part_bytes; the item keeps that much and gets `limits`.
+ *
+ *	Every text part is searched for uuencoded blocks ("begin 644 name"
+ *	... "end"); each block is an item right after its text part
+ *	("1.u1", "1.u2"...) and counts as a part. Every text/html part is
+ *	searched for "cid:" references; items with a matching Content-ID
+ *	get referenced_by_cid.
+ *
+ *	message/partial and message/external-body hide content that cannot
+ *	be checked: both the item and the message get `malformed`. A
+ *	non-empty stream GMime cannot parse at all is `malformed` and is
+ *	checked whole, as one item.
+ *
+ * ERRORS
+ *	Only reading the stream and writing spools can fail (AL_ERROR_IO,
+ *	AL_ERROR_NOMEM); the message is then NULL and must be tempfailed.
+ */
+#include "airlock/mime.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define CHUNK_BYTES (64 * 1024)
+/* Lines kept by the line reader: ample for "begin 644 name" and for
+ * uuencoded data (61 characters); the rest of a longer line is skipped. */
+#define LINE_KEEP_BYTES 1024
+/* A Content-ID is a header value: at most one 998-character line. */
+#define CID_MAX_BYTES 998
+
+struct walk {
+	const struct al_mime_limits *limits;
+	struct al_message *message;
+	char *buf; /* CHUNK_BYTES of scratch, used by one step at a time */
+};
+
+/* Shared and read-only after initialisation, so safe for all threads. */
+static GMimeParserOptions *parser_options;
+
+static gpointer init_once(gpointer unused)
+{
+	(void)unused;
+	g_mime_init();
+	parser_options = g_mime_parser_options_new();
+	g_mime_parser_options_set_rfc2047_compliance_mode(parser_options,
+							  GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(parser_options,
+							    GMIME_RFC_COMPLIANCE_LOOSE);
+	return NULL;
+}
+
+void al_mime_global_init(void)
+{
+	static GOnce once = G_ONCE_INIT;
+
+	g_once(&once, init_once, NULL);
+}
+
+void al_message_flag(struct al_message *message, enum al_reason reason, const char *detail_fmt,
+		     ...)
+{
+	va_list args;
+	char *detail;
+
+	message->reasons |= AL_REASON_BIT(reason);
+	if (detail_fmt == NULL)
+		return;
+	va_start(args, detail_fmt);
+	detail = g_strdup_vprintf(detail_fmt, args);
+	va_end(args);
+	/* The walk may hit the same limit many times: say it once. */
+	for (guint i = 0; i < message->details->len; i++) {
+		if (strcmp(message->details->pdata[i], detail) == 0) {
+			g_free(detail);
+			return;
+		}
+	}
+	g_ptr_array_add(message->details, detail);
+}
+
+char *al_mime_decode_filename(const char *raw)
+{
+	char *decoded;
+	char *valid;
+
+	if (raw == NULL)
+		return NULL;
+	al_mime_global_init();
+	decoded = g_mime_utils_header_decode_text(parser_options, raw);
+	valid = g_utf8_make_valid(decoded != NULL ? decoded : raw, -1);
+	g_free(decoded);
+	return valid;
+}
+
+static char *lower_valid(const char *text)
+{
+	g_autofree char *valid = g_utf8_make_valid(text, -1);
+
+	return g_ascii_strdown(valid, -1);
+}
+
+/*
+ * One read. Returns > 0 bytes, 0 at the end, -1 on a read error. GMime
+ * streams end either with 0 or with -1 and eos set; a filter stream may
+ * also return 0 before its end (input that decodes to nothing), so 0
+ * alone never means the end.
+ */
+static gssize read_chunk(GMimeStream *stream, char *buf, gsize len, GError **error)
+{
+	for (;;) {
+		gssize n;
+
+		if (g_mime_stream_eos(stream))
+			return 0;
+		errno = 0;
+		n = g_mime_stream_read(stream, buf, len);
+		if (n > 0)
+			return n;
+		if (n < 0 && !g_mime_stream_eos(stream)) {
+			int saved = errno;
+
+			g_set_error(error, AL_ERROR, AL_ERROR_IO, "cannot read the message: %s",
+				    saved != 0 ? g_strerror(saved) : "stream error");
+			return -1;
+		}
+	}
+}
+
+/* "content-type", blanks, ':' at the start of a line. matched: letters
+ * matched so far, -1 for the rest of a line that is something else. */
+struct header_counter {
+	int matched;
+	guint64 count;
+};
+
+static void count_content_types(struct header_counter *c, const char *data, gsize len)
+{
+	static const char name[] = "content-type";
+	const int name_len = (int)sizeof(name) - 1;
+	gsize i = 0;
+
+	while (i < len) {
+		char ch = data[i];
+
+		if (c->matched < 0) {
+			const char *eol = memchr(data + i, '\n', len - i);
+
+			if (eol == NULL)
+				return;
+			i = (gsize)(eol - data) + 1;
+			c->matched = 0;
+			continue;
+		}
+		i++;
+		if (ch == '\n') {
+			c->matched = 0;
+		} else if (c->matched < name_len) {
+			c->matched = g_ascii_tolower(ch) == name[c->matched] ? c->matched + 1 : -1;
+		} else if (ch == ':' || (ch != ' ' && ch != '\t')) {
+			c->count += ch == ':';
+			c->matched = -1;
+		}
+	}
+}
+
+static int prescan(GMimeStream *stream, char *buf, guint64 *content_types_r, guint64 *size_r,
+		   GError **error)
+{
+	struct header_counter counter = { .matched = 0 };
+	guint64 size = 0;
+	gssize n;
+
+	if (g_mime_stream_reset(stream) < 0)
+		goto rewind;
+	while ((n = read_chunk(stream, buf, CHUNK_BYTES, error)) > 0) {
+		count_content_types(&counter, buf, (gsize)n);
+		size += (guint64)n;
+	}
+	if (n < 0)
+		return -1;
+	if (g_mime_stream_reset(stream) < 0)
+		goto rewind;
+	*content_types_r = counter.count;
+	*size_r = size;
+	return 0;
+rewind:
+	g_set_error(error, AL_ERROR, AL_ERROR_IO, "cannot rewind the message stream");
+	return -1;
+}
+
+/* Counts one more leaf part; FALSE (and `limits`) past max_parts. */
+static gboolean count_part(struct walk *w)
+{
+	w->message->part_count++;
+	if (w->message->part_count <= w->limits->max_parts)
+		return TRUE;
+	al_message_flag(w->message, AL_REASON_LIMITS, "more than %u MIME parts",
+			w->limits->max_parts);
+	return FALSE;
+}
+
+/* Copies source into spool, at most max_part_bytes of it. */
+static int copy_bounded(struct walk *w, GMimeStream *source, struct al_spool *spool,
+			gboolean *truncated_r, GError **error)
+{
+	const guint64 max = w->limits->max_part_bytes;
+	guint64 total = 0;
+	gssize n;
+
+	while ((n = read_chunk(source, w->buf, CHUNK_BYTES, error)) > 0) {
+		if ((guint64)n > max - total) {
+			*truncated_r = TRUE;
+			return al_spool_write(spool, w->buf, (gsize)(max - total), error);
+		}
+		if (al_spool_write(spool, w->buf, (gsize)n, error) < 0)
+			return -1;
+		total += (guint64)n;
+	}
+	return n < 0 ? -1 : 0;
+}
+
+/* The decoded view of an encoded stream (transfer full). */
+static GMimeStream *decoding_stream(GMimeStream *source, GMimeContentEncoding encoding)
+{
+	GMimeStream *filtered;
+	GMimeFilter *filter;
+
+	switch (encoding) {
+	case GMIME_CONTENT_ENCODING_BASE64:
+	case GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE:
+	case GMIME_CONTENT_ENCODING_UUENCODE:
+		filtered = g_mime_stream_filter_new(source);
+		filter = g_mime_filter_basic_new(encoding, FALSE);
+		g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
+		g_object_unref(filter);
+		return filtered;
+	default:
+		return g_object_ref(source);
+	}
+}
+
+static struct al_spool *new_spool(const struct al_mime_limits *limits)
+{
+	return al_spool_new(limits->spool_dir, (gsize)MIN(limits->memory_threshold_bytes, G_MAXSIZE));
+}
+
+/* Decodes source (may be NULL: no content) into item->content. */
+static int decode_into(struct walk *w, GMimeStream *source, GMimeContentEncoding encoding,
+		       struct al_item *item, GError **error)
+{
+	struct al_spool *spool = new_spool(w->limits);
+	GMimeStream *decoded = NULL;
+	gboolean truncated = FALSE;
+	int rc = -1;
+
+	if (source != NULL) {
+		decoded = decoding_stream(source, encoding);
+		if (g_mime_stream_reset(decoded) < 0) {
+			g_set_error(error, AL_ERROR, AL_ERROR_IO, "cannot rewind the content");
+			goto out;
+		}
+		if (copy_bounded(w, decoded, spool, &truncated, error) < 0)
+			goto out;
+	}
+	if (al_spool_finish(spool, &item->content, error) < 0)
+		goto out;
+	if (truncated)
+		al_item_flag(item, AL_REASON_LIMITS, "attachment larger than %" G_GUINT64_FORMAT
+			     " bytes", w->limits->max_part_bytes);
+	rc = 0;
+out:
+	if (rc < 0)
+		g_prefix_error(error, "part %s: ", item->part);
+	g_clear_object(&decoded);
+	al_spool_free(&spool);
+	return rc;
+}
+
+/* Reads the content line by line, each cut at LINE_KEEP_BYTES, without
+ * its end of line. */
+struct line_reader {
+	const struct al_content *content;
+	char *buf; /* CHUNK_BYTES */
+	goffset next_offset;
+	gsize pos;
+	gsize len;
+	GString *line;
+};
+
+/* Returns 1 with r->line set, 0 at the end, -1 on a read error. */
+static int read_line(struct line_reader *r, GError **error)
+{
+	gboolean started = FALSE;
+
+	g_string_truncate(r->line, 0);
+	for (;;) {
+		const char *start;
+		const char *eol;
+		gsize take;
+
+		if (r->pos == r->len) {
+			gssize n = al_content_pread(r->content, r->next_offset, r->buf, CHUNK_BYTES,
+						    error);
+
+			if (n <= 0)
+				return n < 0 ? -1 : started;
+			r->next_offset += n;
+			r->pos = 0;
+			r->len = (gsize)n;
+		}
+		started = TRUE;
+		start = r->buf + r->pos;
+		eol = memchr(start, '\n', r->len - r->pos);
+		take = eol != NULL ? (gsize)(eol - start) : r->len - r->pos;
+		g_string_append_len(r->line, start, MIN(take, LINE_KEEP_BYTES - r->line->len));
+		r->pos += take;
+		if (eol != NULL) {
+			r->pos++;
+			if (r->line->len > 0 && r->line->str[r->line->len - 1] == '\r')
+				g_string_truncate(r->line, r->line->len - 1);
+			return 1;
+		}
+	}
+}
+
+static const char *skip_blanks(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* The NAME of a "begin MODE NAME" line (MODE: 3 or 4 octal digits), or
+ * NULL for any other line (transfer full). */
+static char *begin_line_name(const char *line)
+{
+	const char *p = line + 5;
+	const char *end;
+	int digits = 0;
+
+	if (g_ascii_strncasecmp(line, "begin", 5) != 0 || (*p != ' ' && *p != '\t'))
+		return NULL;
+	p = skip_blanks(p);
+	while (p[digits] >= '0' && p[digits] <= '7')
+		digits++;
+	if (digits < 3 || digits > 4 || (p[digits] != ' ' && p[digits] != '\t'))
+		return NULL;
+	p = skip_blanks(p + digits);
+	end = p + strlen(p);
+	while (end > p && g_ascii_isspace(end[-1]))
+		end--;
+	return end > p ? g_strndup(p, (gsize)(end - p)) : NULL;
+}
+
+static gboolean is_end_line(const char *line)
+{
+	return g_ascii_strncasecmp(line, "end", 3) == 0 && *skip_blanks(line + 3) == '\0';
+}
+
+#define UU_VALUE(ch) ((guint8)(((guint8)(ch) - 0x20) & 0x3f))
+
+/* Decodes one uuencoded line into out (at least 63 bytes): the first
+ * character gives the byte count, then 4 characters per 3 bytes.
+ * Missing characters of a short line count as zero bits. */
+static gsize uudecode_line(const char *line, gsize len, guint8 *out)
+{
+	gsize want;
+	gsize done = 0;
+
+	if (len == 0)
+		return 0;
+	want = UU_VALUE(line[0]);
+	for (gsize i = 1; done < want; i += 4) {
+		guint8 c[4];
+		guint8 bytes[3];
+
+		for (gsize k = 0; k < 4; k++)
+			c[k] = i + k < len ? UU_VALUE(line[i + k]) : 0;
+		bytes[0] = (guint8)(c[0] << 2 | c[1] >> 4);
+		bytes[1] = (guint8)(c[1] << 4 | c[2] >> 2);
+		bytes[2] = (guint8)(c[2] << 6 | c[3]);
+		for (gsize k = 0; k < 3 && done < want; k++)
+			out[done++] = bytes[k];
+	}
+	return done;
+}
+
+/* Decodes the block after a "begin" line up to its "end" line (or the
+ * end of the text) into a new item. */
+static int add_uuencoded(struct walk *w, struct line_reader *r, const struct al_item *text,
+			 guint index, const char *name, GError **error)
+{
+	const guint64 max = w->limits->max_part_bytes;
+	struct al_item *item = al_item_new();
+	struct al_spool *spool = new_spool(w->limits);
+	gboolean truncated = FALSE;
+	guint64 total = 0;
+	int rc;
+
+	item->part = g_strdup_printf("%s.u%u", text->part, index);
+	item->filename = al_mime_decode_filename(name);
+	item->declared_type = g_strdup("application/octet-stream");
+	item->from_uuencode = TRUE;
+	g_ptr_array_add(w->message->items, item);
+	while ((rc = read_line(r, error)) > 0 && !is_end_line(r->line->str)) {
+		guint8 out[64];
+		gsize n = uudecode_line(r->line->str, r->line->len, out);
+
+		if (truncated || n == 0)
+			continue;
+		if (n > max - total) {
+			n = (gsize)(max - total);
+			truncated = TRUE;
+		}
+		rc = al_spool_write(spool, out, n, error);
+		if (rc < 0)
+			break;
+		total += n;
+	}
+	if (rc >= 0)
+		rc = al_spool_finish(spool, &item->content, error);
+	if (rc >= 0 && truncated)
+		al_item_flag(item, AL_REASON_LIMITS, "attachment larger than %" G_GUINT64_FORMAT
+			     " bytes", max);
+	if (rc < 0)
+		g_prefix_error(error, "part %s: ", item->part);
+	al_spool_free(&spool);
+	return rc < 0 ? -1 : 0;
+}
+
+static int find_uuencoded(struct walk *w, const struct al_item *text, GError **error)
+{
+	struct line_reader r = {
+		.content = &text->content,
+		.buf = w->buf,
+		.line = g_string_sized_new(LINE_KEEP_BYTES + 1),
+	};
+	guint blocks = 0;
+	int rc;
+
+	while ((rc = read_line(&r, error)) > 0) {
+		g_autofree char *name = begin_line_name(r.line->str);
+
+		if (name == NULL)
+			continue;
+		if (!count_part(w))
+			break;
+		rc = add_uuencoded(w, &r, text, ++blocks, name, error);
+		if (rc < 0)
+			break;
+	}
+	g_string_free(r.line, TRUE);
+	return rc < 0 ? -1 : 0;
+}
+
+static void describe_part(struct al_item *item, GMimePart *part)
+{
+	GMimeObject *object = GMIME_OBJECT(part);
+	GMimeContentType *content_type = g_mime_object_get_content_type(object);
+	g_autofree char *type =
+		content_type != NULL ? g_mime_content_type_get_mime_type(content_type) : NULL;
+	const char *disposition = g_mime_object_get_disposition(object);
+	const char *content_id = g_mime_object_get_content_id(object);
+
+	item->filename = al_mime_decode_filename(g_mime_part_get_filename(part));
+	if (item->filename != NULL && item->filename[0] == '\0')
+		g_clear_pointer(&item->filename, g_free);
+	item->declared_type = lower_valid(type != NULL ? type : "application/octet-stream");
+	item->disposition = disposition != NULL ? lower_valid(disposition) : NULL;
+	item->content_id = content_id != NULL ? g_utf8_make_valid(content_id, -1) : NULL;
+	item->is_body = g_str_has_prefix(item->declared_type, "text/") && item->filename == NULL &&
+			g_strcmp0(item->disposition, "attachment") != 0;
+}
+
+/* Parts whose real content is somewhere we cannot look. */
+static void flag_hidden_content(struct walk *w, GMimePart *part, struct al_item *item)
+{
+	const char *why = NULL;
+
+	if (GMIME_IS_MESSAGE_PARTIAL(part) || strcmp(item->declared_type, "message/partial") == 0)
+		why = "message/partial: a message split in fragments cannot be checked";
+	else if (strcmp(item->declared_type, "message/external-body") == 0)
+		why = "message/external-body: content stored outside the message cannot be checked";
+	if (why == NULL)
+		return;
+	al_item_flag(item, AL_REASON_MALFORMED, "%s", why);
+	al_message_flag(w->message, AL_REASON_MALFORMED, "%s", why);
+}
+
+static int add_part(struct walk *w, GMimePart *part, const char *path, GError **error)
+{
+	GMimeDataWrapper *content = g_mime_part_get_content(part);
+	struct al_item *item;
+
+	if (!count_part(w) || content == NULL)
+		return 0;
+	item = al_item_new();
+	item->part = g_strdup(path);
+	describe_part(item, part);
+	g_ptr_array_add(w->message->items, item);
+	if (decode_into(w, g_mime_data_wrapper_get_stream(content),
+			g_mime_data_wrapper_get_encoding(content), item, error) < 0)
+		return -1;
+	flag_hidden_content(w, part, item);
+	if (g_str_has_prefix(item->declared_type, "text/"))
+		return find_uuencoded(w, item, error);
+	return 0;
+}
+
+static int walk_message(struct walk *w, GMimeMessage *message, const char *prefix, guint depth,
+			GError **error);
+
+static int walk_object(struct walk *w, GMimeObject *object, const char *path, guint depth,
+		       GError **error)
+{
+	if (depth > w->limits->max_depth) {
+		al_message_flag(w->message, AL_REASON_LIMITS, "MIME nesting deeper than %u levels",
+				w->limits->max_depth);
+		return 0;
+	}
+	if (GMIME_IS_MULTIPART(object)) {
+		GMimeMultipart *multipart = GMIME_MULTIPART(object);
+		int count = g_mime_multipart_get_count(multipart);
+
+		for (int i = 0; i < count; i++) {
+			g_autofree char *child = *path != '\0' ? g_strdup_printf("%s.%d", path, i + 1)
+							       : g_strdup_printf("%d", i + 1);
+
+			if (walk_object(w, g_mime_multipart_get_part(multipart, i), child,
+					depth + 1, error) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (GMIME_IS_MESSAGE_PART(object))
+		return walk_message(w, g_mime_message_part_get_message(GMIME_MESSAGE_PART(object)),
+				    path, depth + 1, error);
+	if (GMIME_IS_PART(object))
+		return add_part(w, GMIME_PART(object), path, error);
+	return 0;
+}
+
+/* A message's body: a multipart numbers its children from prefix, a
+ * single part is prefix.1 (IMAP). */
+static int walk_message(struct walk *w, GMimeMessage *message, const char *prefix, guint depth,
+			GError **error)
+{
+	GMimeObject *body = message != NULL ? g_mime_message_get_mime_part(message) : NULL;
+	g_autofree char *path = NULL;
+
+	if (body == NULL)
+		return 0;
+	if (GMIME_IS_MULTIPART(body))
+		return walk_object(w, body, prefix, depth, error);
+	path = *prefix != '\0' ? g_strdup_printf("%s.1", prefix) : g_strdup("1");
+	return walk_object(w, body, path, depth, error);
+}
+
+/* A reference ends at a quote, a blank, ')' or '>'. */
+static gboolean ends_reference(char ch)
+{
+	return g_ascii_isspace(ch) || ch == '"' || ch == '\'' || ch == ')' || ch == '>';
+}
+
+struct cid_scan {
+	guint matched; /* letters of "cid:" seen */
+	gboolean collecting;
+	GString *ref;
+	GHashTable *refs; /* decoded references */
+};
+
+static char *percent_decode(const char *text)
+{
+	GString *out = g_string_sized_new(strlen(text));
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (p[0] == '%' && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
+			g_string_append_c(out, (char)(g_ascii_xdigit_value(p[1]) * 16 +
+						      g_ascii_xdigit_value(p[2])));
+			p += 2;
+		} else {
+			g_string_append_c(out, *p);
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
+static void cid_finish(struct cid_scan *s)
+{
+	if (s->ref->len > 0)
+		g_hash_table_add(s->refs, percent_decode(s->ref->str));
+	g_string_truncate(s->ref, 0);
+	s->collecting = FALSE;
+}
+
+static void cid_feed(struct cid_scan *s, const char *data, gsize len)
+{
+	static const char scheme[] = "cid:";
+
+	for (gsize i = 0; i < len; i++) {
+		char ch = data[i];
+
+		if (s->collecting) {
+			if (ends_reference(ch))
+				cid_finish(s);
+			else if (s->ref->len < CID_MAX_BYTES)
+				g_string_append_c(s->ref, ch);
+			continue;
+		}
+		ch = g_ascii_tolower(ch);
+		if (ch == scheme[s->matched])
+			s->matched++;
+		else
+			s->matched = ch == scheme[0] ? 1 : 0;
+		if (s->matched == sizeof(scheme) - 1) {
+			s->matched = 0;
+			s->collecting = TRUE;
+		}
+	}
+}
+
+static int collect_cids(struct walk *w, const struct al_item *html, GHashTable *refs,
+			GError **error)
+{
+	struct cid_scan scan = { .ref = g_string_new(NULL), .refs = refs };
+	goffset offset = 0;
+	gssize n;
+
+	while ((n = al_content_pread(&html->content, offset, w->buf, CHUNK_BYTES, error)) > 0) {
+		cid_feed(&scan, w->buf, (gsize)n);
+		offset += n;
+	}
+	if (scan.collecting)
+		cid_finish(&scan);
+	g_string_free(scan.ref, TRUE);
+	if (n < 0)
+		g_prefix_error(error, "part %s: ", html->part);
+	return n < 0 ? -1 : 0;
+}
+
+static int mark_cid_references(struct walk *w, GError **error)
+{
+	GPtrArray *items = w->message->items;
+	GHashTable *refs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	int rc = -1;
+
+	for (guint i = 0; i < items->len; i++) {
+		const struct al_item *item = items->pdata[i];
+
+		if (item->from_uuencode || strcmp(item->declared_type, "text/html") != 0)
+			continue;
+		if (collect_cids(w, item, refs, error) < 0)
+			goto out;
+	}
+	for (guint i = 0; i < items->len; i++) {
+		struct al_item *item = items->pdata[i];
+
+		if (item->content_id != NULL && g_hash_table_contains(refs, item->content_id))
+			item->referenced_by_cid = TRUE;
+	}
+	rc = 0;
+out:
+	g_hash_table_unref(refs);
+	return rc;
+}
+
+static const char *first_mailbox_of(InternetAddressList *list, gboolean enter_groups)
+{
+	int count = list != NULL ? internet_address_list_length(list) : 0;
+
+	for (int i = 0; i < count; i++) {
+		InternetAddress *address = internet_address_list_get_address(list, i);
+		const char *addr = NULL;
+
+		if (INTERNET_ADDRESS_IS_MAILBOX(address))
+			addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address));
+		else if (enter_groups && INTERNET_ADDRESS_IS_GROUP(address))
+			addr = first_mailbox_of(internet_address_group_get_members(
+							INTERNET_ADDRESS_GROUP(address)),
+						FALSE);
+		if (addr != NULL && *addr != '\0')
+			return addr;
+	}
+	return NULL;
+}
+
+static void describe_message(struct al_message *message)
+{
+	const char *subject = g_mime_message_get_subject(message->message);
+	const char *from = first_mailbox_of(g_mime_message_get_from(message->message), TRUE);
+
+	message->subject = subject != NULL ? g_utf8_make_valid(subject, -1) : NULL;
+	message->from = from != NULL ? g_utf8_make_valid(from, -1) : NULL;
+}
+
+static GMimeMessage *parse_stream(GMimeStream *stream)
+{
+	GMimeParser *parser = g_mime_parser_new_with_stream(stream);
+	GMimeMessage *message;
+
+	g_mime_parser_set_persist_stream(parser, TRUE);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	message = g_mime_parser_construct_message(parser, parser_options);
+	g_object_unref(parser);
+	return message;
+}
+
+/* Nothing GMime recognises: check every byte as one opaque part. */
+static int add_unparsed(struct walk *w, GMimeStream *stream, GError **error)
+{
+	struct al_item *item;
+
+	al_message_flag(w->message, AL_REASON_MALFORMED,
+			"no MIME structure could be parsed: the whole message is checked as one part");
+	if (!count_part(w))
+		return 0;
+	item = al_item_new();
+	item->part = g_strdup("1");
+	item->declared_type = g_strdup("application/octet-stream");
+	g_ptr_array_add(w->message->items, item);
+	return decode_into(w, stream, GMIME_CONTENT_ENCODING_DEFAULT, item, error);
+}
+
+static int parse_and_walk(struct walk *w, GMimeStream *stream, GError **error)
+{
+	struct al_message *message = w->message;
+
+	message->message = parse_stream(stream);
+	if (message->message == NULL)
+		return add_unparsed(w, stream, error);
+	describe_message(message);
+	if (walk_message(w, message->message, "", 1, error) < 0)
+		return -1;
+	return mark_cid_references(w, error);
+}
+
+struct al_message *al_mime_parse(GMimeStream *stream, const struct al_mime_limits *limits,
+				 GError **error)
+{
+	struct walk w = { .limits = limits };
+	struct al_message *result = NULL;
+	guint64 content_types = 0;
+	guint64 size = 0;
+
+	al_mime_global_init();
+	w.buf = g_malloc(CHUNK_BYTES);
+	w.message = g_new(struct al_message, 1);
+	*w.message = (struct al_message){
+		.items = g_ptr_array_new_with_free_func(al_item_free_ptr),
+		.details = g_ptr_array_new_with_free_func(g_free),
+	};
+	if (prescan(stream, w.buf, &content_types, &size, error) < 0)
+		goto out;
+	if (size == 0)
+		al_message_flag(w.message, AL_REASON_MALFORMED, "empty message");
+	else if (content_types > (guint64)limits->max_parts * 2 + 16)
+		al_message_flag(w.message, AL_REASON_LIMITS, "more than %u MIME parts",
+				limits->max_parts);
+	else if (parse_and_walk(&w, stream, error) < 0)
+		goto out;
+	result = g_steal_pointer(&w.message);
+out:
+	al_message_free(&w.message);
+	g_free(w.buf);
+	return result;
+}
+
+void al_message_free(struct al_message **message)
+{
+	struct al_message *m = *message;
+
+	if (m == NULL)
+		return;
+	g_clear_pointer(&m->items, g_ptr_array_unref);
+	g_clear_pointer(&m->details, g_ptr_array_unref);
+	g_free(m->subject);
+	g_free(m->from);
+	g_clear_object(&m->message);
+	g_free(m);
+	*message = NULL;
+}

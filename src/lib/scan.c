@@ -1,0 +1,818 @@
+/*
+ * scan.c - libclamav in process: one compiled engine shared by all
+ * threads, one scan per item.
+ *
+ * SYNOPSIS
+ *	al_scan_global_init(&error)
+ *	scanner = al_scanner_new(config, typeid, &warnings, &error)
+ *	al_scanner_scan_item(scanner, item, &error)
+ *	al_scanner_unref(&scanner)
+ *
+ * DESCRIPTION
+ *	The engine loads every database in signatures_dir (ours: .ndb,
+ *	.hdb...) and, when it holds any database file, clamav_database_dir
+ *	(freshclam's); a missing or empty system directory is a warning, no
+ *	signature at all is an error. Limits come from [scan]; the scan time
+ *	budget is given to libclamav in milliseconds. The clean-file cache is
+ *	off: a cached clean inner file would skip the inspection callback,
+ *	and a second message with the same zip would lose its inner list.
+ *
+ *	A scan runs in all-match mode with every parser and these
+ *	heuristics: encrypted archives and documents, macros, exceeded
+ *	limits. The "broken executable" heuristic is left off on purpose:
+ *	libclamav calls anything starting with "MZ" a program, so a text file
+ *	beginning "MZ..." raised Heuristics.Broken.Executable in our tests,
+ *	while every real PE/ELF/Mach-O is `executable` by type anyway.
+ *
+ *	Callbacks fill a per-scan context:
+ *	  file inspection  every layer. Depth 0 is the item: its ClamAV type
+ *	                   is given to typeid (CL_TYPE_MSEXE when libmagic
+ *	                   missed it). Deeper layers become al_inner entries
+ *	                   ("a.zip/b.exe", "?" for an unnamed layer) typed by
+ *	                   typeid from their first bytes; their `executable`
+ *	                   and `disguised` findings are added to the item with
+ *	                   the inner path. At most MAX_INNER_ENTRIES are kept
+ *	                   (a bomb cannot exhaust memory); the rest are still
+ *	                   judged and only counted. A layer that reaches the
+ *	                   max file size was cut by libclamav (zip members are
+ *	                   inflated up to the limit and the rest is silently
+ *	                   skipped): `limits`.
+ *	  virus found      every signature name, attributed to the layer whose
+ *	                   descriptor reported it (descriptors are unique among
+ *	                   the open layers, so the last layer inspected with
+ *	                   that fd is the one being scanned).
+ *	Names map to reasons: Heuristics.Encrypted.* -> encrypted, *Macros*
+ *	-> macro (and virus too unless it is a heuristic), Heuristics.Limits.
+ *	Exceeded.* and bombs -> limits, Heuristics.Broken.Executable ->
+ *	executable, anything else -> virus. The ".UNOFFICIAL" suffix libclamav
+ *	adds to unsigned databases is dropped so names match our files.
+ *
+ * DIAGNOSTICS
+ *	libclamav's own messages go to a callback, never to stderr; the last
+ *	warning or error of the current thread is appended to error messages.
+ *	A scan that returns anything but clean, virus or a limit is an error
+ *	(AL_ERROR_SCAN) naming the part: the caller must not accept.
+ *
+ * THREADS
+ *	The engine is read-only once compiled; scans run concurrently, each
+ *	with its own context. al_scanner_ref()/unref() are atomic.
+ */
+#include "airlock/scan.h"
+
+#include <clamav.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_INNER_ENTRIES 1000
+#define MAX_INNER_DETAILS 20	    /* item details quoting inner files */
+#define MAX_COMPONENT_BYTES 255	    /* one name in an inner path */
+#define TRUNCATION_SLACK_BYTES 4096 /* libclamav cuts at a page boundary */
+#define MAX_MESSAGE_BYTES 300
+
+struct al_scanner {
+	gint refcount;
+	struct cl_engine *engine;
+	struct al_typeid *typeid; /* borrowed */
+	guint signature_count;
+	guint64 max_filesize_bytes;
+	guint max_seconds;
+};
+
+/* The layer libclamav is scanning through a descriptor. */
+struct layer {
+	char *path;
+	struct al_inner *inner; /* its entry in item->inner, or NULL if not listed */
+};
+
+struct scan_context {
+	struct al_scanner *scanner;
+	struct al_item *item;
+	char *top_clamav_type;	  /* ClamAV's type of the item itself */
+	GHashTable *layer_by_fd;  /* fd -> struct layer (absent: the item) */
+	GHashTable *inner_by_key; /* layer_key() -> struct al_inner* in item->inner */
+	GHashTable *seen;	  /* sentences already in the item's details */
+	GHashTable *signatures;	  /* names already recorded in this scan */
+	guint inner_unlisted;	  /* layers past MAX_INNER_ENTRIES */
+	guint inner_details;	  /* item details quoting inner files */
+	guint inner_details_unlisted;
+};
+
+/* libclamav's warnings and errors since the current load or scan began in
+ * this thread, joined by "; " (transfer full). */
+static GPrivate last_message = G_PRIVATE_INIT(g_free);
+
+static cl_error_t global_init_result;
+
+static void on_clamav_message(enum cl_msg severity, const char *fullmsg, const char *msg,
+			      void *context)
+{
+	const char *before = g_private_get(&last_message);
+	g_autofree char *line = NULL;
+
+	(void)fullmsg;
+	(void)context;
+	if (severity < CL_MSG_WARN || msg == NULL)
+		return;
+	if (before != NULL && strlen(before) >= MAX_MESSAGE_BYTES)
+		return;
+	line = g_utf8_make_valid(msg, MIN(strcspn(msg, "\r\n"), (gsize)MAX_MESSAGE_BYTES));
+	g_private_replace(&last_message, before != NULL ? g_strconcat(before, "; ", line, NULL)
+							: g_steal_pointer(&line));
+}
+
+/* ": message" for an error text, or "". */
+static const char *message_suffix(char **buffer)
+{
+	const char *message = g_private_get(&last_message);
+
+	if (message == NULL || message[0] == '\0')
+		return "";
+	*buffer = g_strconcat(": ", message, NULL);
+	return *buffer;
+}
+
+static gpointer global_init_once(gpointer data)
+{
+	(void)data;
+	cl_set_clcb_msg(on_clamav_message);
+	global_init_result = cl_init(CL_INIT_DEFAULT);
+	return NULL;
+}
+
+int al_scan_global_init(GError **error)
+{
+	static GOnce once = G_ONCE_INIT;
+
+	g_once(&once, global_init_once, NULL);
+	if (global_init_result != CL_SUCCESS) {
+		g_set_error(error, AL_ERROR, AL_ERROR_SCAN, "cannot initialise libclamav: %s",
+			    cl_strerror(global_init_result));
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- engine */
+
+static int set_limits(struct cl_engine *engine, const struct al_config *config, GError **error)
+{
+	const struct {
+		enum cl_engine_field field;
+		guint64 value;
+		const char *name;
+	} limits[] = {
+		{ CL_ENGINE_MAX_FILESIZE, config->scan_max_filesize_bytes, "max file size" },
+		{ CL_ENGINE_MAX_SCANSIZE, config->scan_max_scansize_bytes, "max scan size" },
+		{ CL_ENGINE_MAX_RECURSION, config->scan_max_recursion, "max recursion" },
+		{ CL_ENGINE_MAX_FILES, config->scan_max_files, "max files" },
+		{ CL_ENGINE_MAX_SCANTIME, (guint64)config->scan_max_seconds * 1000,
+		  "max scan time" },
+		{ CL_ENGINE_DISABLE_CACHE, 1, "clean-file cache switch" },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(limits); i++) {
+		guint64 value = MIN(limits[i].value, (guint64)G_MAXUINT32);
+		cl_error_t rc;
+
+		/* 64-bit fields take larger values; the 32-bit ones are clamped. */
+		if (limits[i].field == CL_ENGINE_MAX_FILESIZE ||
+		    limits[i].field == CL_ENGINE_MAX_SCANSIZE)
+			value = MIN(limits[i].value, (guint64)G_MAXINT64);
+		rc = cl_engine_set_num(engine, limits[i].field, (long long)value);
+		if (rc != CL_SUCCESS) {
+			g_set_error(error, AL_ERROR, AL_ERROR_SCAN, "cannot set libclamav's %s: %s",
+				    limits[i].name, cl_strerror(rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Extracted layers go to our private spool directory rather than /tmp. */
+static int set_tmpdir(struct cl_engine *engine, const struct al_config *config, GPtrArray *warnings,
+		      GError **error)
+{
+	cl_error_t rc;
+
+	if (config->spool_dir == NULL)
+		return 0;
+	if (!g_file_test(config->spool_dir, G_FILE_TEST_IS_DIR)) {
+		g_ptr_array_add(warnings, g_strdup_printf("spool directory %s does not exist: "
+							  "ClamAV extracts files to the system "
+							  "temporary directory",
+							  config->spool_dir));
+		return 0;
+	}
+	rc = cl_engine_set_str(engine, CL_ENGINE_TMPDIR, config->spool_dir);
+	if (rc != CL_SUCCESS) {
+		g_set_error(error, AL_ERROR, AL_ERROR_SCAN, "cannot set libclamav's tmpdir: %s",
+			    cl_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int load_signatures(struct cl_engine *engine, const char *dir, guint *count_r,
+			   GError **error)
+{
+	unsigned int loaded = 0;
+	g_autofree char *suffix = NULL;
+	cl_error_t rc;
+
+	g_private_replace(&last_message, NULL);
+	rc = cl_load(dir, engine, &loaded, CL_DB_STDOPT);
+	if (rc != CL_SUCCESS) {
+		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG,
+			    "cannot load signatures from %s: %s%s", dir, cl_strerror(rc),
+			    message_suffix(&suffix));
+		return -1;
+	}
+	*count_r += loaded;
+	return 0;
+}
+
+static gboolean is_database_file(const char *name)
+{
+	static const char *const extensions[] = {
+		".cvd", ".cld", ".cud", ".ndb", ".ndu", ".ldb", ".ldu", ".hdb",	 ".hdu",  ".hsb",
+		".hsu", ".mdb", ".mdu", ".msb", ".msu", ".cdb", ".cbc", ".yar",	 ".yara", ".idb",
+		".pdb", ".wdb", ".gdb", ".ftm", ".fp",	".sfp", ".ign", ".ign2", ".crb",  ".sdb",
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(extensions); i++)
+		if (g_str_has_suffix(name, extensions[i]))
+			return TRUE;
+	return FALSE;
+}
+
+/* Why dir cannot be loaded (transfer full), or NULL when it holds at least
+ * one database file. */
+static char *database_dir_problem(const char *dir)
+{
+	g_autoptr(GDir) listing = NULL;
+	g_autoptr(GError) error = NULL;
+	const char *name;
+
+	listing = g_dir_open(dir, 0, &error);
+	if (listing == NULL)
+		return g_strdup_printf("ClamAV database directory %s cannot be read (%s): only "
+				       "Airlock's own signatures are loaded",
+				       dir, error->message);
+	while ((name = g_dir_read_name(listing)) != NULL)
+		if (is_database_file(name))
+			return NULL;
+	return g_strdup_printf("ClamAV database directory %s holds no database (run freshclam): "
+			       "only Airlock's own signatures are loaded",
+			       dir);
+}
+
+static int load_all(struct al_scanner *scanner, const struct al_config *config, GPtrArray *warnings,
+		    GError **error)
+{
+	g_autofree char *problem = NULL;
+
+	if (config->signatures_dir == NULL) {
+		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG, "[scan] signatures is not set");
+		return -1;
+	}
+	if (load_signatures(scanner->engine, config->signatures_dir, &scanner->signature_count,
+			    error) < 0)
+		return -1;
+	if (config->clamav_database_dir != NULL) {
+		problem = database_dir_problem(config->clamav_database_dir);
+		if (problem != NULL)
+			g_ptr_array_add(warnings, g_steal_pointer(&problem));
+		else if (load_signatures(scanner->engine, config->clamav_database_dir,
+					 &scanner->signature_count, error) < 0)
+			return -1;
+	}
+	if (scanner->signature_count == 0) {
+		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG, "no signature loaded from %s%s%s",
+			    config->signatures_dir, config->clamav_database_dir ? " nor " : "",
+			    config->clamav_database_dir ? config->clamav_database_dir : "");
+		return -1;
+	}
+	return 0;
+}
+
+static cl_error_t on_inspect(int fd, const char *type, const char **ancestors,
+			     size_t parent_file_size, const char *file_name, size_t file_size,
+			     const char *file_buffer, uint32_t recursion_level,
+			     uint32_t layer_attributes, void *context);
+static void on_virus(int fd, const char *virname, void *context);
+
+static int build_engine(struct al_scanner *scanner, const struct al_config *config,
+			GPtrArray *warnings, GError **error)
+{
+	g_autofree char *suffix = NULL;
+	cl_error_t rc;
+
+	scanner->engine = cl_engine_new();
+	if (scanner->engine == NULL) {
+		g_set_error(error, AL_ERROR, AL_ERROR_NOMEM, "cannot create a libclamav engine");
+		return -1;
+	}
+	if (set_limits(scanner->engine, config, error) < 0 ||
+	    set_tmpdir(scanner->engine, config, warnings, error) < 0 ||
+	    load_all(scanner, config, warnings, error) < 0)
+		return -1;
+	g_private_replace(&last_message, NULL);
+	rc = cl_engine_compile(scanner->engine);
+	if (rc != CL_SUCCESS) {
+		g_set_error(error, AL_ERROR, AL_ERROR_SCAN, "cannot compile the signatures: %s%s",
+			    cl_strerror(rc), message_suffix(&suffix));
+		return -1;
+	}
+	cl_engine_set_clcb_file_inspection(scanner->engine, on_inspect);
+	cl_engine_set_clcb_virus_found(scanner->engine, on_virus);
+	return 0;
+}
+
+struct al_scanner *al_scanner_new(const struct al_config *config, struct al_typeid *typeid,
+				  GPtrArray **warnings_r, GError **error)
+{
+	struct al_scanner *scanner = g_new0(struct al_scanner, 1);
+	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
+
+	scanner->refcount = 1;
+	scanner->typeid = typeid;
+	scanner->max_filesize_bytes = config->scan_max_filesize_bytes;
+	scanner->max_seconds = config->scan_max_seconds;
+	if (al_scan_global_init(error) < 0 || build_engine(scanner, config, warnings, error) < 0) {
+		al_scanner_unref(&scanner);
+		return NULL;
+	}
+	if (warnings_r != NULL)
+		*warnings_r = g_steal_pointer(&warnings);
+	return scanner;
+}
+
+struct al_scanner *al_scanner_ref(struct al_scanner *scanner)
+{
+	g_atomic_int_inc(&scanner->refcount);
+	return scanner;
+}
+
+void al_scanner_unref(struct al_scanner **scanner)
+{
+	struct al_scanner *s = *scanner;
+
+	if (s == NULL)
+		return;
+	*scanner = NULL;
+	if (!g_atomic_int_dec_and_test(&s->refcount))
+		return;
+	if (s->engine != NULL)
+		cl_engine_free(s->engine);
+	g_free(s);
+}
+
+guint al_scanner_signature_count(const struct al_scanner *scanner)
+{
+	return scanner->signature_count;
+}
+
+/* --------------------------------------------------------------- scan */
+
+/* Adds sentence to the item's details unless already there (libclamav
+ * may visit the same layer twice, e.g. OLE2 streams). */
+static void add_detail_once(struct scan_context *ctx, char *sentence)
+{
+	if (g_hash_table_contains(ctx->seen, sentence)) {
+		g_free(sentence);
+		return;
+	}
+	g_hash_table_add(ctx->seen, g_strdup(sentence));
+	g_ptr_array_add(ctx->item->details, sentence);
+}
+
+static void inner_add_detail(struct al_inner *inner, const char *sentence)
+{
+	char *joined;
+
+	if (inner->detail == NULL) {
+		inner->detail = g_strdup(sentence);
+		return;
+	}
+	if (strstr(inner->detail, sentence) != NULL)
+		return;
+	joined = g_strconcat(inner->detail, "; ", sentence, NULL);
+	g_free(inner->detail);
+	inner->detail = joined;
+}
+
+/* "clamav-<32 hex>.tmp": the name of libclamav's own temporary file for
+ * a layer that had none (a mail body, a decoded attachment). */
+static gboolean is_clamav_temp_name(const char *name)
+{
+	static const char prefix[] = "clamav-";
+	const gsize prefix_length = sizeof(prefix) - 1, hex_length = 32;
+
+	if (strncmp(name, prefix, prefix_length) != 0)
+		return FALSE;
+	for (gsize i = 0; i < hex_length; i++)
+		if (!g_ascii_isxdigit(name[prefix_length + i]))
+			return FALSE;
+	return strcmp(name + prefix_length + hex_length, ".tmp") == 0;
+}
+
+/* One name of an inner path: valid UTF-8, bounded, without the leading
+ * slash some containers use (CHM); "?" when unknown. */
+static void append_component(GString *path, const char *name)
+{
+	g_autofree char *valid = NULL;
+	const char *end;
+
+	if (path->len > 0)
+		g_string_append_c(path, '/');
+	while (name != NULL && (*name == '/' || *name == '\\'))
+		name++;
+	if (name == NULL || *name == '\0' || is_clamav_temp_name(name)) {
+		g_string_append_c(path, '?');
+		return;
+	}
+	valid = g_utf8_make_valid(name, -1);
+	if (strlen(valid) <= MAX_COMPONENT_BYTES) {
+		g_string_append(path, valid);
+		return;
+	}
+	end = valid + MAX_COMPONENT_BYTES;
+	if ((*end & 0xC0) == 0x80)
+		end = g_utf8_find_prev_char(valid, end);
+	g_string_append_len(path, valid, end - valid);
+	g_string_append(path, "...");
+}
+
+static char *inner_path(const char **ancestors, uint32_t level, const char *file_name)
+{
+	GString *path = g_string_new(NULL);
+
+	for (uint32_t i = 0; i < level; i++)
+		append_component(path, ancestors != NULL ? ancestors[i] : NULL);
+	append_component(path, file_name);
+	return g_string_free(path, FALSE);
+}
+
+/* libclamav inflates an archive member only up to the max file size and
+ * scans that much: a layer that size was cut. */
+static void check_truncated(const struct scan_context *ctx, struct al_inner *inner)
+{
+	guint64 max = ctx->scanner->max_filesize_bytes;
+	g_autofree char *sentence = NULL;
+
+	if (max <= TRUNCATION_SLACK_BYTES || (guint64)inner->size + TRUNCATION_SLACK_BYTES <= max)
+		return;
+	inner->reasons |= AL_REASON_BIT(AL_REASON_LIMITS);
+	sentence = g_strdup_printf("reaches the scan limit of %" G_GUINT64_FORMAT
+				   " bytes per file: the rest was not scanned",
+				   max);
+	inner_add_detail(inner, sentence);
+}
+
+/* Carries an inner file's findings to the item, naming its path. */
+static void report_inner(struct scan_context *ctx, const struct al_inner *inner)
+{
+	const al_reason_set carried = AL_REASON_BIT(AL_REASON_EXECUTABLE) |
+				      AL_REASON_BIT(AL_REASON_DISGUISED) |
+				      AL_REASON_BIT(AL_REASON_LIMITS);
+	char *sentence;
+
+	if ((inner->reasons & carried) == 0)
+		return;
+	ctx->item->reasons |= inner->reasons & carried;
+	sentence = g_strdup_printf("inside %s: %s", inner->path,
+				   inner->detail != NULL ? inner->detail : "flagged");
+	if (g_hash_table_contains(ctx->seen, sentence)) {
+		g_free(sentence);
+	} else if (ctx->inner_details >= MAX_INNER_DETAILS) {
+		ctx->inner_details_unlisted++;
+		g_free(sentence);
+	} else {
+		ctx->inner_details++;
+		add_detail_once(ctx, sentence);
+	}
+}
+
+static void layer_free(gpointer data)
+{
+	struct layer *layer = data;
+
+	g_free(layer->path);
+	g_free(layer);
+}
+
+/* The same layer seen twice (libclamav walks some OLE2 streams again) has
+ * the same path, type and size; unnamed layers ("a.pdf/?") differ by
+ * type or size. */
+static char *layer_key(const struct al_inner *inner)
+{
+	return g_strdup_printf("%s\n%s\n%" G_GSIZE_FORMAT, inner->path,
+			       inner->clamav_type ? inner->clamav_type : "", inner->size);
+}
+
+/* Takes inner: listed once, merged with an earlier visit of the same
+ * layer, or only counted past MAX_INNER_ENTRIES. Returns the listed entry,
+ * or NULL. */
+static struct al_inner *keep_inner(struct scan_context *ctx, struct al_inner *inner)
+{
+	char *key = layer_key(inner);
+	struct al_inner *existing = g_hash_table_lookup(ctx->inner_by_key, key);
+
+	if (existing != NULL) {
+		existing->reasons |= inner->reasons;
+		if (inner->detail != NULL)
+			inner_add_detail(existing, inner->detail);
+		al_inner_free_ptr(inner);
+		g_free(key);
+		return existing;
+	}
+	if (ctx->item->inner->len >= MAX_INNER_ENTRIES) {
+		ctx->inner_unlisted++;
+		al_inner_free_ptr(inner);
+		g_free(key);
+		return NULL;
+	}
+	g_ptr_array_add(ctx->item->inner, inner);
+	g_hash_table_insert(ctx->inner_by_key, key, inner);
+	return inner;
+}
+
+static cl_error_t on_inspect(int fd, const char *type, const char **ancestors,
+			     size_t parent_file_size, const char *file_name, size_t file_size,
+			     const char *file_buffer, uint32_t recursion_level,
+			     uint32_t layer_attributes, void *context)
+{
+	struct scan_context *ctx = context;
+	struct al_inner *inner;
+	struct layer *layer;
+
+	(void)parent_file_size;
+	if (recursion_level == 0) {
+		g_free(ctx->top_clamav_type);
+		ctx->top_clamav_type = g_strdup(type);
+		if (fd >= 0)
+			g_hash_table_remove(ctx->layer_by_fd, GINT_TO_POINTER(fd));
+		return CL_CLEAN;
+	}
+	inner = al_inner_new();
+	inner->path = inner_path(ancestors, recursion_level, file_name);
+	inner->clamav_type = g_strdup(type);
+	inner->depth = recursion_level;
+	inner->size = file_size;
+	inner->encrypted = (layer_attributes & LAYER_ATTRIBUTES_DECRYPTED) != 0;
+	al_typeid_classify_inner(ctx->scanner->typeid, inner, file_name, file_buffer,
+				 MIN(file_size, (size_t)AL_TYPEID_HEAD_BYTES));
+	check_truncated(ctx, inner);
+	report_inner(ctx, inner);
+	layer = g_new(struct layer, 1);
+	layer->path = g_strdup(inner->path);
+	layer->inner = keep_inner(ctx, inner);
+	if (fd >= 0)
+		g_hash_table_replace(ctx->layer_by_fd, GINT_TO_POINTER(fd), layer);
+	else
+		layer_free(layer);
+	return CL_CLEAN;
+}
+
+/* ---------------------------------------------------------- signatures */
+
+static al_reason_set reasons_of_signature(const char *name)
+{
+	gboolean heuristic = g_str_has_prefix(name, "Heuristics.");
+
+	if (g_str_has_prefix(name, "Heuristics.Encrypted."))
+		return AL_REASON_BIT(AL_REASON_ENCRYPTED);
+	if (strstr(name, "Macros") != NULL)
+		return AL_REASON_BIT(AL_REASON_MACRO) |
+		       (heuristic ? 0 : AL_REASON_BIT(AL_REASON_VIRUS));
+	if (g_str_has_prefix(name, "Heuristics.Limits.Exceeded.") ||
+	    (heuristic &&
+	     (strstr(name, "Bomb") != NULL || strstr(name, "OverlappingFiles") != NULL)))
+		return AL_REASON_BIT(AL_REASON_LIMITS);
+	if (g_str_has_prefix(name, "Heuristics.Broken.Executable"))
+		return AL_REASON_BIT(AL_REASON_EXECUTABLE);
+	return AL_REASON_BIT(AL_REASON_VIRUS);
+}
+
+static char *signature_sentence(al_reason_set reasons, const char *name)
+{
+	if (reasons & AL_REASON_BIT(AL_REASON_VIRUS))
+		return g_strdup_printf("signature %s matched", name);
+	if (reasons & AL_REASON_BIT(AL_REASON_ENCRYPTED))
+		return g_strdup_printf("cannot be scanned: encrypted (%s)", name);
+	if (reasons & AL_REASON_BIT(AL_REASON_MACRO))
+		return g_strdup_printf("contains macros (%s)", name);
+	if (reasons & AL_REASON_BIT(AL_REASON_LIMITS))
+		return g_strdup_printf("not fully scanned: a scan limit was reached (%s)", name);
+	return g_strdup_printf("ClamAV found a damaged program (%s)", name);
+}
+
+/* The name as in our signature files: valid, bounded, without the suffix
+ * libclamav adds to unsigned databases. */
+static char *signature_name(const char *virname)
+{
+	static const char suffix[] = ".UNOFFICIAL";
+	const gsize suffix_length = sizeof(suffix) - 1;
+	gsize length = MIN(strlen(virname), (gsize)MAX_MESSAGE_BYTES);
+
+	if (length > suffix_length &&
+	    strncmp(virname + length - suffix_length, suffix, suffix_length) == 0)
+		length -= suffix_length;
+	return g_utf8_make_valid(virname, length);
+}
+
+static void record_signature(struct scan_context *ctx, const char *virname,
+			     const struct layer *where)
+{
+	g_autofree char *name = signature_name(virname);
+	g_autofree char *sentence = NULL;
+	al_reason_set reasons = reasons_of_signature(name);
+
+	if ((reasons & AL_REASON_BIT(AL_REASON_VIRUS)) &&
+	    !g_hash_table_contains(ctx->signatures, name))
+		g_ptr_array_add(ctx->item->virus_names, g_strdup(name));
+	g_hash_table_add(ctx->signatures, g_strdup(name));
+	ctx->item->reasons |= reasons;
+	sentence = signature_sentence(reasons, name);
+	if (where != NULL && where->inner != NULL) {
+		where->inner->reasons |= reasons;
+		inner_add_detail(where->inner, sentence);
+	}
+	if (where != NULL)
+		add_detail_once(ctx, g_strdup_printf("%s (inside %s)", sentence, where->path));
+	else
+		add_detail_once(ctx, g_steal_pointer(&sentence));
+}
+
+static gboolean already_recorded(const struct scan_context *ctx, const char *virname)
+{
+	g_autofree char *name = signature_name(virname);
+
+	return g_hash_table_contains(ctx->signatures, name);
+}
+
+static void on_virus(int fd, const char *virname, void *context)
+{
+	struct scan_context *ctx = context;
+	const struct layer *where = NULL;
+
+	if (virname == NULL)
+		return;
+	if (fd >= 0)
+		where = g_hash_table_lookup(ctx->layer_by_fd, GINT_TO_POINTER(fd));
+	record_signature(ctx, virname, where);
+}
+
+/* --------------------------------------------------------------- scan */
+
+static char *shown_filename(const struct al_item *item)
+{
+	if (item->filename == NULL)
+		return g_strdup("no name");
+	return g_utf8_make_valid(item->filename, MIN(strlen(item->filename), (gsize)120));
+}
+
+static void scan_failed(const struct al_item *item, GError **error, int code, const char *what)
+{
+	g_autofree char *name = shown_filename(item);
+	g_autofree char *suffix = NULL;
+
+	g_set_error(error, AL_ERROR, code, "scanner failed on part %s (%s): %s%s",
+		    item->part != NULL ? item->part : "?", name, what, message_suffix(&suffix));
+}
+
+static int run_scan(struct scan_context *ctx, cl_error_t *rc_r, const char **virname_r,
+		    GError **error)
+{
+	const struct al_item *item = ctx->item;
+	struct cl_scan_options options = {
+		.general = CL_SCAN_GENERAL_ALLMATCHES | CL_SCAN_GENERAL_HEURISTICS,
+		.parse = ~0u,
+		.heuristic = CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC |
+			     CL_SCAN_HEURISTIC_MACROS | CL_SCAN_HEURISTIC_EXCEEDS_MAX,
+		.mail = 0,
+	};
+	unsigned long scanned = 0;
+	const void *data;
+	gsize size = 0;
+	cl_fmap_t *map;
+
+	g_private_replace(&last_message, NULL);
+	if (item->content.bytes == NULL) {
+		/* Spool descriptors are never 0-2: a zeroed content is not stdin. */
+		if (item->content.fd <= STDERR_FILENO) {
+			scan_failed(item, error, AL_ERROR_INTERNAL, "the part has no content");
+			return -1;
+		}
+		*rc_r = cl_scandesc_callback(item->content.fd, item->filename, virname_r, &scanned,
+					     ctx->scanner->engine, &options, ctx);
+		return 0;
+	}
+	data = g_bytes_get_data(item->content.bytes, &size);
+	map = size > 0 ? cl_fmap_open_memory(data, size) : NULL;
+	if (map == NULL) {
+		scan_failed(item, error, AL_ERROR_NOMEM, "cannot map the content");
+		return -1;
+	}
+	*rc_r = cl_scanmap_callback(map, item->filename, virname_r, &scanned, ctx->scanner->engine,
+				    &options, ctx);
+	cl_fmap_close(map);
+	return 0;
+}
+
+static int interpret(struct scan_context *ctx, cl_error_t rc, const char *virname, GError **error)
+{
+	switch (rc) {
+	case CL_CLEAN:
+		return 0;
+	case CL_VIRUS:
+		/* Normally reported through on_virus() already. */
+		if (virname != NULL && !already_recorded(ctx, virname))
+			record_signature(ctx, virname, NULL);
+		return 0;
+	case CL_ETIMEOUT:
+		ctx->item->reasons |= AL_REASON_BIT(AL_REASON_LIMITS);
+		add_detail_once(ctx, g_strdup_printf("not fully scanned: scanning took longer "
+						     "than %u seconds",
+						     ctx->scanner->max_seconds));
+		return 0;
+	case CL_EMAXREC:
+	case CL_EMAXSIZE:
+	case CL_EMAXFILES:
+		ctx->item->reasons |= AL_REASON_BIT(AL_REASON_LIMITS);
+		add_detail_once(ctx, g_strdup_printf("not fully scanned: %s", cl_strerror(rc)));
+		return 0;
+	default:
+		scan_failed(ctx->item, error, AL_ERROR_SCAN, cl_strerror(rc));
+		return -1;
+	}
+}
+
+static void finish(struct scan_context *ctx)
+{
+	struct al_item *item = ctx->item;
+
+	al_typeid_classify_item_clamav(ctx->scanner->typeid, item, ctx->top_clamav_type);
+	if (ctx->inner_details_unlisted > 0)
+		g_ptr_array_add(item->details,
+				g_strdup_printf("%u more embedded files were flagged",
+						ctx->inner_details_unlisted));
+	if (ctx->inner_unlisted > 0)
+		g_ptr_array_add(
+			item->details,
+			g_strdup_printf("%u more embedded files were scanned but not listed",
+					ctx->inner_unlisted));
+}
+
+static void prepare(struct scan_context *ctx, struct al_scanner *scanner, struct al_item *item)
+{
+	if (item->details == NULL)
+		item->details = g_ptr_array_new_with_free_func(g_free);
+	if (item->virus_names == NULL)
+		item->virus_names = g_ptr_array_new_with_free_func(g_free);
+	if (item->inner == NULL)
+		item->inner = g_ptr_array_new_with_free_func(al_inner_free_ptr);
+	*ctx = (struct scan_context){
+		.scanner = scanner,
+		.item = item,
+		.layer_by_fd =
+			g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, layer_free),
+		.inner_by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+		.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+		.signatures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+	};
+	for (guint i = 0; i < item->details->len; i++)
+		g_hash_table_add(ctx->seen, g_strdup(item->details->pdata[i]));
+	for (guint i = 0; i < item->virus_names->len; i++)
+		g_hash_table_add(ctx->signatures, g_strdup(item->virus_names->pdata[i]));
+}
+
+static void context_clear(struct scan_context *ctx)
+{
+	g_free(ctx->top_clamav_type);
+	g_hash_table_destroy(ctx->layer_by_fd);
+	g_hash_table_destroy(ctx->inner_by_key);
+	g_hash_table_destroy(ctx->seen);
+	g_hash_table_destroy(ctx->signatures);
+}
+
+int al_scanner_scan_item(struct al_scanner *scanner, struct al_item *item, GError **error)
+{
+	struct scan_context ctx;
+	const char *virname = NULL;
+	cl_error_t rc = CL_CLEAN;
+	int result = -1;
+
+	prepare(&ctx, scanner, item);
+	if (item->content.size == 0) {
+		result = 0;
+		goto out;
+	}
+	if (run_scan(&ctx, &rc, &virname, error) < 0 || interpret(&ctx, rc, virname, error) < 0)
+		goto out;
+	finish(&ctx);
+	result = 0;
+out:
+	context_clear(&ctx);
+	return result;
+}

@@ -1,0 +1,850 @@
+/*
+ * typeid.c - what a file really is, and whether its name or declared type
+ * lies about it.
+ *
+ * SYNOPSIS
+ *	typeid = al_typeid_new("signatures/filetypes.conf", &error)
+ *	al_typeid_classify_item(typeid, item, &error)
+ *	al_typeid_classify_inner(typeid, inner, name, head, head_len)
+ *	al_typeid_classify_item_clamav(typeid, item, "CL_TYPE_MSEXE")
+ *	al_typeid_free(&typeid)
+ *
+ * DESCRIPTION
+ *	The table (format in the header of filetypes.conf) maps detected MIME
+ *	types, file-name extensions and ClamAV type names to a category.
+ *	Three facts are weighed for each file:
+ *	  content   libmagic on the first AL_TYPEID_HEAD_BYTES, and for files
+ *	            found by the scanner also ClamAV's type;
+ *	  name      the last extension, after the trailing dots and spaces
+ *	            Windows drops; plus the name tricks below;
+ *	  declared  the Content-Type the sender wrote.
+ *	Dangerous content or a dangerous extension makes a file `executable`.
+ *	A harmless name or declared type over dangerous content, a double
+ *	extension hiding a dangerous one behind a harmless one ("facture.pdf
+ *	.exe"), padding spaces before the extension, and bidi controls,
+ *	invisible or control characters in the name make it `disguised`.
+ *	Disagreements between harmless categories (a .doc holding RTF) and
+ *	declared application/octet-stream prove nothing and are not flagged.
+ *	A dangerous declared type on a part without a name is `executable`:
+ *	some clients derive the saved name from the type.
+ *	A text body that libmagic sees as text is shown to the reader, never
+ *	run: nothing is flagged on it.
+ *
+ *	ClamAV calls anything that starts with the two letters "MZ"
+ *	CL_TYPE_MSEXE; when libmagic reads the same bytes as text, that guess
+ *	is ignored (a letter starting "MZ Associates..." is not a program).
+ *
+ * THREADS
+ *	The table is read-only after loading. libmagic cookies are not
+ *	thread-safe, so idle ones wait in a queue: a detection takes one (or
+ *	opens a new one when all are busy) and gives it back. Each cookie
+ *	gives the MIME type (MAGIC_MIME_TYPE) and, switched to MAGIC_NONE,
+ *	the description.
+ *
+ * DIAGNOSTICS
+ *	Table errors name the file and line. Details are sentences; names
+ *	from mail in them are bounded and their bidi, invisible and control
+ *	characters written as <U+XXXX>.
+ */
+#include "airlock/typeid.h"
+
+#include <magic.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_EXTENSION_BYTES 32
+#define MAX_SHOWN_BYTES 120
+#define MIN_PADDING_SPACES 3
+#define LINE_SHIFT 8 /* table values: (line << LINE_SHIFT) | category */
+
+struct al_typeid {
+	GHashTable *by_mime;	  /* "type/subtype" -> value */
+	GHashTable *by_mime_top;  /* "type" (from "type/ *") -> value */
+	GHashTable *by_extension; /* "exe" -> value */
+	GHashTable *by_clamav;	  /* "CL_TYPE_MSEXE" -> value */
+	GAsyncQueue *cookies;	  /* idle magic_t */
+};
+
+static const char *const category_names[AL_CAT_COUNT] = {
+	[AL_CAT_OTHER] = "other",	    [AL_CAT_TEXT] = "text",
+	[AL_CAT_DOCUMENT] = "document",	    [AL_CAT_IMAGE] = "image",
+	[AL_CAT_MEDIA] = "media",	    [AL_CAT_ARCHIVE] = "archive",
+	[AL_CAT_EXECUTABLE] = "executable", [AL_CAT_SCRIPT] = "script",
+	[AL_CAT_INSTALLER] = "installer",   [AL_CAT_DISK_IMAGE] = "disk-image",
+	[AL_CAT_SHORTCUT] = "shortcut",	    [AL_CAT_ACTIVE_DOC] = "active-doc",
+};
+
+/* "content is ..." */
+static const char *const category_nouns[AL_CAT_COUNT] = {
+	[AL_CAT_EXECUTABLE] = "a program",
+	[AL_CAT_SCRIPT] = "a script",
+	[AL_CAT_INSTALLER] = "an installer package",
+	[AL_CAT_DISK_IMAGE] = "a disk image",
+	[AL_CAT_SHORTCUT] = "a shortcut",
+	[AL_CAT_ACTIVE_DOC] = "a document format that runs code",
+};
+
+/* "file name ends in .js, ..." */
+static const char *const extension_phrases[AL_CAT_COUNT] = {
+	[AL_CAT_EXECUTABLE] = "a program Windows runs when opened",
+	[AL_CAT_SCRIPT] = "a script Windows runs when opened",
+	[AL_CAT_INSTALLER] = "an installer package that runs when opened",
+	[AL_CAT_DISK_IMAGE] = "a disk image Windows mounts as a drive when opened",
+	[AL_CAT_SHORTCUT] = "a shortcut that can start any program",
+	[AL_CAT_ACTIVE_DOC] = "a document format that runs code when opened",
+};
+
+gboolean al_category_is_dangerous(enum al_category category)
+{
+	switch (category) {
+	case AL_CAT_EXECUTABLE:
+	case AL_CAT_SCRIPT:
+	case AL_CAT_INSTALLER:
+	case AL_CAT_DISK_IMAGE:
+	case AL_CAT_SHORTCUT:
+	case AL_CAT_ACTIVE_DOC:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+/* Categories a sender may claim without our noticing anything odd. */
+static gboolean is_harmless(enum al_category category)
+{
+	switch (category) {
+	case AL_CAT_TEXT:
+	case AL_CAT_DOCUMENT:
+	case AL_CAT_IMAGE:
+	case AL_CAT_MEDIA:
+	case AL_CAT_ARCHIVE:
+		return TRUE;
+	default:
+		return FALSE;
+	}
+}
+
+const char *al_category_name(enum al_category category)
+{
+	if ((unsigned)category >= AL_CAT_COUNT)
+		return "invalid";
+	return category_names[category];
+}
+
+static int category_from_name(const char *name)
+{
+	for (int i = 0; i < AL_CAT_COUNT; i++)
+		if (strcmp(category_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* ------------------------------------------------------------ the table */
+
+static enum al_category lookup(GHashTable *table, const char *key)
+{
+	gpointer value;
+
+	if (key == NULL || !g_hash_table_lookup_extended(table, key, NULL, &value))
+		return AL_CAT_OTHER;
+	return (enum al_category)(GPOINTER_TO_UINT(value) & ((1u << LINE_SHIFT) - 1));
+}
+
+static GHashTable *table_for(struct al_typeid *typeid, const char *kind, char **key)
+{
+	if (strcmp(kind, "ext") == 0)
+		return typeid->by_extension;
+	if (strcmp(kind, "clamav") == 0)
+		return typeid->by_clamav;
+	if (strcmp(kind, "mime") != 0)
+		return NULL;
+	if (g_str_has_suffix(*key, "/*")) {
+		(*key)[strlen(*key) - 2] = '\0';
+		return typeid->by_mime_top;
+	}
+	return typeid->by_mime;
+}
+
+/* The value's own syntax: what a reader of the table would get wrong. */
+static const char *value_problem(const char *kind, const char *value)
+{
+	if (strcmp(kind, "mime") == 0 && strchr(value, '/') == NULL)
+		return "a MIME type needs a '/'";
+	if (strcmp(kind, "ext") == 0 && (value[0] == '.' || strchr(value, '/') != NULL))
+		return "an extension is written without dot or slash";
+	if (strcmp(kind, "clamav") == 0 && !g_str_has_prefix(value, "CL_TYPE_"))
+		return "a ClamAV type starts with CL_TYPE_";
+	return NULL;
+}
+
+static int add_rule(struct al_typeid *typeid, const char *path, guint line, char **fields,
+		    GError **error)
+{
+	int category = category_from_name(fields[0]);
+	g_autofree char *key = NULL;
+	const char *problem;
+	GHashTable *table;
+	gpointer old;
+
+	if (category < 0 || category == AL_CAT_OTHER) {
+		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG, "%s:%u: unknown category '%s'", path,
+			    line, fields[0]);
+		return -1;
+	}
+	key = strcmp(fields[1], "clamav") == 0 ? g_strdup(fields[2])
+					       : g_ascii_strdown(fields[2], -1);
+	table = table_for(typeid, fields[1], &key);
+	if (table == NULL) {
+		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG,
+			    "%s:%u: unknown kind '%s' (mime, ext or clamav)", path, line,
+			    fields[1]);
+		return -1;
+	}
+	problem = value_problem(fields[1], fields[2]);
+	if (problem != NULL) {
+		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG, "%s:%u: '%s': %s", path, line,
+			    fields[2], problem);
+		return -1;
+	}
+	if (g_hash_table_lookup_extended(table, key, NULL, &old)) {
+		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG,
+			    "%s:%u: %s %s is already listed on line %u", path, line, fields[1],
+			    fields[2], GPOINTER_TO_UINT(old) >> LINE_SHIFT);
+		return -1;
+	}
+	g_hash_table_insert(table, g_steal_pointer(&key),
+			    GUINT_TO_POINTER((line << LINE_SHIFT) | (guint)category));
+	return 0;
+}
+
+/* Splits one line into at most 3 fields after removing the comment;
+ * returns the number of fields found (4 means "too many"). */
+static guint split_line(char *line, char **fields)
+{
+	char *comment = strchr(line, '#');
+	char *save = NULL;
+	guint count = 0;
+
+	if (comment != NULL)
+		*comment = '\0';
+	for (char *field = strtok_r(line, " \t\r", &save); field != NULL;
+	     field = strtok_r(NULL, " \t\r", &save)) {
+		if (count == 3)
+			return 4;
+		fields[count++] = field;
+	}
+	return count;
+}
+
+static int load_table(struct al_typeid *typeid, const char *path, GError **error)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	guint rules = 0;
+
+	if (!g_file_get_contents(path, &text, NULL, error)) {
+		g_prefix_error(error, "file type table: ");
+		return -1;
+	}
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++) {
+		char *fields[3];
+		guint count = split_line(lines[i], fields);
+
+		if (count == 0)
+			continue;
+		if (count != 3) {
+			g_set_error(error, AL_ERROR, AL_ERROR_CONFIG,
+				    "%s:%u: expected CATEGORY KIND VALUE", path, i + 1);
+			return -1;
+		}
+		if (add_rule(typeid, path, i + 1, fields, error) < 0)
+			return -1;
+		rules++;
+	}
+	if (rules == 0) {
+		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG, "%s: no rules", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* --------------------------------------------------------------- libmagic */
+
+static magic_t open_cookie(GError **error)
+{
+	magic_t cookie = magic_open(MAGIC_MIME_TYPE);
+	size_t bytes_max = AL_TYPEID_HEAD_BYTES;
+
+	if (cookie == NULL) {
+		g_set_error(error, AL_ERROR, AL_ERROR_NOMEM, "libmagic: cannot open a cookie");
+		return NULL;
+	}
+	if (magic_load(cookie, NULL) != 0) {
+		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG,
+			    "libmagic: cannot load the system magic database: %s",
+			    magic_error(cookie) ? magic_error(cookie) : "unknown error");
+		magic_close(cookie);
+		return NULL;
+	}
+	if (magic_setparam(cookie, MAGIC_PARAM_BYTES_MAX, &bytes_max) != 0) {
+		g_set_error(error, AL_ERROR, AL_ERROR_INTERNAL, "libmagic: cannot set bytes_max");
+		magic_close(cookie);
+		return NULL;
+	}
+	return cookie;
+}
+
+/* An idle cookie; a new one when all are busy; when none can be opened,
+ * waits for one (al_typeid_new() left at least one in the queue). */
+static magic_t take_cookie(struct al_typeid *typeid)
+{
+	magic_t cookie = g_async_queue_try_pop(typeid->cookies);
+
+	if (cookie == NULL)
+		cookie = open_cookie(NULL);
+	if (cookie == NULL)
+		cookie = g_async_queue_pop(typeid->cookies);
+	return cookie;
+}
+
+static char *magic_answer(magic_t cookie, int flags, const void *data, gsize len)
+{
+	const char *answer;
+
+	if (magic_setflags(cookie, flags) != 0)
+		return NULL;
+	answer = magic_buffer(cookie, data, len);
+	return answer != NULL ? g_strdup(answer) : NULL;
+}
+
+char *al_typeid_detect(struct al_typeid *typeid, const void *data, gsize len, char **description_r)
+{
+	magic_t cookie;
+	char *type;
+
+	if (len == 0) {
+		if (description_r != NULL)
+			*description_r = g_strdup("empty");
+		return g_strdup("application/x-empty");
+	}
+	len = MIN(len, (gsize)AL_TYPEID_HEAD_BYTES);
+	cookie = take_cookie(typeid);
+	type = magic_answer(cookie, MAGIC_MIME_TYPE, data, len);
+	if (description_r != NULL)
+		*description_r = magic_answer(cookie, MAGIC_NONE, data, len);
+	g_async_queue_push(typeid->cookies, cookie);
+	if (type == NULL || strchr(type, '/') == NULL) {
+		g_free(type);
+		type = g_strdup("application/octet-stream");
+	}
+	return type;
+}
+
+/* ----------------------------------------------------- life and lookups */
+
+struct al_typeid *al_typeid_new(const char *table_path, GError **error)
+{
+	struct al_typeid *typeid = g_new0(struct al_typeid, 1);
+	magic_t cookie;
+
+	typeid->by_mime = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	typeid->by_mime_top = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	typeid->by_extension = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	typeid->by_clamav = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	typeid->cookies = g_async_queue_new();
+	if (load_table(typeid, table_path, error) < 0)
+		goto fail;
+	cookie = open_cookie(error);
+	if (cookie == NULL)
+		goto fail;
+	g_async_queue_push(typeid->cookies, cookie);
+	return typeid;
+fail:
+	al_typeid_free(&typeid);
+	return NULL;
+}
+
+void al_typeid_free(struct al_typeid **typeid)
+{
+	struct al_typeid *t = *typeid;
+	magic_t cookie;
+
+	if (t == NULL)
+		return;
+	while ((cookie = g_async_queue_try_pop(t->cookies)) != NULL)
+		magic_close(cookie);
+	g_async_queue_unref(t->cookies);
+	g_hash_table_destroy(t->by_mime);
+	g_hash_table_destroy(t->by_mime_top);
+	g_hash_table_destroy(t->by_extension);
+	g_hash_table_destroy(t->by_clamav);
+	g_free(t);
+	*typeid = NULL;
+}
+
+enum al_category al_typeid_category_of_type(const struct al_typeid *typeid, const char *mime_type)
+{
+	g_autofree char *key = NULL;
+	const char *slash;
+	enum al_category category;
+
+	if (mime_type == NULL)
+		return AL_CAT_OTHER;
+	key = g_ascii_strdown(mime_type, strcspn(mime_type, "; \t"));
+	category = lookup(typeid->by_mime, key);
+	if (category != AL_CAT_OTHER || (slash = strchr(key, '/')) == NULL)
+		return category;
+	key[slash - key] = '\0';
+	return lookup(typeid->by_mime_top, key);
+}
+
+/* The extension Windows acts on: after the last dot of the last path
+ * component, once trailing dots and spaces are dropped; lower case, or
+ * NULL when there is none. dot_r, if not NULL, gets the offset of that
+ * dot in name. */
+static char *last_extension(const char *name, gsize *dot_r)
+{
+	const char *base = name, *end, *dot;
+
+	for (const char *p = name; *p != '\0'; p++)
+		if (*p == '/' || *p == '\\')
+			base = p + 1;
+	end = base + strlen(base);
+	while (end > base && (end[-1] == '.' || end[-1] == ' '))
+		end--;
+	dot = g_strrstr_len(base, end - base, ".");
+	if (dot == NULL || dot + 1 == end || (gsize)(end - dot - 1) > MAX_EXTENSION_BYTES)
+		return NULL;
+	if (dot_r != NULL)
+		*dot_r = (gsize)(dot - name);
+	return g_ascii_strdown(dot + 1, end - dot - 1);
+}
+
+enum al_category al_typeid_category_of_name(const struct al_typeid *typeid, const char *filename)
+{
+	g_autofree char *extension = NULL;
+
+	if (filename == NULL)
+		return AL_CAT_OTHER;
+	extension = last_extension(filename, NULL);
+	return lookup(typeid->by_extension, extension);
+}
+
+enum al_category al_typeid_category_of_clamav(const struct al_typeid *typeid,
+					      const char *clamav_type)
+{
+	return lookup(typeid->by_clamav, clamav_type);
+}
+
+/* ------------------------------------------------------------ findings */
+
+/* Where sentences go: an item's details, or a list joined into an inner
+ * file's one detail. */
+struct findings {
+	al_reason_set reasons;
+	GPtrArray *details; /* char*, may be NULL: reasons only */
+};
+
+static void found(struct findings *findings, enum al_reason reason, char *sentence)
+{
+	findings->reasons |= AL_REASON_BIT(reason);
+	if (findings->details != NULL)
+		g_ptr_array_add(findings->details, sentence);
+	else
+		g_free(sentence);
+}
+
+static gboolean is_bidi_control(gunichar c)
+{
+	return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
+	       c == 0x200F || c == 0x061C;
+}
+
+static gboolean is_invisible(gunichar c)
+{
+	return (c >= 0x200B && c <= 0x200D) || c == 0xFEFF || c == 0x00AD ||
+	       (c >= 0x2060 && c <= 0x2064) || c == 0x180E || c == 0x3164 || c == 0x115F ||
+	       c == 0x1160 || c == 0xFFA0 || c == 0x034F;
+}
+
+static gboolean is_control(gunichar c)
+{
+	return c < 0x20 || (c >= 0x7F && c <= 0x9F);
+}
+
+static gboolean is_padding_space(gunichar c)
+{
+	return c == ' ' || c == 0x00A0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F ||
+	       c == 0x205F || c == 0x3000 || c == 0x2800;
+}
+
+/* A mail-supplied name fit for a sentence: bounded, with the characters
+ * that would reorder or hide text written as <U+XXXX>. */
+static char *shown_name(const char *name)
+{
+	GString *out = g_string_new(NULL);
+
+	for (const char *p = name; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (out->len >= MAX_SHOWN_BYTES) {
+			g_string_append(out, "...");
+			break;
+		}
+		if (is_bidi_control(c) || is_invisible(c) || is_control(c))
+			g_string_append_printf(out, "<U+%04X>", (unsigned)c);
+		else
+			g_string_append_unichar(out, c);
+	}
+	return g_string_free(out, FALSE);
+}
+
+static void check_characters(const char *name, struct findings *findings)
+{
+	gunichar bidi = 0, invisible = 0, control = 0;
+
+	for (const char *p = name; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (bidi == 0 && is_bidi_control(c))
+			bidi = c;
+		else if (invisible == 0 && is_invisible(c))
+			invisible = c;
+		else if (control == 0 && is_control(c))
+			control = c;
+	}
+	if (bidi == 0x202E || bidi == 0x202B || bidi == 0x2067)
+		found(findings, AL_REASON_DISGUISED,
+		      g_strdup_printf("name contains a right-to-left override (U+%04X) that "
+				      "reverses how it is displayed",
+				      (unsigned)bidi));
+	else if (bidi != 0)
+		found(findings, AL_REASON_DISGUISED,
+		      g_strdup_printf("name contains the bidirectional control U+%04X that "
+				      "changes how it is displayed",
+				      (unsigned)bidi));
+	if (invisible != 0)
+		found(findings, AL_REASON_DISGUISED,
+		      g_strdup_printf("name contains the invisible character U+%04X",
+				      (unsigned)invisible));
+	if (control != 0)
+		found(findings, AL_REASON_DISGUISED,
+		      g_strdup_printf("name contains the control character U+%04X",
+				      (unsigned)control));
+}
+
+/* Number of padding spaces just before offset end of name. */
+static guint spaces_before(const char *name, gsize end)
+{
+	const char *p = name + end;
+	guint count = 0;
+
+	while (p > name) {
+		const char *prev = g_utf8_find_prev_char(name, p);
+
+		if (prev == NULL || !is_padding_space(g_utf8_get_char(prev)))
+			break;
+		count++;
+		p = prev;
+	}
+	return count;
+}
+
+/* "facture.pdf.exe", "photo.jpg    .scr", "invoice.pdf .exe": the
+ * extension before the last one, once dots, padding and invisible
+ * characters between the two are dropped. */
+static char *previous_extension(const char *name, gsize dot)
+{
+	g_autofree char *stem = g_strndup(name, dot);
+	char *end = stem + strlen(stem);
+
+	while (end > stem) {
+		char *prev = g_utf8_find_prev_char(stem, end);
+		gunichar c = g_utf8_get_char(prev);
+
+		if (c != '.' && !is_padding_space(c) && !is_invisible(c))
+			break;
+		end = prev;
+	}
+	*end = '\0';
+	return last_extension(stem, NULL);
+}
+
+static void check_extensions(const struct al_typeid *typeid, const char *name,
+			     struct findings *findings)
+{
+	gsize dot = 0;
+	g_autofree char *extension = last_extension(name, &dot);
+	g_autofree char *previous = NULL;
+	g_autofree char *shown = NULL;
+	g_autofree char *shown_previous = NULL;
+	enum al_category category;
+	guint padding;
+
+	if (extension == NULL)
+		return;
+	shown = shown_name(extension);
+	category = lookup(typeid->by_extension, extension);
+	if (al_category_is_dangerous(category))
+		found(findings, AL_REASON_EXECUTABLE,
+		      g_strdup_printf("file name ends in .%s, %s", shown,
+				      extension_phrases[category]));
+	padding = spaces_before(name, dot);
+	if (padding >= MIN_PADDING_SPACES && !is_harmless(category))
+		found(findings, AL_REASON_DISGUISED,
+		      g_strdup_printf("name pushes its extension .%s out of view behind %u spaces",
+				      shown, padding));
+	previous = previous_extension(name, dot);
+	if (!al_category_is_dangerous(category) ||
+	    !is_harmless(lookup(typeid->by_extension, previous)))
+		return;
+	shown_previous = shown_name(previous);
+	found(findings, AL_REASON_DISGUISED,
+	      g_strdup_printf("double extension: looks like a .%s but is a .%s (%s)",
+			      shown_previous, shown, al_category_name(category)));
+}
+
+static al_reason_set check_name(const struct al_typeid *typeid, const char *filename,
+				struct findings *findings)
+{
+	g_autofree char *name = NULL;
+	al_reason_set before = findings->reasons;
+
+	if (filename == NULL || filename[0] == '\0')
+		return 0;
+	name = g_utf8_make_valid(filename, -1);
+	check_characters(name, findings);
+	check_extensions(typeid, name, findings);
+	return findings->reasons & ~before;
+}
+
+al_reason_set al_typeid_check_name(const struct al_typeid *typeid, const char *filename,
+				   GPtrArray *details)
+{
+	struct findings findings = { .details = details };
+
+	return check_name(typeid, filename, &findings);
+}
+
+/* ------------------------------------------------------------ judgement */
+
+/* libmagic's text for a sentence: valid UTF-8, at most MAX_SHOWN_BYTES. */
+static char *bounded_text(const char *text)
+{
+	gsize length = strlen(text);
+	g_autofree char *valid = NULL;
+
+	if (length <= MAX_SHOWN_BYTES)
+		return g_utf8_make_valid(text, (gssize)length);
+	valid = g_utf8_make_valid(text, MAX_SHOWN_BYTES);
+	return g_strconcat(valid, "...", NULL);
+}
+
+/* Everything known about one file. */
+struct evidence {
+	const char *name;	   /* file name from mail or archive, or NULL */
+	const char *declared_type; /* Content-Type, or NULL */
+	const char *detected_type; /* libmagic */
+	const char *description;   /* libmagic, or NULL */
+	const char *clamav_type;   /* or NULL */
+};
+
+/* What the content is: a category, and the type that says so ("image/png",
+ * "ClamAV type CL_TYPE_MSEXE") in *label_r when it is dangerous. */
+static enum al_category content_category(const struct al_typeid *typeid,
+					 const struct evidence *evidence, char **label_r)
+{
+	enum al_category magic = al_typeid_category_of_type(typeid, evidence->detected_type);
+	enum al_category clamav = al_typeid_category_of_clamav(typeid, evidence->clamav_type);
+
+	if (al_category_is_dangerous(magic)) {
+		*label_r = g_strdup(evidence->detected_type);
+		return magic;
+	}
+	if (!al_category_is_dangerous(clamav) ||
+	    (magic == AL_CAT_TEXT && strcmp(evidence->clamav_type, "CL_TYPE_MSEXE") == 0))
+		return magic;
+	*label_r = g_strdup_printf("ClamAV type %s", evidence->clamav_type);
+	return clamav;
+}
+
+/* Content against the claims made about it: the name's extension and the
+ * declared type. */
+static void judge_content(const struct al_typeid *typeid, const struct evidence *evidence,
+			  struct findings *findings)
+{
+	g_autofree char *label = NULL;
+	g_autofree char *description = NULL;
+	g_autofree char *extension = NULL;
+	g_autofree char *shown = NULL;
+	enum al_category content = content_category(typeid, evidence, &label);
+	enum al_category declared = al_typeid_category_of_type(typeid, evidence->declared_type);
+	const char *noun = category_nouns[content];
+
+	if (!al_category_is_dangerous(content))
+		return;
+	if (evidence->description != NULL && strcmp(label, evidence->detected_type) == 0)
+		description = bounded_text(evidence->description);
+	found(findings, AL_REASON_EXECUTABLE,
+	      g_strdup_printf("content is %s (%s%s%s)", noun, label, description ? ": " : "",
+			      description ? description : ""));
+	if (evidence->name != NULL)
+		extension = last_extension(evidence->name, NULL);
+	if (is_harmless(lookup(typeid->by_extension, extension))) {
+		shown = shown_name(extension);
+		found(findings, AL_REASON_DISGUISED,
+		      g_strdup_printf("named .%s but content is %s (%s)", shown, noun, label));
+		g_clear_pointer(&shown, g_free);
+	}
+	if (is_harmless(declared)) {
+		shown = shown_name(evidence->declared_type);
+		found(findings, AL_REASON_DISGUISED,
+		      g_strdup_printf("declared as %s but content is %s (%s)", shown, noun, label));
+	}
+}
+
+/* A dangerous declared type on a part without a name: some mail clients
+ * derive the extension from the type when saving it. */
+static void judge_declared(const struct al_typeid *typeid, const struct evidence *evidence,
+			   struct findings *findings)
+{
+	enum al_category declared = al_typeid_category_of_type(typeid, evidence->declared_type);
+	g_autofree char *shown = NULL;
+
+	if (!al_category_is_dangerous(declared) || evidence->name != NULL)
+		return;
+	shown = shown_name(evidence->declared_type);
+	found(findings, AL_REASON_EXECUTABLE,
+	      g_strdup_printf("declared as %s (%s) and has no name", shown,
+			      category_nouns[declared]));
+}
+
+static void judge(const struct al_typeid *typeid, const struct evidence *evidence,
+		  struct findings *findings)
+{
+	judge_content(typeid, evidence, findings);
+	check_name(typeid, evidence->name, findings);
+	judge_declared(typeid, evidence, findings);
+}
+
+/* The first bytes of the content: borrowed from memory, or read into
+ * *buffer_r (transfer full). */
+static int read_head(const struct al_content *content, const void **head_r, gsize *len_r,
+		     guchar **buffer_r, GError **error)
+{
+	gsize want = MIN(content->size, (gsize)AL_TYPEID_HEAD_BYTES);
+	gssize got;
+
+	*head_r = NULL;
+	*len_r = 0;
+	if (content->bytes != NULL) {
+		gsize size = 0;
+
+		*head_r = g_bytes_get_data(content->bytes, &size);
+		*len_r = MIN(size, want);
+		return 0;
+	}
+	if (want == 0)
+		return 0;
+	if (content->fd <= STDERR_FILENO) {
+		g_set_error(error, AL_ERROR, AL_ERROR_INTERNAL, "the part has no content to read");
+		return -1;
+	}
+	*buffer_r = g_try_malloc(want);
+	if (*buffer_r == NULL) {
+		g_set_error(error, AL_ERROR, AL_ERROR_NOMEM,
+			    "out of memory reading %" G_GSIZE_FORMAT " bytes to type a part", want);
+		return -1;
+	}
+	got = al_content_pread(content, 0, *buffer_r, want, error);
+	if (got < 0)
+		return -1;
+	*head_r = *buffer_r;
+	*len_r = (gsize)got;
+	return 0;
+}
+
+int al_typeid_classify_item(struct al_typeid *typeid, struct al_item *item, GError **error)
+{
+	g_autofree guchar *buffer = NULL;
+	const void *head;
+	gsize head_len;
+	struct findings findings = { .details = NULL };
+	struct evidence evidence;
+
+	if (read_head(&item->content, &head, &head_len, &buffer, error) < 0) {
+		g_prefix_error(error, "typing part %s: ", item->part ? item->part : "?");
+		return -1;
+	}
+	g_free(item->detected_type);
+	g_clear_pointer(&item->detected_description, g_free);
+	item->detected_type = al_typeid_detect(typeid, head, head_len, &item->detected_description);
+	if (item->is_body && g_str_has_prefix(item->detected_type, "text/"))
+		return 0;
+	if (item->details == NULL)
+		item->details = g_ptr_array_new_with_free_func(g_free);
+	findings.details = item->details;
+	evidence = (struct evidence){
+		.name = item->filename,
+		.declared_type = item->declared_type,
+		.detected_type = item->detected_type,
+		.description = item->detected_description,
+	};
+	judge(typeid, &evidence, &findings);
+	item->reasons |= findings.reasons;
+	return 0;
+}
+
+void al_typeid_classify_inner(struct al_typeid *typeid, struct al_inner *inner, const char *name,
+			      const void *head, gsize head_len)
+{
+	g_autoptr(GPtrArray) sentences = g_ptr_array_new_with_free_func(g_free);
+	struct findings findings = { .details = sentences };
+	struct evidence evidence;
+
+	/* No description: an archive may hold thousands of members, and the
+	 * type alone is enough to name what one is. */
+	if (head != NULL || inner->size == 0) {
+		g_free(inner->detected_type);
+		inner->detected_type =
+			al_typeid_detect(typeid, head, head != NULL ? head_len : 0, NULL);
+	}
+	evidence = (struct evidence){
+		.name = name,
+		.detected_type = inner->detected_type,
+		.clamav_type = inner->clamav_type,
+	};
+	judge(typeid, &evidence, &findings);
+	inner->reasons |= findings.reasons;
+	if (sentences->len == 0)
+		return;
+	if (inner->detail != NULL)
+		g_ptr_array_insert(sentences, 0, g_steal_pointer(&inner->detail));
+	g_ptr_array_add(sentences, NULL);
+	inner->detail = g_strjoinv("; ", (char **)sentences->pdata);
+}
+
+void al_typeid_classify_item_clamav(struct al_typeid *typeid, struct al_item *item,
+				    const char *clamav_type)
+{
+	struct findings findings = { .details = NULL };
+	struct evidence evidence = {
+		.name = item->filename,
+		.declared_type = item->declared_type,
+		.detected_type = item->detected_type,
+		.clamav_type = clamav_type,
+	};
+
+	if (clamav_type == NULL ||
+	    al_category_is_dangerous(al_typeid_category_of_type(typeid, item->detected_type)))
+		return;
+	if (item->is_body && item->detected_type != NULL &&
+	    g_str_has_prefix(item->detected_type, "text/"))
+		return;
+	if (item->details == NULL)
+		item->details = g_ptr_array_new_with_free_func(g_free);
+	findings.details = item->details;
+	judge_content(typeid, &evidence, &findings);
+	item->reasons |= findings.reasons;
+}

@@ -1,0 +1,133 @@
+"""Small helpers shared by the milter and end-to-end test drivers.
+
+Standard library only. Nothing here skips: a missing tool is an error
+(HarnessError) that the drivers report as a failure with its message.
+"""
+
+import os
+import pwd
+import grp
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+REPO_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class HarnessError(Exception):
+    """The test environment is not usable (a tool is missing, a daemon did
+    not start...): the run fails with this message."""
+
+
+def require_tool(name, package):
+    """Absolute path of program name, or HarnessError naming the Debian
+    package that provides it."""
+    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/usr/bin:/sbin:/bin")
+    if path is None:
+        raise HarnessError(f"{name} not found: install the Debian package '{package}' "
+                           f"(apt-get install {package})")
+    return path
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that was free a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout, interval=0.05, what="condition"):
+    """Polls predicate() until it returns a true value (returned) or
+    timeout seconds pass (HarnessError naming what)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise HarnessError(f"timed out after {timeout:g}s waiting for {what}")
+        time.sleep(interval)
+
+
+def run(argv, check=True, timeout=120, **kwargs):
+    """Runs argv, capturing text output. check: a non-zero exit is a
+    HarnessError quoting the command and its output."""
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, timeout=timeout, **kwargs)
+    if check and proc.returncode != 0:
+        raise HarnessError(f"{' '.join(argv)} exited {proc.returncode}\n"
+                           f"stdout: {proc.stdout.strip()}\nstderr: {proc.stderr.strip()}")
+    return proc
+
+
+def system_python():
+    """A python3 that other users can run (the daemon's user runs
+    fake_sendmail.py and the store queries): sys.executable may live under
+    a 0700 home directory (pyenv)."""
+    for path in ("/usr/bin/python3", "/usr/local/bin/python3"):
+        if os.access(path, os.X_OK) and os.stat(path).st_mode & 0o001:
+            return path
+    raise HarnessError("no world-executable python3 in /usr/bin or /usr/local/bin "
+                       "(apt-get install python3)")
+
+
+def is_root():
+    return os.geteuid() == 0
+
+
+def user_ids(name):
+    """(uid, gid) of user name; HarnessError if there is no such user."""
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise HarnessError(f"user {name} does not exist") from None
+    return entry.pw_uid, entry.pw_gid
+
+
+def ensure_system_user(name, group):
+    """As root: makes sure system user name exists with primary group
+    group (useradd --system -g GROUP -M -s /usr/sbin/nologin NAME).
+    Returns (uid, gid). An existing user with another primary group is an
+    error rather than silently changed."""
+    try:
+        gid = grp.getgrnam(group).gr_gid
+    except KeyError:
+        raise HarnessError(f"group {group} does not exist (is postfix installed?)") from None
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        if not is_root():
+            raise HarnessError(f"user {name} does not exist and only root can create it "
+                               f"(useradd --system -g {group} {name})") from None
+        run(["useradd", "--system", "-g", group, "-M", "-d", "/nonexistent",
+             "-s", "/usr/sbin/nologin", name])
+        entry = pwd.getpwnam(name)
+    if entry.pw_gid != gid:
+        raise HarnessError(f"user {name} exists but its primary group is not {group}: "
+                           f"fix it (usermod -g {group} {name}) or remove it")
+    return entry.pw_uid, entry.pw_gid
+
+
+def give_to(path, uid, gid, mode):
+    """chown (when root) and chmod path."""
+    if is_root():
+        os.chown(path, uid, gid)
+    os.chmod(path, mode)
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def excerpt(text, limit=4000):
+    """The end of a long log, for failure messages."""
+    if len(text) <= limit:
+        return text
+    return "[...]\n" + text[-limit:]
+
+
+def fail_exit(msg):
+    print(f"FAIL: {msg}", file=sys.stderr, flush=True)
+    sys.exit(1)

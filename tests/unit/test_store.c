@@ -1,0 +1,1033 @@
+/*
+ * test_store.c - the quarantine store: private directory and files, the
+ * original written byte for byte before its rows, nothing left behind by
+ * a failure, counters, learned correspondents, ids, status changes and
+ * migrations. Rows are checked with SQL of our own on the database.
+ */
+#include "airlock/store.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/* ---- helpers: files ---- */
+
+static void remove_tree(const char *path)
+{
+	GDir *dir = g_dir_open(path, 0, NULL);
+	const char *name;
+
+	if (dir != NULL) {
+		while ((name = g_dir_read_name(dir)) != NULL) {
+			g_autofree char *child = g_build_filename(path, name, NULL);
+
+			remove_tree(child);
+		}
+		g_dir_close(dir);
+		g_assert_cmpint(rmdir(path), ==, 0);
+		return;
+	}
+	if (unlink(path) < 0)
+		g_assert_cmpint(errno, ==, ENOENT);
+}
+
+static guint file_mode(const char *path)
+{
+	struct stat st;
+
+	g_assert_cmpint(stat(path, &st), ==, 0);
+	return st.st_mode & 07777;
+}
+
+static guint count_entries(const char *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	guint count = 0;
+
+	g_assert_nonnull(dir);
+	while (g_dir_read_name(dir) != NULL)
+		count++;
+	return count;
+}
+
+/* ---- helpers: SQL on the store's database ---- */
+
+/* Prepares sql on a new connection, binding param (if any) to ?1. */
+static sqlite3_stmt *sql_prepare(const char *db_path, const char *sql, const char *param,
+				 sqlite3 **db_r)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	g_assert_cmpint(sqlite3_open_v2(db_path, db_r, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+	g_assert_cmpint(sqlite3_busy_timeout(*db_r, 5000), ==, SQLITE_OK);
+	if (sqlite3_prepare_v2(*db_r, sql, -1, &stmt, NULL) != SQLITE_OK)
+		g_error("%s: %s", sql, sqlite3_errmsg(*db_r));
+	if (param != NULL)
+		g_assert_cmpint(sqlite3_bind_text(stmt, 1, param, -1, SQLITE_TRANSIENT), ==,
+				SQLITE_OK);
+	return stmt;
+}
+
+static gint64 sql_int(const char *db_path, const char *sql, const char *param)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt = sql_prepare(db_path, sql, param, &db);
+	gint64 value;
+
+	g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
+	value = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return value;
+}
+
+/* The text of the first column of the first row, or NULL for SQL NULL. */
+static char *sql_text(const char *db_path, const char *sql, const char *param)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt = sql_prepare(db_path, sql, param, &db);
+	char *value;
+
+	g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
+	value = g_strdup((const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return value;
+}
+
+static void assert_sql_text(const char *db_path, const char *sql, const char *param,
+			    const char *expected)
+{
+	g_autofree char *value = sql_text(db_path, sql, param);
+
+	g_assert_cmpstr(value, ==, expected);
+}
+
+static void sql_exec(const char *db_path, const char *sql)
+{
+	sqlite3 *db;
+	char *message = NULL;
+
+	g_assert_cmpint(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &message) != SQLITE_OK)
+		g_error("%s: %s", sql, message);
+	sqlite3_close(db);
+}
+
+/* ---- helpers: verdicts ---- */
+
+static struct al_item *make_item(const char *part, const char *filename, gboolean is_body,
+				 gboolean quarantine)
+{
+	struct al_item *item = al_item_new();
+	static const char content[] = "MZ\x90\0 not really a program";
+
+	item->part = g_strdup(part);
+	item->filename = g_strdup(filename);
+	item->declared_type = g_strdup(is_body ? "text/plain" : "application/pdf");
+	item->detected_type = g_strdup(is_body ? "text/plain" : "application/x-dosexec");
+	item->is_body = is_body;
+	item->quarantine = quarantine;
+	item->content.bytes = g_bytes_new(content, sizeof(content));
+	item->content.fd = -1;
+	item->content.size = sizeof(content);
+	if (item->details == NULL)
+		item->details = g_ptr_array_new_with_free_func(g_free);
+	if (item->virus_names == NULL)
+		item->virus_names = g_ptr_array_new_with_free_func(g_free);
+	if (item->inner == NULL)
+		item->inner = g_ptr_array_new_with_free_func(al_inner_free_ptr);
+	return item;
+}
+
+static struct al_verdict *make_verdict(enum al_action action, al_reason_set reasons)
+{
+	struct al_verdict *verdict = g_new0(struct al_verdict, 1);
+
+	verdict->action = action;
+	verdict->reasons = reasons;
+	verdict->origin.known = FALSE;
+	verdict->origin.why = g_strdup("sender not trusted");
+	verdict->message = g_new0(struct al_message, 1);
+	verdict->message->items = g_ptr_array_new_with_free_func(al_item_free_ptr);
+	verdict->message->details = g_ptr_array_new_with_free_func(g_free);
+	verdict->message->subject = g_strdup("Facture \"urgente\"");
+	verdict->message->from = g_strdup("billing@evil.example");
+	return verdict;
+}
+
+static void add_item(struct al_verdict *verdict, struct al_item *item)
+{
+	g_ptr_array_add(verdict->message->items, item);
+}
+
+/* A verdict with a body, a flagged executable (with an inner file and a
+ * virus name) and a clean attachment: strip, executable + disguised. */
+static struct al_verdict *make_strip_verdict(void)
+{
+	struct al_verdict *verdict =
+	    make_verdict(AL_ACTION_STRIP,
+			 AL_REASON_BIT(AL_REASON_EXECUTABLE) | AL_REASON_BIT(AL_REASON_DISGUISED));
+	struct al_item *bad = make_item("2", "facture.pdf.exe", FALSE, TRUE);
+	struct al_inner *inner = al_inner_new();
+
+	add_item(verdict, make_item("1", NULL, TRUE, FALSE));
+	al_item_flag(bad, AL_REASON_EXECUTABLE, "content is a Windows program (PE)");
+	al_item_flag(bad, AL_REASON_DISGUISED, "name ends in .exe after .pdf");
+	g_ptr_array_add(bad->virus_names, g_strdup("Test.Sig"));
+	inner->path = g_strdup("a.zip/b.exe");
+	inner->clamav_type = g_strdup("CL_TYPE_MSEXE");
+	inner->depth = 1;
+	inner->size = 42;
+	inner->reasons = AL_REASON_BIT(AL_REASON_EXECUTABLE);
+	g_ptr_array_add(bad->inner, inner);
+	add_item(verdict, bad);
+	add_item(verdict, make_item("3", "notes.txt", FALSE, FALSE));
+	return verdict;
+}
+
+/* Freed by hand: al_verdict_free() belongs to the pipeline. */
+static void free_verdict(struct al_verdict *verdict)
+{
+	g_free(verdict->origin.why);
+	g_ptr_array_unref(verdict->message->items);
+	g_ptr_array_unref(verdict->message->details);
+	g_free(verdict->message->subject);
+	g_free(verdict->message->from);
+	g_free(verdict->message);
+	g_free(verdict);
+}
+
+static const char *const test_recipients[] = {"alice@corp.example", "bob@corp.example", NULL};
+
+static const struct al_smtp_context test_smtp = {
+    .queue_id = "4F2A1C3",
+    .client_addr = "192.0.2.7",
+    .client_name = "mail.evil.example",
+    .helo = "evil.example",
+    .auth_user = NULL,
+    .envelope_from = "<bounce@evil.example>",
+    .recipients = test_recipients,
+};
+
+/* Message bytes with CRLF, NUL and high bytes: copied as they are. */
+static GByteArray *make_original(gsize body_bytes)
+{
+	static const char head[] = "From: billing@evil.example\r\nSubject: Facture\r\n\r\n";
+	GByteArray *bytes = g_byte_array_new();
+
+	g_byte_array_append(bytes, (const guint8 *)head, sizeof(head) - 1);
+	for (gsize i = 0; i < body_bytes; i++) {
+		guint8 b = (guint8)(i * 7 + 3);
+
+		g_byte_array_append(bytes, &b, 1);
+	}
+	return bytes;
+}
+
+static int quarantine_bytes(struct al_store *store, const char *id, const GByteArray *bytes,
+			    const struct al_verdict *verdict, GError **error)
+{
+	GMimeStream *stream =
+	    g_mime_stream_mem_new_with_buffer((const char *)bytes->data, bytes->len);
+	char skipped[10];
+	int rc;
+
+	/* Left mid-stream on purpose: the store must copy from the start. */
+	g_assert_cmpint(g_mime_stream_read(stream, skipped, sizeof(skipped)), ==, sizeof(skipped));
+	rc = al_store_quarantine(store, id, stream, &test_smtp, verdict, error);
+	g_object_unref(stream);
+	return rc;
+}
+
+/* ---- fixture ---- */
+
+struct fixture {
+	char *tmp;
+	char *dir;
+	char *db;
+	char *msg;
+	struct al_store *store;
+};
+
+static void fixture_setup(struct fixture *f, gconstpointer data)
+{
+	GError *error = NULL;
+
+	(void)data;
+	f->tmp = g_dir_make_tmp("airlock-store-XXXXXX", &error);
+	g_assert_no_error(error);
+	f->dir = g_build_filename(f->tmp, "store", NULL);
+	f->db = g_build_filename(f->dir, "airlock.db", NULL);
+	f->msg = g_build_filename(f->dir, "msg", NULL);
+	f->store = al_store_open(f->dir, TRUE, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(f->store);
+}
+
+static void fixture_teardown(struct fixture *f, gconstpointer data)
+{
+	(void)data;
+	al_store_close(&f->store);
+	g_assert_null(f->store);
+	remove_tree(f->tmp);
+	g_free(f->tmp);
+	g_free(f->dir);
+	g_free(f->db);
+	g_free(f->msg);
+}
+
+static gint64 count_rows(struct fixture *f, const char *table_sql, const char *id)
+{
+	return sql_int(f->db, table_sql, id);
+}
+
+/* ---- open ---- */
+
+static void test_store_open_creates_private_dir_and_db(void)
+{
+	g_autofree char *tmp = g_dir_make_tmp("airlock-store-XXXXXX", NULL);
+	g_autofree char *dir = g_build_filename(tmp, "a", "store", NULL);
+	g_autofree char *msg = g_build_filename(dir, "msg", NULL);
+	g_autofree char *db = g_build_filename(dir, "airlock.db", NULL);
+	const char *suffixes[] = {"-wal", "-shm"};
+	GError *error = NULL;
+	mode_t old_umask = umask(0); /* the store must not depend on it */
+	struct al_store *store = al_store_open(dir, TRUE, &error);
+
+	umask(old_umask);
+	g_assert_no_error(error);
+	g_assert_cmpuint(file_mode(dir), ==, 0700);
+	g_assert_cmpuint(file_mode(msg), ==, 0700);
+	g_assert_cmpuint(file_mode(db), ==, 0600);
+	for (guint i = 0; i < G_N_ELEMENTS(suffixes); i++) {
+		g_autofree char *side = g_strconcat(db, suffixes[i], NULL);
+
+		if (g_file_test(side, G_FILE_TEST_EXISTS))
+			g_assert_cmpuint(file_mode(side), ==, 0600);
+	}
+	g_assert_cmpint(sql_int(db, "SELECT version FROM schema_version", NULL), ==,
+			AL_STORE_SCHEMA_VERSION);
+	assert_sql_text(db, "PRAGMA journal_mode", NULL, "wal");
+	al_store_close(&store);
+	remove_tree(tmp);
+}
+
+static void test_store_open_refuses_dir_readable_by_others(void)
+{
+	g_autofree char *tmp = g_dir_make_tmp("airlock-store-XXXXXX", NULL);
+	g_autofree char *dir = g_build_filename(tmp, "store", NULL);
+	g_autofree char *msg = g_build_filename(dir, "msg", NULL);
+	g_autofree char *expected = NULL;
+	GError *error = NULL;
+	struct al_store *store;
+
+	g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+	g_assert_cmpint(chmod(dir, 0755), ==, 0);
+	for (int create = 0; create <= 1; create++) {
+		store = al_store_open(dir, create, &error);
+		g_assert_null(store);
+		g_assert_error(error, AL_ERROR, AL_ERROR_IO);
+		expected = g_strdup_printf("%s is readable by others (mode 0755): run chmod 700 %s",
+					   dir, dir);
+		g_assert_cmpstr(error->message, ==, expected);
+		g_clear_pointer(&expected, g_free);
+		g_clear_error(&error);
+	}
+	/* The same for msg/, where the originals are. */
+	g_assert_cmpint(chmod(dir, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir(msg, 0750), ==, 0);
+	g_assert_cmpint(chmod(msg, 0750), ==, 0);
+	store = al_store_open(dir, TRUE, &error);
+	g_assert_null(store);
+	g_assert_error(error, AL_ERROR, AL_ERROR_IO);
+	g_assert_nonnull(strstr(error->message, "msg is readable by others (mode 0750)"));
+	g_clear_error(&error);
+	remove_tree(tmp);
+}
+
+static void test_store_open_without_create_needs_an_existing_store(void)
+{
+	g_autofree char *tmp = g_dir_make_tmp("airlock-store-XXXXXX", NULL);
+	g_autofree char *dir = g_build_filename(tmp, "store", NULL);
+	g_autofree char *msg = g_build_filename(dir, "msg", NULL);
+	GError *error = NULL;
+
+	g_assert_null(al_store_open(dir, FALSE, &error));
+	g_assert_error(error, AL_ERROR, AL_ERROR_IO);
+	g_assert_nonnull(strstr(error->message, "does not exist: run airlockctl init"));
+	g_assert_false(g_file_test(dir, G_FILE_TEST_EXISTS));
+	g_clear_error(&error);
+
+	/* A private directory without a database is no store either. */
+	g_assert_cmpint(g_mkdir(dir, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir(msg, 0700), ==, 0);
+	g_assert_null(al_store_open(dir, FALSE, &error));
+	g_assert_error(error, AL_ERROR, AL_ERROR_IO);
+	g_assert_nonnull(strstr(error->message, "airlock.db does not exist"));
+	g_clear_error(&error);
+	remove_tree(tmp);
+}
+
+static void test_store_reopen_applies_no_migration_twice(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GByteArray) original = make_original(100);
+	struct al_verdict *verdict = make_strip_verdict();
+	char id[AL_STORE_ID_LEN + 1];
+	GError *error = NULL;
+
+	(void)data;
+	al_store_new_id(id);
+	g_assert_cmpint(quarantine_bytes(f->store, id, original, verdict, &error), ==, 0);
+	g_assert_no_error(error);
+	for (int i = 0; i < 2; i++) {
+		al_store_close(&f->store);
+		f->store = al_store_open(f->dir, i == 0, &error);
+		g_assert_no_error(error);
+	}
+	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM schema_version", NULL), ==, 1);
+	g_assert_cmpint(sql_int(f->db, "SELECT version FROM schema_version", NULL), ==,
+			AL_STORE_SCHEMA_VERSION);
+	g_assert_cmpint(count_rows(f, "SELECT count(*) FROM messages WHERE id = ?", id), ==, 1);
+	free_verdict(verdict);
+}
+
+static void test_store_newer_schema_is_refused(struct fixture *f, gconstpointer data)
+{
+	GError *error = NULL;
+
+	(void)data;
+	al_store_close(&f->store);
+	sql_exec(f->db, "UPDATE schema_version SET version = 99");
+	g_assert_null(al_store_open(f->dir, FALSE, &error));
+	g_assert_error(error, AL_ERROR, AL_ERROR_IO);
+	g_assert_nonnull(strstr(error->message, "schema version 99 is newer"));
+	g_clear_error(&error);
+}
+
+/* ---- quarantine ---- */
+
+static void check_message_row(struct fixture *f, const char *id, const GByteArray *original)
+{
+	g_autofree char *sha =
+	    g_compute_checksum_for_data(G_CHECKSUM_SHA256, original->data, original->len);
+	static const struct {
+		const char *column;
+		const char *value;
+	} expected[] = {
+	    {"queue_id", "4F2A1C3"},
+	    {"envelope_from", "<bounce@evil.example>"},
+	    {"header_from", "billing@evil.example"},
+	    {"subject", "Facture \"urgente\""},
+	    {"client_addr", "192.0.2.7"},
+	    {"client_name", "mail.evil.example"},
+	    {"helo", "evil.example"},
+	    {"auth_user", NULL},
+	    {"origin_why", "sender not trusted"},
+	    {"action", "strip"},
+	    {"reasons", "executable,disguised"},
+	    {"status", "quarantined"},
+	};
+	g_autofree char *path = g_strconcat("msg/", id, ".eml", NULL);
+	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+		g_autofree char *sql =
+		    g_strdup_printf("SELECT %s FROM messages WHERE id = ?", expected[i].column);
+		g_autofree char *value = sql_text(f->db, sql, id);
+
+		g_assert_cmpstr(value, ==, expected[i].value);
+	}
+	assert_sql_text(f->db, "SELECT sha256 FROM messages WHERE id = ?", id, sha);
+	assert_sql_text(f->db, "SELECT path FROM messages WHERE id = ?", id, path);
+	g_assert_cmpint(sql_int(f->db, "SELECT size FROM messages WHERE id = ?", id), ==,
+			original->len);
+	g_assert_cmpint(sql_int(f->db, "SELECT origin_known FROM messages WHERE id = ?", id), ==,
+			0);
+	g_assert_cmpint(sql_int(f->db, "SELECT received_at FROM messages WHERE id = ?", id), <=,
+			now);
+	g_assert_cmpint(sql_int(f->db, "SELECT received_at FROM messages WHERE id = ?", id), >=,
+			now - 60);
+}
+
+static void check_item_rows(struct fixture *f, const char *id)
+{
+	g_assert_cmpint(count_rows(f, "SELECT count(*) FROM items WHERE message_id = ?", id), ==,
+			3);
+	g_assert_cmpint(count_rows(f,
+				   "SELECT count(*) FROM items WHERE message_id = ?"
+				   " AND quarantined = 1",
+				   id),
+			==, 1);
+	assert_sql_text(f->db,
+			"SELECT filename || '|' || part || '|' || declared_type || '|'"
+			" || detected_type || '|' || size || '|' || reasons"
+			" FROM items WHERE message_id = ? AND quarantined = 1",
+			id,
+			"facture.pdf.exe|2|application/pdf|application/x-dosexec|26|"
+			"executable,disguised");
+	assert_sql_text(f->db, "SELECT details FROM items WHERE message_id = ? AND part = '2'", id,
+			"[\"content is a Windows program (PE)\","
+			"\"name ends in .exe after .pdf\"]");
+	assert_sql_text(f->db, "SELECT viruses FROM items WHERE message_id = ? AND part = '2'", id,
+			"[\"Test.Sig\"]");
+	assert_sql_text(f->db, "SELECT \"inner\" FROM items WHERE message_id = ? AND part = '2'",
+			id,
+			"[{\"path\":\"a.zip/b.exe\",\"type\":\"CL_TYPE_MSEXE\","
+			"\"detected_type\":null,\"depth\":1,\"size\":42,\"encrypted\":false,"
+			"\"reasons\":[\"executable\"],\"detail\":null}]");
+	assert_sql_text(f->db,
+			"SELECT reasons || details || viruses || \"inner\" FROM items"
+			" WHERE message_id = ? AND part = '1'",
+			id, "[][][]");
+}
+
+static void test_store_quarantine_writes_original_and_rows(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GByteArray) original = make_original(200000);
+	struct al_verdict *verdict = make_strip_verdict();
+	char id[AL_STORE_ID_LEN + 1];
+	g_autofree char *path = NULL;
+	g_autofree char *contents = NULL;
+	gsize length = 0;
+	GError *error = NULL;
+
+	(void)data;
+	al_store_new_id(id);
+	g_assert_cmpint(quarantine_bytes(f->store, id, original, verdict, &error), ==, 0);
+	g_assert_no_error(error);
+
+	path = al_store_original_path(f->store, id);
+	g_assert_true(g_path_is_absolute(path));
+	g_assert_true(g_file_get_contents(path, &contents, &length, NULL));
+	g_assert_cmpmem(contents, length, original->data, original->len);
+	g_assert_cmpuint(file_mode(path), ==, 0600);
+	g_assert_cmpuint(count_entries(f->msg), ==, 1); /* no .tmp left */
+
+	check_message_row(f, id, original);
+	g_assert_cmpint(count_rows(f, "SELECT count(*) FROM recipients WHERE message_id = ?", id),
+			==, 2);
+	check_item_rows(f, id);
+	assert_sql_text(f->db,
+			"SELECT event || '|' || who || '|' || detail FROM events"
+			" WHERE message_id = ?",
+			id, "quarantined|airlock|strip");
+	free_verdict(verdict);
+}
+
+static void assert_nothing_stored(struct fixture *f, const char *id)
+{
+	g_assert_cmpint(count_rows(f, "SELECT count(*) FROM messages WHERE id = ?", id), ==, 0);
+	g_assert_cmpint(count_rows(f, "SELECT count(*) FROM items WHERE message_id = ?", id), ==,
+			0);
+	g_assert_cmpint(count_rows(f, "SELECT count(*) FROM events WHERE message_id = ?", id), ==,
+			0);
+}
+
+static void test_store_quarantine_fails_when_msg_is_not_a_directory(struct fixture *f,
+								    gconstpointer data)
+{
+	g_autoptr(GByteArray) original = make_original(100);
+	struct al_verdict *verdict = make_strip_verdict();
+	g_autofree char *saved = g_strconcat(f->msg, ".saved", NULL);
+	char id[AL_STORE_ID_LEN + 1];
+	GError *error = NULL;
+
+	(void)data;
+	g_assert_cmpint(rename(f->msg, saved), ==, 0);
+	g_assert_true(g_file_set_contents(f->msg, "not a directory", -1, NULL));
+	al_store_new_id(id);
+	g_assert_cmpint(quarantine_bytes(f->store, id, original, verdict, &error), ==, -1);
+	g_assert_error(error, AL_ERROR, AL_ERROR_IO);
+	g_assert_nonnull(strstr(error->message, id));
+	g_assert_nonnull(strstr(error->message, ".eml.tmp: cannot create"));
+	g_clear_error(&error);
+	assert_nothing_stored(f, id);
+	g_assert_cmpint(unlink(f->msg), ==, 0);
+	g_assert_cmpint(rename(saved, f->msg), ==, 0);
+	free_verdict(verdict);
+}
+
+/* A write that fails halfway (here: the file size limit, as a full disk
+ * would) leaves neither a file nor a row. Works as root too. */
+static void test_store_quarantine_write_failure_leaves_nothing(struct fixture *f,
+							       gconstpointer data)
+{
+	g_autoptr(GByteArray) original = make_original(300000);
+	struct al_verdict *verdict = make_strip_verdict();
+	char id[AL_STORE_ID_LEN + 1];
+	struct rlimit saved_limit, small_limit;
+	void (*saved_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+	GError *error = NULL;
+	int rc;
+
+	(void)data;
+	g_assert_true(saved_handler != SIG_ERR);
+	g_assert_cmpint(getrlimit(RLIMIT_FSIZE, &saved_limit), ==, 0);
+	small_limit = (struct rlimit){.rlim_cur = 65536, .rlim_max = saved_limit.rlim_max};
+	al_store_new_id(id);
+	g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &small_limit), ==, 0);
+	rc = quarantine_bytes(f->store, id, original, verdict, &error);
+	g_assert_cmpint(setrlimit(RLIMIT_FSIZE, &saved_limit), ==, 0);
+	g_assert_true(signal(SIGXFSZ, saved_handler) != SIG_ERR);
+
+	g_assert_cmpint(rc, ==, -1);
+	g_assert_error(error, AL_ERROR, AL_ERROR_IO);
+	g_assert_nonnull(strstr(error->message, ".eml.tmp: write failed: "));
+	g_clear_error(&error);
+	g_assert_cmpuint(count_entries(f->msg), ==, 0);
+	assert_nothing_stored(f, id);
+	free_verdict(verdict);
+}
+
+/* A commit that fails removes the file it had written. */
+static void test_store_quarantine_db_failure_removes_file(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GByteArray) original = make_original(1000);
+	struct al_verdict *verdict = make_strip_verdict();
+	char id[AL_STORE_ID_LEN + 1];
+	GError *error = NULL;
+
+	(void)data;
+	sql_exec(f->db, "CREATE TRIGGER fail_items BEFORE INSERT ON items"
+			" BEGIN SELECT RAISE(ABORT, 'items refused'); END");
+	al_store_new_id(id);
+	g_assert_cmpint(quarantine_bytes(f->store, id, original, verdict, &error), ==, -1);
+	g_assert_error(error, AL_ERROR, AL_ERROR_IO);
+	g_assert_nonnull(strstr(error->message, "items refused"));
+	g_clear_error(&error);
+	g_assert_cmpuint(count_entries(f->msg), ==, 0);
+	assert_nothing_stored(f, id);
+	g_assert_cmpint(count_rows(f, "SELECT count(*) FROM recipients WHERE message_id = ?", id),
+			==, 0);
+
+	/* The store is usable again, with the same id. */
+	sql_exec(f->db, "DROP TRIGGER fail_items");
+	g_assert_cmpint(quarantine_bytes(f->store, id, original, verdict, &error), ==, 0);
+	g_assert_no_error(error);
+	g_assert_cmpint(count_rows(f, "SELECT count(*) FROM messages WHERE id = ?", id), ==, 1);
+	free_verdict(verdict);
+}
+
+static void test_store_quarantine_never_replaces_an_original(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GByteArray) first = make_original(500);
+	g_autoptr(GByteArray) second = make_original(900);
+	struct al_verdict *verdict = make_strip_verdict();
+	char id[AL_STORE_ID_LEN + 1];
+	g_autofree char *path = NULL;
+	g_autofree char *contents = NULL;
+	gsize length = 0;
+	GError *error = NULL;
+
+	(void)data;
+	al_store_new_id(id);
+	g_assert_cmpint(quarantine_bytes(f->store, id, first, verdict, &error), ==, 0);
+	g_assert_no_error(error);
+	g_assert_cmpint(quarantine_bytes(f->store, id, second, verdict, &error), ==, -1);
+	g_assert_error(error, AL_ERROR, AL_ERROR_IO);
+	g_clear_error(&error);
+
+	path = al_store_original_path(f->store, id);
+	g_assert_true(g_file_get_contents(path, &contents, &length, NULL));
+	g_assert_cmpmem(contents, length, first->data, first->len);
+	g_assert_cmpuint(count_entries(f->msg), ==, 1);
+	g_assert_cmpint(count_rows(f, "SELECT count(*) FROM messages WHERE id = ?", id), ==, 1);
+	g_assert_cmpint(count_rows(f, "SELECT count(*) FROM items WHERE message_id = ?", id), ==,
+			3);
+	free_verdict(verdict);
+}
+
+static void test_store_quarantine_refuses_ids_that_are_not_canonical(struct fixture *f,
+								     gconstpointer data)
+{
+	static const char *const bad[] = {
+	    "../../../../tmp/x",
+	    "01arz3ndektsv4rrffq69g5fav",
+	    "01ARZ3NDEK-TSV4RRFFQ69G5FAV",
+	    "",
+	};
+	g_autoptr(GByteArray) original = make_original(10);
+	struct al_verdict *verdict = make_strip_verdict();
+	GError *error = NULL;
+
+	(void)data;
+	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+		g_assert_cmpint(quarantine_bytes(f->store, bad[i], original, verdict, &error), ==,
+				-1);
+		g_assert_error(error, AL_ERROR, AL_ERROR_INTERNAL);
+		g_clear_error(&error);
+	}
+	g_assert_cmpuint(count_entries(f->msg), ==, 0);
+	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM messages", NULL), ==, 0);
+	free_verdict(verdict);
+}
+
+/* ---- reading, events and status ---- */
+
+static void test_store_get_message_reads_row_and_recipients(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GByteArray) original = make_original(321);
+	struct al_verdict *verdict = make_strip_verdict();
+	struct al_store_message message;
+	char id[AL_STORE_ID_LEN + 1];
+	g_autofree char *lower = NULL;
+	GError *error = NULL;
+
+	(void)data;
+	al_store_new_id(id);
+	g_assert_cmpint(quarantine_bytes(f->store, id, original, verdict, &error), ==, 0);
+	lower = g_ascii_strdown(id, -1);
+	g_assert_cmpint(al_store_get_message(f->store, lower, &message, &error), ==, 0);
+	g_assert_no_error(error);
+	g_assert_cmpstr(message.id, ==, id);
+	g_assert_cmpstr(message.queue_id, ==, "4F2A1C3");
+	g_assert_cmpstr(message.header_from, ==, "billing@evil.example");
+	g_assert_cmpstr(message.subject, ==, "Facture \"urgente\"");
+	g_assert_null(message.auth_user);
+	g_assert_false(message.origin_known);
+	g_assert_cmpstr(message.action, ==, "strip");
+	g_assert_cmpstr(message.reasons, ==, "executable,disguised");
+	g_assert_cmpint(message.size, ==, original->len);
+	g_assert_cmpstr(message.status, ==, "quarantined");
+	g_assert_cmpuint(g_strv_length(message.recipients), ==, 2);
+	g_assert_cmpstr(message.recipients[0], ==, "alice@corp.example");
+	g_assert_cmpstr(message.recipients[1], ==, "bob@corp.example");
+	g_assert_true(g_str_has_suffix(message.path, ".eml"));
+	al_store_message_clear(&message);
+	g_assert_null(message.status);
+
+	al_store_new_id(id);
+	g_assert_cmpint(al_store_get_message(f->store, id, &message, &error), ==, -1);
+	g_assert_error(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND);
+	g_assert_null(message.queue_id);
+	g_clear_error(&error);
+	g_assert_null(al_store_original_path(f->store, "not an id"));
+	free_verdict(verdict);
+}
+
+static void test_store_set_status_succeeds_only_once(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GByteArray) original = make_original(10);
+	struct al_verdict *verdict = make_strip_verdict();
+	char id[AL_STORE_ID_LEN + 1];
+	g_autofree char *expected = NULL;
+	g_autofree char *dashed = NULL;
+	GError *error = NULL;
+
+	(void)data;
+	al_store_new_id(id);
+	g_assert_cmpint(quarantine_bytes(f->store, id, original, verdict, &error), ==, 0);
+	dashed = g_strdup_printf("%.5s-%s", id, id + 5);
+	g_assert_cmpint(al_store_set_status(f->store, dashed, "quarantined", "released", "admin",
+					    "released", "to 2 recipients", &error),
+			==, 0);
+	g_assert_no_error(error);
+	g_assert_cmpint(al_store_set_status(f->store, id, "quarantined", "released", "admin2",
+					    "released", NULL, &error),
+			==, -1);
+	g_assert_error(error, AL_STORE_ERROR, AL_STORE_ERROR_STATE);
+	expected = g_strdup_printf("%s is already released", id);
+	g_assert_cmpstr(error->message, ==, expected);
+	g_clear_error(&error);
+
+	assert_sql_text(f->db, "SELECT status FROM messages WHERE id = ?", id, "released");
+	assert_sql_text(f->db,
+			"SELECT group_concat(event || ':' || who || ':' || coalesce(detail,"
+			" '-'), ',') FROM (SELECT * FROM events WHERE message_id = ?"
+			" ORDER BY id)",
+			id, "quarantined:airlock:strip,released:admin:to 2 recipients");
+
+	al_store_new_id(id);
+	g_assert_cmpint(al_store_set_status(f->store, id, "quarantined", "deleted", "admin",
+					    "deleted", NULL, &error),
+			==, -1);
+	g_assert_error(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	free_verdict(verdict);
+}
+
+static void test_store_add_event_records_who_and_what(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GByteArray) original = make_original(10);
+	struct al_verdict *verdict = make_strip_verdict();
+	char id[AL_STORE_ID_LEN + 1];
+	GError *error = NULL;
+
+	(void)data;
+	al_store_new_id(id);
+	g_assert_cmpint(quarantine_bytes(f->store, id, original, verdict, &error), ==, 0);
+	g_assert_cmpint(
+	    al_store_add_event(f->store, id, "notified", "airlock-milter", NULL, &error), ==, 0);
+	g_assert_no_error(error);
+	g_assert_cmpint(count_rows(f,
+				   "SELECT count(*) FROM events WHERE message_id = ?"
+				   " AND event = 'notified' AND who = 'airlock-milter'"
+				   " AND detail IS NULL",
+				   id),
+			==, 1);
+
+	al_store_new_id(id);
+	g_assert_cmpint(al_store_add_event(f->store, id, "notified", "x", NULL, &error), ==, -1);
+	g_assert_error(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_cmpint(al_store_add_event(f->store, "garbage", "notified", "x", NULL, &error), ==,
+			-1);
+	g_assert_error(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	free_verdict(verdict);
+}
+
+/* ---- counters ---- */
+
+static gint64 counter(struct fixture *f, const char *kind, const char *key)
+{
+	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+	g_autofree char *day = g_date_time_format(now, "%Y-%m-%d");
+	g_autofree char *sql = g_strdup_printf("SELECT coalesce(sum(count), 0) FROM daily_counters"
+					       " WHERE day = ? AND kind = '%s' AND key = '%s'",
+					       kind, key);
+
+	return sql_int(f->db, sql, day);
+}
+
+static void test_store_counters_after_three_messages(struct fixture *f, gconstpointer data)
+{
+	struct al_verdict *accepted = make_verdict(AL_ACTION_ACCEPT, 0);
+	struct al_verdict *stripped = make_strip_verdict();
+	struct al_verdict *held = make_verdict(
+	    AL_ACTION_HOLD, AL_REASON_BIT(AL_REASON_VIRUS) | AL_REASON_BIT(AL_REASON_EXECUTABLE));
+	struct al_item *virus = make_item("2", "a.zip", FALSE, TRUE);
+	struct al_item *program = make_item("3", "b.exe", FALSE, TRUE);
+	static const struct {
+		const char *kind;
+		const char *key;
+		gint64 count;
+	} expected[] = {
+	    {"messages", "total", 3},
+	    {"messages", "accept", 1},
+	    {"messages", "strip", 1},
+	    {"messages", "hold", 1},
+	    {"messages", "reason:virus", 1},
+	    {"messages", "reason:executable", 2},
+	    {"messages", "reason:disguised", 1},
+	    {"attachments", "total", 5},
+	    {"attachments", "accepted", 2},
+	    {"attachments", "quarantined", 3},
+	    {"attachments", "reason:virus", 1},
+	    {"attachments", "reason:executable", 2},
+	    {"attachments", "reason:disguised", 1},
+	};
+	struct al_verdict *all[] = {accepted, stripped, held};
+	gint64 rows = 0;
+	GError *error = NULL;
+
+	(void)data;
+	add_item(accepted, make_item("1", NULL, TRUE, FALSE));
+	add_item(accepted, make_item("2", "report.pdf", FALSE, FALSE));
+	al_item_flag(virus, AL_REASON_VIRUS, NULL);
+	al_item_flag(program, AL_REASON_EXECUTABLE, NULL);
+	add_item(held, virus);
+	add_item(held, program);
+	for (guint i = 0; i < G_N_ELEMENTS(all); i++) {
+		g_assert_cmpint(al_store_count_message(f->store, all[i], &error), ==, 0);
+		g_assert_no_error(error);
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+		g_test_message("%s/%s", expected[i].kind, expected[i].key);
+		g_assert_cmpint(counter(f, expected[i].kind, expected[i].key), ==,
+				expected[i].count);
+		rows++;
+	}
+	/* Nothing else was counted (no body, no unknown key). */
+	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM daily_counters", NULL), ==, rows);
+	for (guint i = 0; i < G_N_ELEMENTS(all); i++)
+		free_verdict(all[i]);
+}
+
+struct counting_thread {
+	struct al_store *store;
+	const struct al_verdict *verdict;
+};
+
+static gpointer count_many(gpointer data)
+{
+	const struct counting_thread *t = data;
+
+	for (int i = 0; i < 50; i++)
+		if (al_store_count_message(t->store, t->verdict, NULL) < 0)
+			return GINT_TO_POINTER(1);
+	return NULL;
+}
+
+static void test_store_is_safe_to_share_between_threads(struct fixture *f, gconstpointer data)
+{
+	struct al_verdict *verdict = make_strip_verdict();
+	struct counting_thread t = {.store = f->store, .verdict = verdict};
+	GThread *threads[4];
+
+	(void)data;
+	for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
+		threads[i] = g_thread_new("count", count_many, &t);
+	for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
+		g_assert_null(g_thread_join(threads[i]));
+	g_assert_cmpint(counter(f, "messages", "total"), ==, 200);
+	g_assert_cmpint(counter(f, "attachments", "total"), ==, 400);
+	free_verdict(verdict);
+}
+
+/* ---- correspondents ---- */
+
+static void test_store_learn_is_case_insensitive(struct fixture *f, gconstpointer data)
+{
+	static const char *const first[] = {"Alice@Example.ORG", " <bob@x.example> ", "<>", NULL};
+	static const char *const second[] = {"alice@example.org", NULL};
+	GError *error = NULL;
+
+	(void)data;
+	g_assert_false(al_store_is_learned("alice@example.org", f->store));
+	g_assert_cmpint(al_store_learn(f->store, first, &error), ==, 0);
+	g_assert_no_error(error);
+	g_assert_cmpint(al_store_learn(f->store, second, &error), ==, 0);
+	g_assert_true(al_store_is_learned("alice@example.org", f->store));
+	g_assert_true(al_store_is_learned("ALICE@example.org", f->store));
+	g_assert_true(al_store_is_learned("bob@x.example", f->store));
+	g_assert_false(al_store_is_learned("carol@x.example", f->store));
+	g_assert_false(al_store_is_learned("", f->store));
+	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM correspondents", NULL), ==, 2);
+	g_assert_cmpint(sql_int(f->db, "SELECT count FROM correspondents WHERE address = ?",
+				"alice@example.org"),
+			==, 2);
+	g_assert_cmpint(sql_int(f->db,
+				"SELECT last_seen >= first_seen FROM correspondents"
+				" WHERE address = ?",
+				"alice@example.org"),
+			==, 1);
+}
+
+/* ---- ids ---- */
+
+static guint64 id_time_ms(const char *id)
+{
+	guint64 ms = 0;
+
+	for (int i = 0; i < 10; i++)
+		ms = ms * 32 + (guint64)(strchr(crockford, id[i]) - crockford);
+	return ms;
+}
+
+static void test_store_new_ids_are_unique_and_time_sortable(void)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	guint64 before = (guint64)(g_get_real_time() / 1000);
+	char previous_max[AL_STORE_ID_LEN + 1] = "";
+	char id[AL_STORE_ID_LEN + 1];
+	char parsed[AL_STORE_ID_LEN + 1];
+	guint64 after;
+
+	for (int i = 0; i < 10000; i++) {
+		al_store_new_id(id);
+		g_assert_cmpuint(strlen(id), ==, AL_STORE_ID_LEN);
+		g_assert_true(al_store_parse_id(id, parsed));
+		g_assert_cmpstr(parsed, ==, id);
+		g_assert_true(g_hash_table_add(seen, g_strdup(id)));
+		if (strcmp(id, previous_max) > 0)
+			memcpy(previous_max, id, sizeof(id));
+	}
+	after = (guint64)(g_get_real_time() / 1000);
+	g_assert_cmpuint(id_time_ms(previous_max), >=, before);
+	g_assert_cmpuint(id_time_ms(previous_max), <=, after);
+	/* A later millisecond sorts after every earlier id. */
+	g_usleep(2000);
+	al_store_new_id(id);
+	g_assert_cmpint(strcmp(id, previous_max), >, 0);
+	g_assert_cmpuint(id_time_ms(id), >, after);
+}
+
+static void test_store_parse_id_table(void)
+{
+	static const struct {
+		const char *text;
+		const char *id; /* NULL: refused */
+	} table[] = {
+	    {"01ARZ3NDEKTSV4RRFFQ69G5FAV", "01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+	    {"01arz3ndektsv4rrffq69g5fav", "01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+	    {"01ARZ-3NDEK-TSV4R-RFFQ6-9G5FAV", "01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+	    {"01ARZ 3NDEK TSV4R RFFQ6 9G5FAV", "01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+	    {"OlARZ3NDEKTSV4RRFFQ69G5FAV", "01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+	    {"0iARZ3NDEKTSV4RRFFQ69G5FAV", "01ARZ3NDEKTSV4RRFFQ69G5FAV"},
+	    {"7ZZZZZZZZZZZZZZZZZZZZZZZZZ", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ"},
+	    {"01ARZ3NDEKTSV4RRFFQ69G5FA", NULL},   /* too short */
+	    {"01ARZ3NDEKTSV4RRFFQ69G5FAVA", NULL}, /* too long */
+	    {"81ARZ3NDEKTSV4RRFFQ69G5FAV", NULL},  /* more than 128 bits */
+	    {"01ARZ3NDEKTSV4RRFFQ69G5FAU", NULL},  /* U is not Crockford */
+	    {"01ARZ3NDEKTSV4RRFFQ69G5FA!", NULL},
+	    {"../ARZ3NDEKTSV4RRFFQ69G5FAV", NULL},
+	    {"01ARZ3NDEK\tTSV4RRFFQ69G5FAV", NULL},
+	    {"01ARZ3NDEKTSV4RRFFQ69G5FA\xc3\xa9", NULL},
+	    {"--------------------------", NULL},
+	    {"", NULL},
+	};
+	char id[AL_STORE_ID_LEN + 1];
+
+	for (guint i = 0; i < G_N_ELEMENTS(table); i++) {
+		gboolean ok = al_store_parse_id(table[i].text, id);
+
+		g_test_message("%s", table[i].text);
+		g_assert_cmpint(ok, ==, table[i].id != NULL);
+		g_assert_cmpstr(ok ? id : NULL, ==, table[i].id);
+	}
+	g_assert_false(al_store_parse_id(NULL, id));
+}
+
+#define ADD_FIXTURE_TEST(path, fn)                                                                 \
+	g_test_add(path, struct fixture, NULL, fixture_setup, fn, fixture_teardown)
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_mime_init();
+	g_test_add_func("/store/open/creates-private-dir-and-db",
+			test_store_open_creates_private_dir_and_db);
+	g_test_add_func("/store/open/refuses-dir-readable-by-others",
+			test_store_open_refuses_dir_readable_by_others);
+	g_test_add_func("/store/open/without-create-needs-an-existing-store",
+			test_store_open_without_create_needs_an_existing_store);
+	ADD_FIXTURE_TEST("/store/open/reopen-applies-no-migration-twice",
+			 test_store_reopen_applies_no_migration_twice);
+	ADD_FIXTURE_TEST("/store/open/newer-schema-is-refused", test_store_newer_schema_is_refused);
+	ADD_FIXTURE_TEST("/store/quarantine/writes-original-and-rows",
+			 test_store_quarantine_writes_original_and_rows);
+	ADD_FIXTURE_TEST("/store/quarantine/fails-when-msg-is-not-a-directory",
+			 test_store_quarantine_fails_when_msg_is_not_a_directory);
+	ADD_FIXTURE_TEST("/store/quarantine/write-failure-leaves-nothing",
+			 test_store_quarantine_write_failure_leaves_nothing);
+	ADD_FIXTURE_TEST("/store/quarantine/db-failure-removes-file",
+			 test_store_quarantine_db_failure_removes_file);
+	ADD_FIXTURE_TEST("/store/quarantine/never-replaces-an-original",
+			 test_store_quarantine_never_replaces_an_original);
+	ADD_FIXTURE_TEST("/store/quarantine/refuses-ids-that-are-not-canonical",
+			 test_store_quarantine_refuses_ids_that_are_not_canonical);
+	ADD_FIXTURE_TEST("/store/get-message/reads-row-and-recipients",
+			 test_store_get_message_reads_row_and_recipients);
+	ADD_FIXTURE_TEST("/store/set-status/succeeds-only-once",
+			 test_store_set_status_succeeds_only_once);
+	ADD_FIXTURE_TEST("/store/add-event/records-who-and-what",
+			 test_store_add_event_records_who_and_what);
+	ADD_FIXTURE_TEST("/store/counters/after-three-messages",
+			 test_store_counters_after_three_messages);
+	ADD_FIXTURE_TEST("/store/threads/safe-to-share",
+			 test_store_is_safe_to_share_between_threads);
+	ADD_FIXTURE_TEST("/store/learn/is-case-insensitive", test_store_learn_is_case_insensitive);
+	g_test_add_func("/store/id/new-ids-are-unique-and-time-sortable",
+			test_store_new_ids_are_unique_and_time_sortable);
+	g_test_add_func("/store/id/parse-table", test_store_parse_id_table);
+	return g_test_run();
+}
