@@ -35,6 +35,7 @@ struct al_inner {
 struct al_item {
 	char *part;	     /* "1", "2.1", "2.1.u1" for a uuencoded block */
 	char *filename;	     /* decoded UTF-8 name, or NULL */
+	char *alt_filename;  /* a second, different name the part also carries, or NULL */
 	char *declared_type; /* "type/subtype" from Content-Type, lower case */
 	char *disposition;   /* "attachment", "inline" or NULL */
 	char *content_id;    /* without <>, or NULL */

@@ -40,6 +40,7 @@ void al_item_free(struct al_item **item)
 		return;
 	g_free(it->part);
 	g_free(it->filename);
+	g_free(it->alt_filename);
 	g_free(it->declared_type);
 	g_free(it->disposition);
 	g_free(it->content_id);

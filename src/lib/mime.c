@@ -483,6 +483,29 @@ static int find_uuencoded(struct walk *w, const struct al_item *text, GError **e
 	return rc < 0 ? -1 : 0;
 }
 
+/* Content-Type name= and Content-Disposition filename= may disagree;
+ * mail clients differ in which they show, so the other one is kept to be
+ * checked too. */
+static void set_alt_filename(struct al_item *item, GMimeObject *object,
+			     GMimeContentType *content_type)
+{
+	GMimeContentDisposition *disposition = g_mime_object_get_content_disposition(object);
+	const char *names[2] = {
+		content_type ? g_mime_content_type_get_parameter(content_type, "name") : NULL,
+		disposition ? g_mime_content_disposition_get_parameter(disposition, "filename")
+			    : NULL,
+	};
+
+	for (int i = 0; i < 2 && item->filename != NULL; i++) {
+		g_autofree char *name = al_mime_decode_filename(names[i]);
+
+		if (name != NULL && name[0] != '\0' && strcmp(name, item->filename) != 0) {
+			item->alt_filename = g_steal_pointer(&name);
+			return;
+		}
+	}
+}
+
 static void describe_part(struct al_item *item, GMimePart *part)
 {
 	GMimeObject *object = GMIME_OBJECT(part);
@@ -495,6 +518,7 @@ static void describe_part(struct al_item *item, GMimePart *part)
 	item->filename = al_mime_decode_filename(g_mime_part_get_filename(part));
 	if (item->filename != NULL && item->filename[0] == '\0')
 		g_clear_pointer(&item->filename, g_free);
+	set_alt_filename(item, object, content_type);
 	item->declared_type = lower_valid(type != NULL ? type : "application/octet-stream");
 	item->disposition = disposition != NULL ? lower_valid(disposition) : NULL;
 	item->content_id = content_id != NULL ? g_utf8_make_valid(content_id, -1) : NULL;

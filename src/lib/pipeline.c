@@ -101,6 +101,28 @@ static void demote_fake_body(struct al_item *item)
 			? item->declared_type : "text", type));
 }
 
+/* Names a mail client may show that typing did not look at: a second
+ * name, and names broken by quotes or NUL bytes (a quote cannot appear in
+ * a Windows file name: the header was cut to hide the real extension). */
+static void check_other_names(struct al_typeid *typeid, struct al_item *item)
+{
+	const char *alt = item->alt_filename;
+
+	if (item->filename != NULL && strchr(item->filename, '"') != NULL)
+		al_item_flag(item, AL_REASON_DISGUISED,
+			     "the file name is malformed (a quote or NUL byte in the header) and may "
+			     "hide its real extension");
+	if (alt == NULL)
+		return;
+	item->reasons |= al_typeid_check_name(typeid, alt, item->details);
+	if (al_category_is_dangerous(al_typeid_category_of_name(typeid, alt))) {
+		al_item_flag(item, AL_REASON_EXECUTABLE, "its other name '%s' is a program or script",
+			     alt);
+		al_item_flag(item, AL_REASON_DISGUISED,
+			     "the part carries two different names, one of them dangerous");
+	}
+}
+
 static int inspect_items(struct al_pipeline *pipeline, struct al_message *message,
 			 struct al_stage_times *times, GError **error)
 {
@@ -112,6 +134,7 @@ static int inspect_items(struct al_pipeline *pipeline, struct al_message *messag
 		times->typeid_us += g_get_monotonic_time() - start;
 		if (rc < 0)
 			return -1;
+		check_other_names(pipeline->typeid, item);
 		demote_fake_body(item);
 		start = g_get_monotonic_time();
 		rc = al_scanner_scan_item(pipeline->scanner, item, error);

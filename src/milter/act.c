@@ -130,7 +130,9 @@ static int do_strip(struct act_state *s)
 		return failed(s, "building the notice");
 	if (replace_body(s, stripped.body) < 0 ||
 	    set_top_header(s, "Content-Type", stripped.content_type) < 0 ||
-	    set_top_header(s, "Content-Transfer-Encoding", stripped.content_transfer_encoding) < 0)
+	    set_top_header(s, "Content-Transfer-Encoding", stripped.content_transfer_encoding) < 0 ||
+	    set_top_header(s, "Content-Disposition", stripped.content_disposition) < 0 ||
+	    set_top_header(s, "MIME-Version", stripped.mime_version) < 0)
 		goto out;
 	mark_value = g_strdup_printf("stripped; id=%s", s->id);
 	rc = mark(s, mark_value);
