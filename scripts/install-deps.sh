@@ -21,4 +21,8 @@ apt-get install -y -qq --no-install-recommends \
 	python3 zip unzip p7zip-full \
 	clamav-testfiles miltertest postfix \
 	>/dev/null
+# The daemon's own user (the bundled configuration's [milter] user).
+if ! getent passwd airlock >/dev/null; then
+	useradd --system --home-dir /var/lib/airlock --no-create-home --shell /usr/sbin/nologin airlock
+fi
 echo "install-deps.sh: dependencies installed"

@@ -147,6 +147,11 @@ void al_json_append_verdict(GString *out, const char *file, const struct al_verd
 	append_member(out, "from", message->from);
 	g_string_append_c(out, ',');
 	append_string_array(out, "message_details", message->details);
+	g_string_append_printf(out,
+			       ",\"times_us\":{\"parse\":%" G_GINT64_FORMAT ",\"typeid\":%" G_GINT64_FORMAT
+			       ",\"scan\":%" G_GINT64_FORMAT ",\"policy\":%" G_GINT64_FORMAT "}",
+			       verdict->times.parse_us, verdict->times.typeid_us, verdict->times.scan_us,
+			       verdict->times.policy_us);
 	g_string_append(out, ",\"items\":[");
 	for (guint i = 0; i < message->items->len; i++) {
 		if (i > 0)
