@@ -142,10 +142,13 @@ GMimeStream *al_content_stream(const struct al_content *c)
 	}
 	if (!content_has_file(c))
 		return g_mime_stream_mem_new();
+	/* No bounds: the file holds exactly the content, and a bounded
+	 * GMimeStreamFs answers -1 (not 0) to a read at its end, which
+	 * sequential readers would take for an I/O error. */
 	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
 	if (fd >= 0)
-		return g_mime_stream_fs_new_with_bounds(fd, 0, (gint64)c->size);
-	stream = g_mime_stream_fs_new_with_bounds(c->fd, 0, (gint64)c->size);
+		return g_mime_stream_fs_new(fd);
+	stream = g_mime_stream_fs_new(c->fd);
 	g_mime_stream_fs_set_owner(GMIME_STREAM_FS(stream), FALSE);
 	return stream;
 }

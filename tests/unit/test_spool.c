@@ -114,6 +114,32 @@ static void assert_content_is_pattern(const struct al_content *content, gsize le
 	g_object_unref(stream);
 }
 
+/* The store and the release check read the message stream to its end:
+ * the last read must say "end" (0), never an error (-1). */
+static void test_content_stream_of_a_file_ends_without_error(void)
+{
+	struct al_content content;
+	GMimeStream *stream;
+	char buf[4096];
+	gssize n;
+	gsize total = 0;
+
+	spool_roundtrip(100000, 4096, &content);
+	g_assert_cmpint(content.fd, >=, 0);
+	stream = al_content_stream(&content);
+	for (int pass = 0; pass < 2; pass++) {
+		total = 0;
+		g_assert_cmpint(g_mime_stream_reset(stream), ==, 0);
+		while ((n = g_mime_stream_read(stream, buf, sizeof(buf))) > 0)
+			total += (gsize)n;
+		g_assert_cmpint(n, ==, 0);
+		g_assert_cmpuint(total, ==, 100000);
+		g_assert_true(g_mime_stream_eos(stream));
+	}
+	g_object_unref(stream);
+	al_content_clear(&content);
+}
+
 static void test_spool_below_threshold_stays_in_memory(void)
 {
 	struct al_content content;
@@ -295,6 +321,8 @@ int main(int argc, char **argv)
 	g_mime_init();
 	spool_dir = g_dir_make_tmp("airlock-test-spool-XXXXXX", NULL);
 	g_assert_nonnull(spool_dir);
+	g_test_add_func("/spool/content_stream_of_a_file_ends_without_error",
+			test_content_stream_of_a_file_ends_without_error);
 	g_test_add_func("/spool/below_threshold_stays_in_memory",
 			test_spool_below_threshold_stays_in_memory);
 	g_test_add_func("/spool/exactly_at_threshold_stays_in_memory",
