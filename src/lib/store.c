@@ -5,7 +5,8 @@
  *	store = al_store_open(dir, create, &error)
  *	al_store_new_id(id)
  *	al_store_quarantine(store, id, stream, smtp, verdict, &error)
- *	al_store_count_message(store, verdict, &error)
+ *	al_store_count_message(store, verdict, &error)    (store_counters.c)
+ *	al_store_get_message(store, id, &message, &error) (store_message.c)
  *	al_store_close(&store)
  *
  * DESCRIPTION
@@ -46,14 +47,13 @@
  *	replaces a file) but are guessable, which grants nothing, as every
  *	use of an id needs the admin's rights.
  */
-#include "airlock/store.h"
+#include "store_private.h"
 
 #include "airlock/json.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -63,14 +63,6 @@
 #define BUSY_TIMEOUT_MS  5000
 #define COPY_CHUNK_BYTES 65536
 #define QUARANTINE_WHO   "airlock"
-
-struct al_store {
-	GMutex lock; /* every use of db */
-	sqlite3 *db;
-	char *dir; /* absolute */
-	char *msg_dir;
-	char *db_path;
-};
 
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -112,169 +104,6 @@ static const char *const migrations[] = {
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == AL_STORE_SCHEMA_VERSION);
 
 G_DEFINE_QUARK(airlock - store - error - quark, al_store_error)
-
-/* ---- errors ---- */
-
-static int io_error(GError **error, const char *path, const char *what, int errsv)
-{
-	g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: %s: %s", path, what, g_strerror(errsv));
-	return -1;
-}
-
-static int db_error(struct al_store *store, GError **error)
-{
-	g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: %s", store->db_path,
-		    sqlite3_errmsg(store->db));
-	return -1;
-}
-
-static int not_found(GError **error, const char *id)
-{
-	g_set_error(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND, "no quarantined message %s",
-		    id);
-	return -1;
-}
-
-/* ---- statements ---- */
-
-/* Binds values described by types: 't' a const char * (NULL binds NULL),
- * 'i' a gint64. */
-static int bind_values(sqlite3_stmt *stmt, const char *types, va_list args)
-{
-	for (int i = 0; types[i] != '\0'; i++) {
-		int rc;
-
-		if (types[i] == 't')
-			rc = sqlite3_bind_text(stmt, i + 1, va_arg(args, const char *), -1,
-					       SQLITE_TRANSIENT);
-		else
-			rc = sqlite3_bind_int64(stmt, i + 1, va_arg(args, gint64));
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	return SQLITE_OK;
-}
-
-static sqlite3_stmt *prepare_va(struct al_store *store, GError **error, const char *sql,
-				const char *types, va_list args)
-{
-	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL);
-
-	if (rc == SQLITE_OK)
-		rc = bind_values(stmt, types, args);
-	if (rc != SQLITE_OK) {
-		db_error(store, error);
-		sqlite3_finalize(stmt);
-		return NULL;
-	}
-	return stmt;
-}
-
-/* A prepared statement with its values bound (see bind_values()). */
-static sqlite3_stmt *prepare(struct al_store *store, GError **error, const char *sql,
-			     const char *types, ...)
-{
-	sqlite3_stmt *stmt;
-	va_list args;
-
-	va_start(args, types);
-	stmt = prepare_va(store, error, sql, types, args);
-	va_end(args);
-	return stmt;
-}
-
-/* Runs one statement that returns no rows. */
-static int run(struct al_store *store, GError **error, const char *sql, const char *types, ...)
-{
-	sqlite3_stmt *stmt;
-	va_list args;
-	int rc = 0;
-
-	va_start(args, types);
-	stmt = prepare_va(store, error, sql, types, args);
-	va_end(args);
-	if (stmt == NULL)
-		return -1;
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = db_error(store, error);
-	sqlite3_finalize(stmt);
-	return rc;
-}
-
-/* Steps once: 1 for a row, 0 for none, -1 with error. */
-static int step_row(struct al_store *store, sqlite3_stmt *stmt, GError **error)
-{
-	int rc = sqlite3_step(stmt);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return db_error(store, error);
-}
-
-/* The first column of the first row as an integer in value_r: 1, 0 if
- * there is no row, or -1 with error. */
-static int query_int(struct al_store *store, gint64 *value_r, GError **error, const char *sql,
-		     const char *types, ...)
-{
-	sqlite3_stmt *stmt;
-	va_list args;
-	int rc;
-
-	va_start(args, types);
-	stmt = prepare_va(store, error, sql, types, args);
-	va_end(args);
-	if (stmt == NULL)
-		return -1;
-	rc = step_row(store, stmt, error);
-	*value_r = rc > 0 ? sqlite3_column_int64(stmt, 0) : 0;
-	sqlite3_finalize(stmt);
-	return rc;
-}
-
-/* Constant SQL only (transactions, pragmas, migrations). */
-static int exec(struct al_store *store, const char *sql, GError **error)
-{
-	if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return db_error(store, error);
-	return 0;
-}
-
-static void rollback(struct al_store *store)
-{
-	/* A failed rollback leaves nothing better to do: SQLite rolls the
-	 * transaction back itself when the connection closes. */
-	if (!sqlite3_get_autocommit(store->db))
-		(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-typedef int (*transaction_fn)(struct al_store *store, const void *data, GError **error);
-
-/* Runs fn under the lock in one transaction (begin: "BEGIN" to read,
- * "BEGIN IMMEDIATE" to write), committed only if fn returns 0. */
-static int in_transaction(struct al_store *store, const char *begin, transaction_fn fn,
-			  const void *data, GError **error)
-{
-	int rc;
-
-	g_mutex_lock(&store->lock);
-	rc = exec(store, begin, error);
-	if (rc == 0)
-		rc = fn(store, data, error);
-	if (rc == 0)
-		rc = exec(store, "COMMIT", error);
-	if (rc < 0)
-		rollback(store);
-	g_mutex_unlock(&store->lock);
-	return rc;
-}
-
-static char *column_dup(sqlite3_stmt *stmt, int column)
-{
-	return g_strdup((const char *)sqlite3_column_text(stmt, column));
-}
 
 /* ---- ids ---- */
 
@@ -387,12 +216,12 @@ static gboolean is_canonical_id(const char *id)
 }
 
 /* Parses an id typed by a user; a bad one is simply not found. */
-static int user_id(const char *text, char id_r[AL_STORE_ID_LEN + 1], GError **error)
+int al_store_user_id(const char *text, char id_r[AL_STORE_ID_LEN + 1], GError **error)
 {
 	if (al_store_parse_id(text, id_r))
 		return 0;
 	g_set_error(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND, "'%s' is not a quarantine id",
-		    text != NULL ? text : "");
+	            text != NULL ? text : "");
 	return -1;
 }
 
@@ -411,7 +240,7 @@ static int check_private_dir(const char *path, GError **error)
 	if (stat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return not_a_store(path, error);
-		return io_error(error, path, "cannot access", errno);
+		return al_store_io_error(error, path, "cannot access", errno);
 	}
 	if (!S_ISDIR(st.st_mode)) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s is not a directory", path);
@@ -419,8 +248,8 @@ static int check_private_dir(const char *path, GError **error)
 	}
 	if ((st.st_mode & 077) != 0) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO,
-			    "%s is readable by others (mode %04o): run chmod 700 %s", path,
-			    (unsigned)(st.st_mode & 07777), path);
+		            "%s is readable by others (mode %04o): run chmod 700 %s", path,
+		            (unsigned)(st.st_mode & 07777), path);
 		return -1;
 	}
 	return 0;
@@ -431,17 +260,17 @@ static int make_dirs(struct al_store *store, GError **error)
 	gboolean existed = g_file_test(store->dir, G_FILE_TEST_IS_DIR);
 
 	if (g_mkdir_with_parents(store->dir, 0700) < 0)
-		return io_error(error, store->dir, "cannot create directory", errno);
+		return al_store_io_error(error, store->dir, "cannot create directory", errno);
 	if (!existed && chmod(store->dir, 0700) < 0)
-		return io_error(error, store->dir, "cannot chmod", errno);
+		return al_store_io_error(error, store->dir, "cannot chmod", errno);
 	/* Nothing is made inside a directory that others can read. */
 	if (check_private_dir(store->dir, error) < 0)
 		return -1;
 	if (mkdir(store->msg_dir, 0700) == 0) {
 		if (chmod(store->msg_dir, 0700) < 0)
-			return io_error(error, store->msg_dir, "cannot chmod", errno);
+			return al_store_io_error(error, store->msg_dir, "cannot chmod", errno);
 	} else if (errno != EEXIST) {
-		return io_error(error, store->msg_dir, "cannot create directory", errno);
+		return al_store_io_error(error, store->msg_dir, "cannot create directory", errno);
 	}
 	return 0;
 }
@@ -451,21 +280,21 @@ static int restrict_file(const char *path, gboolean optional, GError **error)
 {
 	if (chmod(path, 0600) == 0 || (optional && errno == ENOENT))
 		return 0;
-	return io_error(error, path, "cannot chmod 600", errno);
+	return al_store_io_error(error, path, "cannot chmod 600", errno);
 }
 
 static int use_wal(struct al_store *store, GError **error)
 {
-	sqlite3_stmt *stmt = prepare(store, error, "PRAGMA journal_mode = WAL", "");
+	sqlite3_stmt *stmt = al_store_sql_prepare(store, error, "PRAGMA journal_mode = WAL", "");
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
-	rc = step_row(store, stmt, error);
+	rc = al_store_sql_step(store, stmt, error);
 	if (rc == 0 ||
 	    (rc > 0 && g_strcmp0((const char *)sqlite3_column_text(stmt, 0), "wal") != 0)) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: cannot use WAL mode",
-			    store->db_path);
+		            store->db_path);
 		rc = -1;
 	}
 	sqlite3_finalize(stmt);
@@ -483,14 +312,15 @@ static int open_db(struct al_store *store, gboolean create, GError **error)
 	else if (!g_file_test(store->db_path, G_FILE_TEST_EXISTS))
 		return not_a_store(store->db_path, error);
 	if (sqlite3_open_v2(store->db_path, &store->db, flags, NULL) != SQLITE_OK)
-		return db_error(store, error);
+		return al_store_db_error(store, error);
 	/* Before WAL mode: SQLite gives -wal and -shm the database's mode. */
 	if (restrict_file(store->db_path, FALSE, error) < 0)
 		return -1;
 	if (sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS) != SQLITE_OK)
-		return db_error(store, error);
+		return al_store_db_error(store, error);
 	if (use_wal(store, error) < 0 ||
-	    exec(store, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", error) < 0)
+	    al_store_sql_exec(store, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", error) <
+	        0)
 		return -1;
 	if (restrict_file(wal, TRUE, error) < 0 || restrict_file(shm, TRUE, error) < 0)
 		return -1;
@@ -502,15 +332,15 @@ static int read_version(struct al_store *store, gint64 *version_r, GError **erro
 	gint64 tables;
 
 	*version_r = 0;
-	if (query_int(store, &tables, error,
-		      "SELECT count(*) FROM sqlite_master"
-		      " WHERE type = 'table' AND name = 'schema_version'",
-		      "") < 0)
+	if (al_store_sql_query_int(store, &tables, error,
+	                           "SELECT count(*) FROM sqlite_master"
+	                           " WHERE type = 'table' AND name = 'schema_version'",
+	                           "") < 0)
 		return -1;
 	if (tables == 0)
 		return 0;
-	if (query_int(store, version_r, error,
-		      "SELECT COALESCE(MAX(version), 0) FROM schema_version", "") < 0)
+	if (al_store_sql_query_int(store, version_r, error,
+	                           "SELECT COALESCE(MAX(version), 0) FROM schema_version", "") < 0)
 		return -1;
 	return 0;
 }
@@ -520,16 +350,18 @@ static int apply_migration(struct al_store *store, const void *data, GError **er
 	gint64 target = *(const gint64 *)data;
 	gint64 current;
 
-	if (exec(store, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-		 error) < 0 ||
+	if (al_store_sql_exec(
+	        store, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+	        error) < 0 ||
 	    read_version(store, &current, error) < 0)
 		return -1;
 	if (current >= target)
 		return 0; /* another process was first */
-	if (exec(store, migrations[target - 1], error) < 0 ||
-	    run(store, error, "DELETE FROM schema_version", "") < 0)
+	if (al_store_sql_exec(store, migrations[target - 1], error) < 0 ||
+	    al_store_sql_run(store, error, "DELETE FROM schema_version", "") < 0)
 		return -1;
-	return run(store, error, "INSERT INTO schema_version (version) VALUES (?)", "i", target);
+	return al_store_sql_run(store, error, "INSERT INTO schema_version (version) VALUES (?)",
+	                        "i", target);
 }
 
 static int migrate(struct al_store *store, GError **error)
@@ -540,13 +372,14 @@ static int migrate(struct al_store *store, GError **error)
 		return -1;
 	if (version > AL_STORE_SCHEMA_VERSION) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO,
-			    "%s: schema version %" G_GINT64_FORMAT
-			    " is newer than this airlock's (%d): upgrade airlock",
-			    store->db_path, version, AL_STORE_SCHEMA_VERSION);
+		            "%s: schema version %" G_GINT64_FORMAT
+		            " is newer than this airlock's (%d): upgrade airlock",
+		            store->db_path, version, AL_STORE_SCHEMA_VERSION);
 		return -1;
 	}
 	for (gint64 v = version + 1; v <= AL_STORE_SCHEMA_VERSION; v++)
-		if (in_transaction(store, "BEGIN IMMEDIATE", apply_migration, &v, error) < 0)
+		if (al_store_sql_transaction(store, "BEGIN IMMEDIATE", apply_migration, &v, error) <
+		    0)
 			return -1;
 	return 0;
 }
@@ -615,7 +448,7 @@ static int write_all(int fd, const char *data, gsize length)
 }
 
 static int copy_stream(GMimeStream *stream, int fd, const char *path, GChecksum *checksum,
-		       gint64 *size_r, GError **error)
+                       gint64 *size_r, GError **error)
 {
 	g_autofree char *buffer = g_malloc(COPY_CHUNK_BYTES);
 	gint64 size = 0;
@@ -623,20 +456,20 @@ static int copy_stream(GMimeStream *stream, int fd, const char *path, GChecksum 
 
 	if (g_mime_stream_reset(stream) < 0) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO,
-			    "cannot rewind the message to quarantine");
+		            "cannot rewind the message to quarantine");
 		return -1;
 	}
 	while ((n = g_mime_stream_read(stream, buffer, COPY_CHUNK_BYTES)) > 0) {
 		g_checksum_update(checksum, (const guchar *)buffer, n);
 		if (write_all(fd, buffer, (gsize)n) < 0)
-			return io_error(error, path, "write failed", errno);
+			return al_store_io_error(error, path, "write failed", errno);
 		size += n;
 	}
 	if (n < 0 || !g_mime_stream_eos(stream)) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO,
-			    "reading the message to quarantine failed after %" G_GINT64_FORMAT
-			    " bytes",
-			    size);
+		            "reading the message to quarantine failed after %" G_GINT64_FORMAT
+		            " bytes",
+		            size);
 		return -1;
 	}
 	*size_r = size;
@@ -651,15 +484,15 @@ static int publish(const char *tmp, const char *path, GError **error)
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
-		return io_error(error, path, "cannot rename into place", errno);
+		return al_store_io_error(error, path, "cannot rename into place", errno);
 	/* A file system without RENAME_NOREPLACE: link() never replaces. */
 	if (link(tmp, path) < 0)
-		return io_error(error, path, "cannot link into place", errno);
+		return al_store_io_error(error, path, "cannot link into place", errno);
 	if (unlink(tmp) == 0)
 		return 0;
 	errsv = errno;
 	(void)unlink(path);
-	return io_error(error, tmp, "cannot remove", errsv);
+	return al_store_io_error(error, tmp, "cannot remove", errsv);
 }
 
 static int fsync_dir(const char *path, GError **error)
@@ -668,18 +501,18 @@ static int fsync_dir(const char *path, GError **error)
 	int rc = 0;
 
 	if (fd < 0)
-		return io_error(error, path, "cannot open", errno);
+		return al_store_io_error(error, path, "cannot open", errno);
 	if (fsync(fd) < 0)
-		rc = io_error(error, path, "fsync failed", errno);
+		rc = al_store_io_error(error, path, "fsync failed", errno);
 	if (close(fd) < 0 && rc == 0)
-		rc = io_error(error, path, "close failed", errno);
+		rc = al_store_io_error(error, path, "close failed", errno);
 	return rc;
 }
 
 /* Writes, fsyncs and publishes the original as path; on failure nothing
  * is left behind. */
 static int write_original(struct al_store *store, GMimeStream *original, const char *path,
-			  struct original_file *file_r, GError **error)
+                          struct original_file *file_r, GError **error)
 {
 	g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
 	g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
@@ -687,14 +520,14 @@ static int write_original(struct al_store *store, GMimeStream *original, const c
 	int rc;
 
 	if (fd < 0)
-		return io_error(error, tmp, "cannot create", errno);
-	rc = fchmod(fd, 0600) < 0 ? io_error(error, tmp, "cannot chmod 600", errno) : 0;
+		return al_store_io_error(error, tmp, "cannot create", errno);
+	rc = fchmod(fd, 0600) < 0 ? al_store_io_error(error, tmp, "cannot chmod 600", errno) : 0;
 	if (rc == 0)
 		rc = copy_stream(original, fd, tmp, checksum, &file_r->size, error);
 	if (rc == 0 && fsync(fd) < 0)
-		rc = io_error(error, tmp, "fsync failed", errno);
+		rc = al_store_io_error(error, tmp, "fsync failed", errno);
 	if (close(fd) < 0 && rc == 0)
-		rc = io_error(error, tmp, "close failed", errno);
+		rc = al_store_io_error(error, tmp, "close failed", errno);
 	if (rc == 0)
 		rc = publish(tmp, path, error);
 	if (rc < 0) {
@@ -768,7 +601,7 @@ static void append_json_inner(GString *out, const GPtrArray *inner)
 }
 
 static int insert_item(struct al_store *store, const char *id, const struct al_item *item,
-		       GError **error)
+                       GError **error)
 {
 	g_autoptr(GString) reasons = g_string_new(NULL);
 	g_autoptr(GString) details = g_string_new(NULL);
@@ -779,21 +612,23 @@ static int insert_item(struct al_store *store, const char *id, const struct al_i
 	append_json_strings(details, item->details);
 	append_json_strings(viruses, item->virus_names);
 	append_json_inner(inner, item->inner);
-	return run(store, error,
-		   "INSERT INTO items (message_id, part, filename, declared_type, detected_type,"
-		   " size, reasons, details, viruses, \"inner\", quarantined)"
-		   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		   "tttttitttti", id, item->part, item->filename, item->declared_type,
-		   item->detected_type, (gint64)item->content.size, reasons->str, details->str,
-		   viruses->str, inner->str, (gint64)(item->quarantine ? 1 : 0));
+	return al_store_sql_run(
+	    store, error,
+	    "INSERT INTO items (message_id, part, filename, declared_type, detected_type,"
+	    " size, reasons, details, viruses, \"inner\", quarantined)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "tttttitttti", id, item->part, item->filename, item->declared_type, item->detected_type,
+	    (gint64)item->content.size, reasons->str, details->str, viruses->str, inner->str,
+	    (gint64)(item->quarantine ? 1 : 0));
 }
 
-static int insert_event(struct al_store *store, const char *id, const char *event, const char *who,
-			const char *detail, GError **error)
+int al_store_insert_event(struct al_store *store, const char *id, const char *event,
+                          const char *who, const char *detail, GError **error)
 {
-	return run(store, error,
-		   "INSERT INTO events (message_id, at, event, who, detail) VALUES (?, ?, ?, ?, ?)",
-		   "tittt", id, (gint64)(g_get_real_time() / G_USEC_PER_SEC), event, who, detail);
+	return al_store_sql_run(
+	    store, error,
+	    "INSERT INTO events (message_id, at, event, who, detail) VALUES (?, ?, ?, ?, ?)",
+	    "tittt", id, (gint64)(g_get_real_time() / G_USEC_PER_SEC), event, who, detail);
 }
 
 static int insert_message(struct al_store *store, const struct quarantine_job *job, GError **error)
@@ -804,17 +639,18 @@ static int insert_message(struct al_store *store, const struct quarantine_job *j
 	g_autofree char *path = g_strconcat("msg/", job->id, ".eml", NULL);
 
 	al_reason_set_append(reasons, job->verdict->reasons, ",");
-	return run(store, error,
-		   "INSERT INTO messages (id, received_at, queue_id, envelope_from, header_from,"
-		   " subject, client_addr, client_name, helo, auth_user, origin_known, origin_why,"
-		   " action, reasons, size, sha256, path, status)"
-		   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'quarantined')",
-		   "tittttttttitttitt", job->id, (gint64)(g_get_real_time() / G_USEC_PER_SEC),
-		   smtp->queue_id, smtp->envelope_from, message ? message->from : NULL,
-		   message ? message->subject : NULL, smtp->client_addr, smtp->client_name,
-		   smtp->helo, smtp->auth_user, (gint64)(job->verdict->origin.known ? 1 : 0),
-		   job->verdict->origin.why, al_action_name(job->verdict->action), reasons->str,
-		   job->file->size, job->file->sha256, path);
+	return al_store_sql_run(
+	    store, error,
+	    "INSERT INTO messages (id, received_at, queue_id, envelope_from, header_from,"
+	    " subject, client_addr, client_name, helo, auth_user, origin_known, origin_why,"
+	    " action, reasons, size, sha256, path, status)"
+	    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'quarantined')",
+	    "tittttttttitttitt", job->id, (gint64)(g_get_real_time() / G_USEC_PER_SEC),
+	    smtp->queue_id, smtp->envelope_from, message ? message->from : NULL,
+	    message ? message->subject : NULL, smtp->client_addr, smtp->client_name, smtp->helo,
+	    smtp->auth_user, (gint64)(job->verdict->origin.known ? 1 : 0), job->verdict->origin.why,
+	    al_action_name(job->verdict->action), reasons->str, job->file->size, job->file->sha256,
+	    path);
 }
 
 static int record_quarantine(struct al_store *store, const void *data, GError **error)
@@ -826,17 +662,18 @@ static int record_quarantine(struct al_store *store, const void *data, GError **
 	if (insert_message(store, job, error) < 0)
 		return -1;
 	for (gsize i = 0; recipients != NULL && recipients[i] != NULL; i++)
-		if (run(store, error, "INSERT INTO recipients (message_id, address) VALUES (?, ?)",
-			"tt", job->id, recipients[i]) < 0)
+		if (al_store_sql_run(store, error,
+		                     "INSERT INTO recipients (message_id, address) VALUES (?, ?)",
+		                     "tt", job->id, recipients[i]) < 0)
 			return -1;
 	for (guint i = 0; message != NULL && i < message->items->len; i++)
 		if (insert_item(store, job->id, message->items->pdata[i], error) < 0)
 			return -1;
-	return insert_event(store, job->id, "quarantined", QUARANTINE_WHO,
-			    al_action_name(job->verdict->action), error);
+	return al_store_insert_event(store, job->id, "quarantined", QUARANTINE_WHO,
+	                             al_action_name(job->verdict->action), error);
 }
 
-static char *original_path(struct al_store *store, const char *id)
+char *al_store_file_path(struct al_store *store, const char *id)
 {
 	g_autofree char *name = g_strconcat(id, ".eml", NULL);
 
@@ -844,8 +681,8 @@ static char *original_path(struct al_store *store, const char *id)
 }
 
 int al_store_quarantine(struct al_store *store, const char *id, GMimeStream *original,
-			const struct al_smtp_context *smtp, const struct al_verdict *verdict,
-			GError **error)
+                        const struct al_smtp_context *smtp, const struct al_verdict *verdict,
+                        GError **error)
 {
 	static const struct al_smtp_context no_smtp = {0};
 	struct original_file file = {0};
@@ -859,359 +696,16 @@ int al_store_quarantine(struct al_store *store, const char *id, GMimeStream *ori
 
 	if (id == NULL || !is_canonical_id(id)) {
 		g_set_error(error, AL_ERROR, AL_ERROR_INTERNAL, "'%s' is not a quarantine id",
-			    id != NULL ? id : "");
+		            id != NULL ? id : "");
 		return -1;
 	}
-	path = original_path(store, id);
+	path = al_store_file_path(store, id);
 	if (write_original(store, original, path, &file, error) < 0)
 		return -1;
-	if (in_transaction(store, "BEGIN IMMEDIATE", record_quarantine, &job, error) < 0) {
+	if (al_store_sql_transaction(store, "BEGIN IMMEDIATE", record_quarantine, &job, error) <
+	    0) {
 		(void)unlink(path); /* best effort: no row names it */
 		return -1;
 	}
 	return 0;
-}
-
-/* ---- events and status ---- */
-
-static int require_message(struct al_store *store, const char *id, GError **error)
-{
-	gint64 one;
-	int rc = query_int(store, &one, error, "SELECT 1 FROM messages WHERE id = ?", "t", id);
-
-	if (rc == 0)
-		return not_found(error, id);
-	return rc < 0 ? -1 : 0;
-}
-
-struct event_job {
-	const char *id;
-	const char *expected_status; /* NULL: any */
-	const char *new_status;
-	const char *event;
-	const char *who;
-	const char *detail;
-};
-
-static int record_event(struct al_store *store, const void *data, GError **error)
-{
-	const struct event_job *job = data;
-
-	if (require_message(store, job->id, error) < 0)
-		return -1;
-	return insert_event(store, job->id, job->event, job->who, job->detail, error);
-}
-
-int al_store_add_event(struct al_store *store, const char *id, const char *event, const char *who,
-		       const char *detail, GError **error)
-{
-	char canonical[AL_STORE_ID_LEN + 1];
-	struct event_job job = {
-	    .id = canonical,
-	    .event = event,
-	    .who = who,
-	    .detail = detail,
-	};
-
-	if (user_id(id, canonical, error) < 0)
-		return -1;
-	return in_transaction(store, "BEGIN IMMEDIATE", record_event, &job, error);
-}
-
-/* Why no row changed: no such message, or not in the expected status. */
-static int status_conflict(struct al_store *store, const struct event_job *job, GError **error)
-{
-	sqlite3_stmt *stmt =
-	    prepare(store, error, "SELECT status FROM messages WHERE id = ?", "t", job->id);
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	rc = step_row(store, stmt, error);
-	if (rc == 0) {
-		not_found(error, job->id);
-	} else if (rc > 0) {
-		const char *current = (const char *)sqlite3_column_text(stmt, 0);
-
-		if (g_strcmp0(current, "quarantined") == 0)
-			g_set_error(error, AL_STORE_ERROR, AL_STORE_ERROR_STATE,
-				    "%s is quarantined, not %s", job->id, job->expected_status);
-		else
-			g_set_error(error, AL_STORE_ERROR, AL_STORE_ERROR_STATE, "%s is already %s",
-				    job->id, current);
-	}
-	sqlite3_finalize(stmt);
-	return -1;
-}
-
-static int change_status(struct al_store *store, const void *data, GError **error)
-{
-	const struct event_job *job = data;
-
-	if (run(store, error, "UPDATE messages SET status = ? WHERE id = ? AND status = ?", "ttt",
-		job->new_status, job->id, job->expected_status) < 0)
-		return -1;
-	if (sqlite3_changes(store->db) == 0)
-		return status_conflict(store, job, error);
-	return insert_event(store, job->id, job->event, job->who, job->detail, error);
-}
-
-int al_store_set_status(struct al_store *store, const char *id, const char *expected_status,
-			const char *new_status, const char *who, const char *event,
-			const char *detail, GError **error)
-{
-	char canonical[AL_STORE_ID_LEN + 1];
-	struct event_job job = {
-	    .id = canonical,
-	    .expected_status = expected_status,
-	    .new_status = new_status,
-	    .event = event,
-	    .who = who,
-	    .detail = detail,
-	};
-
-	if (user_id(id, canonical, error) < 0)
-		return -1;
-	return in_transaction(store, "BEGIN IMMEDIATE", change_status, &job, error);
-}
-
-/* ---- reading messages ---- */
-
-static void read_message_row(sqlite3_stmt *stmt, struct al_store_message *m)
-{
-	m->received_at = sqlite3_column_int64(stmt, 0);
-	m->queue_id = column_dup(stmt, 1);
-	m->envelope_from = column_dup(stmt, 2);
-	m->header_from = column_dup(stmt, 3);
-	m->subject = column_dup(stmt, 4);
-	m->client_addr = column_dup(stmt, 5);
-	m->client_name = column_dup(stmt, 6);
-	m->helo = column_dup(stmt, 7);
-	m->auth_user = column_dup(stmt, 8);
-	m->origin_known = sqlite3_column_int64(stmt, 9) != 0;
-	m->origin_why = column_dup(stmt, 10);
-	m->action = column_dup(stmt, 11);
-	m->reasons = column_dup(stmt, 12);
-	m->size = sqlite3_column_int64(stmt, 13);
-	m->sha256 = column_dup(stmt, 14);
-	m->path = column_dup(stmt, 15);
-	m->status = column_dup(stmt, 16);
-}
-
-static int read_recipients(struct al_store *store, struct al_store_message *m, GError **error)
-{
-	sqlite3_stmt *stmt = prepare(store, error,
-				     "SELECT address FROM recipients WHERE message_id = ?"
-				     " ORDER BY rowid",
-				     "t", m->id);
-	GPtrArray *addresses = g_ptr_array_new();
-	int rc;
-
-	if (stmt == NULL) {
-		g_ptr_array_free(addresses, TRUE);
-		return -1;
-	}
-	while ((rc = step_row(store, stmt, error)) > 0)
-		g_ptr_array_add(addresses, column_dup(stmt, 0));
-	sqlite3_finalize(stmt);
-	g_ptr_array_add(addresses, NULL);
-	m->recipients = (char **)g_ptr_array_free(addresses, FALSE);
-	return rc;
-}
-
-static int read_message(struct al_store *store, const void *data, GError **error)
-{
-	struct al_store_message *m = (struct al_store_message *)data;
-	sqlite3_stmt *stmt = prepare(
-	    store, error,
-	    "SELECT received_at, queue_id, envelope_from, header_from, subject, client_addr,"
-	    " client_name, helo, auth_user, origin_known, origin_why, action, reasons, size,"
-	    " sha256, path, status FROM messages WHERE id = ?",
-	    "t", m->id);
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	rc = step_row(store, stmt, error);
-	if (rc > 0)
-		read_message_row(stmt, m);
-	sqlite3_finalize(stmt);
-	if (rc == 0)
-		return not_found(error, m->id);
-	if (rc < 0)
-		return -1;
-	return read_recipients(store, m, error);
-}
-
-int al_store_get_message(struct al_store *store, const char *id, struct al_store_message *message_r,
-			 GError **error)
-{
-	*message_r = (struct al_store_message){0};
-	if (user_id(id, message_r->id, error) < 0)
-		return -1;
-	if (in_transaction(store, "BEGIN", read_message, message_r, error) < 0) {
-		al_store_message_clear(message_r);
-		return -1;
-	}
-	return 0;
-}
-
-void al_store_message_clear(struct al_store_message *message)
-{
-	g_free(message->queue_id);
-	g_free(message->envelope_from);
-	g_free(message->header_from);
-	g_free(message->subject);
-	g_free(message->client_addr);
-	g_free(message->client_name);
-	g_free(message->helo);
-	g_free(message->auth_user);
-	g_free(message->origin_why);
-	g_free(message->action);
-	g_free(message->reasons);
-	g_free(message->sha256);
-	g_free(message->path);
-	g_free(message->status);
-	g_strfreev(message->recipients);
-	*message = (struct al_store_message){0};
-}
-
-char *al_store_original_path(struct al_store *store, const char *id)
-{
-	char canonical[AL_STORE_ID_LEN + 1];
-
-	if (!al_store_parse_id(id, canonical))
-		return NULL;
-	return original_path(store, canonical);
-}
-
-/* ---- counters ---- */
-
-struct count_job {
-	const struct al_verdict *verdict;
-	const char *day;
-};
-
-static int bump(struct al_store *store, const char *day, const char *kind, const char *key,
-		GError **error)
-{
-	return run(store, error,
-		   "INSERT INTO daily_counters (day, kind, key, count) VALUES (?, ?, ?, 1)"
-		   " ON CONFLICT (day, kind, key) DO UPDATE SET count = count + 1",
-		   "ttt", day, kind, key);
-}
-
-static int bump_reasons(struct al_store *store, const char *day, const char *kind,
-			al_reason_set reasons, GError **error)
-{
-	for (int r = 0; r < AL_REASON_COUNT; r++) {
-		g_autofree char *key = NULL;
-
-		if (!(reasons & AL_REASON_BIT(r)))
-			continue;
-		key = g_strconcat("reason:", al_reason_name(r), NULL);
-		if (bump(store, day, kind, key, error) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int count_item(struct al_store *store, const char *day, const struct al_item *item,
-		      GError **error)
-{
-	if (bump(store, day, "attachments", "total", error) < 0 ||
-	    bump(store, day, "attachments", item->quarantine ? "quarantined" : "accepted", error) <
-		0)
-		return -1;
-	return item->quarantine ? bump_reasons(store, day, "attachments", item->reasons, error) : 0;
-}
-
-static int count_all(struct al_store *store, const void *data, GError **error)
-{
-	const struct count_job *job = data;
-	const struct al_message *message = job->verdict->message;
-
-	if (bump(store, job->day, "messages", "total", error) < 0 ||
-	    bump(store, job->day, "messages", al_action_name(job->verdict->action), error) < 0 ||
-	    bump_reasons(store, job->day, "messages", job->verdict->reasons, error) < 0)
-		return -1;
-	for (guint i = 0; message != NULL && i < message->items->len; i++) {
-		const struct al_item *item = message->items->pdata[i];
-
-		if (!item->is_body && count_item(store, job->day, item, error) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int al_store_count_message(struct al_store *store, const struct al_verdict *verdict, GError **error)
-{
-	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-	g_autofree char *day = g_date_time_format(now, "%Y-%m-%d");
-	struct count_job job = {.verdict = verdict, .day = day};
-
-	return in_transaction(store, "BEGIN IMMEDIATE", count_all, &job, error);
-}
-
-/* ---- correspondents ---- */
-
-/* Lower case, without surrounding spaces and angle brackets; NULL when
- * nothing is left (the bounce address "<>"). */
-static char *normalize_address(const char *address)
-{
-	g_autofree char *copy = g_strstrip(g_strdup(address));
-	char *start = copy;
-	gsize length = strlen(start);
-
-	if (length > 0 && start[length - 1] == '>')
-		start[--length] = '\0';
-	if (start[0] == '<')
-		start++;
-	g_strstrip(start);
-	if (start[0] == '\0')
-		return NULL;
-	return g_ascii_strdown(start, -1);
-}
-
-static int learn_all(struct al_store *store, const void *data, GError **error)
-{
-	const char *const *addresses = data;
-	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-
-	for (gsize i = 0; addresses[i] != NULL; i++) {
-		g_autofree char *address = normalize_address(addresses[i]);
-
-		if (address == NULL)
-			continue;
-		if (run(store, error,
-			"INSERT INTO correspondents (address, first_seen, last_seen, count)"
-			" VALUES (?, ?, ?, 1) ON CONFLICT (address) DO UPDATE"
-			" SET last_seen = excluded.last_seen, count = count + 1",
-			"tii", address, now, now) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-int al_store_learn(struct al_store *store, const char *const *addresses, GError **error)
-{
-	if (addresses == NULL || addresses[0] == NULL)
-		return 0;
-	return in_transaction(store, "BEGIN IMMEDIATE", learn_all, addresses, error);
-}
-
-gboolean al_store_is_learned(const char *address, void *context)
-{
-	struct al_store *store = context;
-	g_autofree char *normal = address != NULL ? normalize_address(address) : NULL;
-	gint64 one;
-	int rc;
-
-	if (normal == NULL)
-		return FALSE;
-	g_mutex_lock(&store->lock);
-	rc = query_int(store, &one, NULL, "SELECT 1 FROM correspondents WHERE address = ?", "t",
-		       normal);
-	g_mutex_unlock(&store->lock);
-	return rc > 0;
 }
