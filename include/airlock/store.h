@@ -37,7 +37,7 @@
 
 /* The schema version this build creates and expects (the number of
  * migrations in store.c). A store with a newer version is refused. */
-#define AL_STORE_SCHEMA_VERSION 1
+#define AL_STORE_SCHEMA_VERSION 2
 
 /*
  * Errors: AL_ERROR domain (AL_ERROR_IO for file and database failures,
@@ -111,7 +111,29 @@ int al_store_learn(struct al_store *store, const char *const *addresses, GError 
  * the SMTP context or the mail had no value. reasons is the comma list of
  * reason names; status one of "quarantined", "released", "deleted",
  * "purged"; path the original's file relative to the store directory.
+ * items are filled by al_store_get_message() and al_store_list(); events
+ * (oldest first) by al_store_get_message() only (NULL otherwise).
  */
+struct al_store_item {
+	char *part;
+	char *filename;
+	char *declared_type;
+	char *detected_type;
+	gint64 size;
+	char *reasons; /* comma list */
+	gboolean quarantined;
+	char **details;   /* NULL-terminated, never NULL */
+	char **viruses;   /* NULL-terminated, never NULL */
+	char *inner_json; /* the inner files, as airlockctl check --json writes them */
+};
+
+struct al_store_event {
+	gint64 at; /* unix seconds */
+	char *event;
+	char *who;
+	char *detail;
+};
+
 struct al_store_message {
 	char id[AL_STORE_ID_LEN + 1];
 	gint64 received_at; /* unix seconds */
@@ -131,7 +153,10 @@ struct al_store_message {
 	char *sha256; /* lower-case hex of the original */
 	char *path;
 	char *status;
-	char **recipients; /* NULL-terminated, in SMTP order */
+	char **recipients;  /* NULL-terminated, in SMTP order */
+	char **released_to; /* NULL-terminated: recipients already released */
+	GPtrArray *items;   /* struct al_store_item * */
+	GPtrArray *events;  /* struct al_store_event *, or NULL */
 };
 
 /* Reads message id (any accepted spelling, see al_store_parse_id()) into
@@ -157,6 +182,67 @@ char *al_store_original_path(struct al_store *store, const char *id);
 int al_store_set_status(struct al_store *store, const char *id, const char *expected_status,
 			const char *new_status, const char *who, const char *event,
 			const char *detail, GError **error);
+
+/* What al_store_list() selects; zero/NULL fields select everything. */
+struct al_store_filter {
+	gint64 since;       /* received at or after (unix seconds) */
+	const char *reason; /* a reason code the message has */
+	const char *from;   /* envelope or header sender contains (any case) */
+	const char *rcpt;   /* a recipient contains (any case) */
+	const char *status; /* exact status */
+	guint limit;        /* at most this many (0: no limit) */
+};
+
+/* Messages matching filter, newest first, as struct al_store_message *
+ * (transfer full: g_ptr_array_unref() frees them). NULL with error. */
+GPtrArray *al_store_list(struct al_store *store, const struct al_store_filter *filter,
+			 GError **error);
+
+/*
+ * Release, step 1: marks recipients of message id as released by who and
+ * records the "released" event, in one transaction; the status becomes
+ * "released" once every recipient is. only (NULL-terminated, or NULL for
+ * every recipient not yet released) must name recipients of the message
+ * (any case). Returns the recipients claimed (transfer full), or NULL
+ * with error: AL_STORE_ERROR_NOT_FOUND, AL_STORE_ERROR_STATE (not
+ * quarantined, "x is not a recipient of ID", "ID was already released to
+ * x"). Two processes claiming at once: one gets the recipients, the
+ * other the STATE error.
+ */
+char **al_store_claim_release(struct al_store *store, const char *id, const char *const *only,
+			      const char *who, GError **error);
+
+/* Release, step 2 when the message could not be handed to the MTA:
+ * gives the claimed recipients back (status "quarantined" again) and
+ * records a "release-failed" event with why. */
+int al_store_unclaim_release(struct al_store *store, const char *id, const char *const *claimed,
+			     const char *who, const char *why, GError **error);
+
+/*
+ * The milter's side: records that the release header value (the token)
+ * let message id through. Returns 0 the first time, -1 with
+ * AL_STORE_ERROR_STATE when this token was already used (a replay), or
+ * -1 with AL_ERROR_IO when the store failed. Also records a "delivered"
+ * event with detail (the queue id) in the same transaction.
+ */
+int al_store_use_release(struct al_store *store, const char *id, const char *token,
+			 const char *detail, GError **error);
+
+/*
+ * Deletes the original of message id (status quarantined or released ->
+ * "deleted") and records the "deleted" event by who. The file is renamed
+ * aside inside the transaction and unlinked after the commit, so a failed
+ * commit leaves the message as it was. The rows stay (audit trail).
+ */
+int al_store_delete(struct al_store *store, const char *id, const char *who, GError **error);
+
+/* Purges (GDPR retention) every message received before before (unix
+ * seconds) whose original is still kept (quarantined or released): as
+ * al_store_delete() with status and event "purged". Also removes
+ * leftover msg/ files of failed writes older than before. purged_r: how
+ * many messages. Stops at the first failure (those done stay done). */
+int al_store_purge(struct al_store *store, gint64 before, const char *who, guint *purged_r,
+		   GError **error);
 
 /* al_origin_learned_fn for the pipeline: context is the al_store. A
  * database error counts as "not learned" (the safe answer). */

@@ -99,6 +99,10 @@ static const char *const migrations[] = {
     "CREATE INDEX recipients_message_id ON recipients (message_id);"
     "CREATE INDEX items_message_id ON items (message_id);"
     "CREATE INDEX events_message_id ON events (message_id);",
+    /* 2: release headers used (a signed release passes once). */
+    "CREATE TABLE release_tokens ("
+    " token TEXT PRIMARY KEY NOT NULL, message_id TEXT NOT NULL REFERENCES messages (id),"
+    " used_at INTEGER NOT NULL);",
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == AL_STORE_SCHEMA_VERSION);
@@ -221,7 +225,7 @@ int al_store_user_id(const char *text, char id_r[AL_STORE_ID_LEN + 1], GError **
 	if (al_store_parse_id(text, id_r))
 		return 0;
 	g_set_error(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND, "'%s' is not a quarantine id",
-	            text != NULL ? text : "");
+		    text != NULL ? text : "");
 	return -1;
 }
 
@@ -248,8 +252,8 @@ static int check_private_dir(const char *path, GError **error)
 	}
 	if ((st.st_mode & 077) != 0) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO,
-		            "%s is readable by others (mode %04o): run chmod 700 %s", path,
-		            (unsigned)(st.st_mode & 07777), path);
+			    "%s is readable by others (mode %04o): run chmod 700 %s", path,
+			    (unsigned)(st.st_mode & 07777), path);
 		return -1;
 	}
 	return 0;
@@ -294,7 +298,7 @@ static int use_wal(struct al_store *store, GError **error)
 	if (rc == 0 ||
 	    (rc > 0 && g_strcmp0((const char *)sqlite3_column_text(stmt, 0), "wal") != 0)) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: cannot use WAL mode",
-		            store->db_path);
+			    store->db_path);
 		rc = -1;
 	}
 	sqlite3_finalize(stmt);
@@ -320,7 +324,7 @@ static int open_db(struct al_store *store, gboolean create, GError **error)
 		return al_store_db_error(store, error);
 	if (use_wal(store, error) < 0 ||
 	    al_store_sql_exec(store, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", error) <
-	        0)
+		0)
 		return -1;
 	if (restrict_file(wal, TRUE, error) < 0 || restrict_file(shm, TRUE, error) < 0)
 		return -1;
@@ -333,14 +337,14 @@ static int read_version(struct al_store *store, gint64 *version_r, GError **erro
 
 	*version_r = 0;
 	if (al_store_sql_query_int(store, &tables, error,
-	                           "SELECT count(*) FROM sqlite_master"
-	                           " WHERE type = 'table' AND name = 'schema_version'",
-	                           "") < 0)
+				   "SELECT count(*) FROM sqlite_master"
+				   " WHERE type = 'table' AND name = 'schema_version'",
+				   "") < 0)
 		return -1;
 	if (tables == 0)
 		return 0;
 	if (al_store_sql_query_int(store, version_r, error,
-	                           "SELECT COALESCE(MAX(version), 0) FROM schema_version", "") < 0)
+				   "SELECT COALESCE(MAX(version), 0) FROM schema_version", "") < 0)
 		return -1;
 	return 0;
 }
@@ -351,8 +355,8 @@ static int apply_migration(struct al_store *store, const void *data, GError **er
 	gint64 current;
 
 	if (al_store_sql_exec(
-	        store, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
-	        error) < 0 ||
+		store, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
+		error) < 0 ||
 	    read_version(store, &current, error) < 0)
 		return -1;
 	if (current >= target)
@@ -361,7 +365,7 @@ static int apply_migration(struct al_store *store, const void *data, GError **er
 	    al_store_sql_run(store, error, "DELETE FROM schema_version", "") < 0)
 		return -1;
 	return al_store_sql_run(store, error, "INSERT INTO schema_version (version) VALUES (?)",
-	                        "i", target);
+				"i", target);
 }
 
 static int migrate(struct al_store *store, GError **error)
@@ -372,9 +376,9 @@ static int migrate(struct al_store *store, GError **error)
 		return -1;
 	if (version > AL_STORE_SCHEMA_VERSION) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO,
-		            "%s: schema version %" G_GINT64_FORMAT
-		            " is newer than this airlock's (%d): upgrade airlock",
-		            store->db_path, version, AL_STORE_SCHEMA_VERSION);
+			    "%s: schema version %" G_GINT64_FORMAT
+			    " is newer than this airlock's (%d): upgrade airlock",
+			    store->db_path, version, AL_STORE_SCHEMA_VERSION);
 		return -1;
 	}
 	for (gint64 v = version + 1; v <= AL_STORE_SCHEMA_VERSION; v++)
@@ -448,7 +452,7 @@ static int write_all(int fd, const char *data, gsize length)
 }
 
 static int copy_stream(GMimeStream *stream, int fd, const char *path, GChecksum *checksum,
-                       gint64 *size_r, GError **error)
+		       gint64 *size_r, GError **error)
 {
 	g_autofree char *buffer = g_malloc(COPY_CHUNK_BYTES);
 	gint64 size = 0;
@@ -456,7 +460,7 @@ static int copy_stream(GMimeStream *stream, int fd, const char *path, GChecksum 
 
 	if (g_mime_stream_reset(stream) < 0) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO,
-		            "cannot rewind the message to quarantine");
+			    "cannot rewind the message to quarantine");
 		return -1;
 	}
 	while ((n = g_mime_stream_read(stream, buffer, COPY_CHUNK_BYTES)) > 0) {
@@ -467,9 +471,9 @@ static int copy_stream(GMimeStream *stream, int fd, const char *path, GChecksum 
 	}
 	if (n < 0 || !g_mime_stream_eos(stream)) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO,
-		            "reading the message to quarantine failed after %" G_GINT64_FORMAT
-		            " bytes",
-		            size);
+			    "reading the message to quarantine failed after %" G_GINT64_FORMAT
+			    " bytes",
+			    size);
 		return -1;
 	}
 	*size_r = size;
@@ -512,7 +516,7 @@ static int fsync_dir(const char *path, GError **error)
 /* Writes, fsyncs and publishes the original as path; on failure nothing
  * is left behind. */
 static int write_original(struct al_store *store, GMimeStream *original, const char *path,
-                          struct original_file *file_r, GError **error)
+			  struct original_file *file_r, GError **error)
 {
 	g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
 	g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
@@ -601,7 +605,7 @@ static void append_json_inner(GString *out, const GPtrArray *inner)
 }
 
 static int insert_item(struct al_store *store, const char *id, const struct al_item *item,
-                       GError **error)
+		       GError **error)
 {
 	g_autoptr(GString) reasons = g_string_new(NULL);
 	g_autoptr(GString) details = g_string_new(NULL);
@@ -623,7 +627,7 @@ static int insert_item(struct al_store *store, const char *id, const struct al_i
 }
 
 int al_store_insert_event(struct al_store *store, const char *id, const char *event,
-                          const char *who, const char *detail, GError **error)
+			  const char *who, const char *detail, GError **error)
 {
 	return al_store_sql_run(
 	    store, error,
@@ -663,14 +667,14 @@ static int record_quarantine(struct al_store *store, const void *data, GError **
 		return -1;
 	for (gsize i = 0; recipients != NULL && recipients[i] != NULL; i++)
 		if (al_store_sql_run(store, error,
-		                     "INSERT INTO recipients (message_id, address) VALUES (?, ?)",
-		                     "tt", job->id, recipients[i]) < 0)
+				     "INSERT INTO recipients (message_id, address) VALUES (?, ?)",
+				     "tt", job->id, recipients[i]) < 0)
 			return -1;
 	for (guint i = 0; message != NULL && i < message->items->len; i++)
 		if (insert_item(store, job->id, message->items->pdata[i], error) < 0)
 			return -1;
 	return al_store_insert_event(store, job->id, "quarantined", QUARANTINE_WHO,
-	                             al_action_name(job->verdict->action), error);
+				     al_action_name(job->verdict->action), error);
 }
 
 char *al_store_file_path(struct al_store *store, const char *id)
@@ -681,8 +685,8 @@ char *al_store_file_path(struct al_store *store, const char *id)
 }
 
 int al_store_quarantine(struct al_store *store, const char *id, GMimeStream *original,
-                        const struct al_smtp_context *smtp, const struct al_verdict *verdict,
-                        GError **error)
+			const struct al_smtp_context *smtp, const struct al_verdict *verdict,
+			GError **error)
 {
 	static const struct al_smtp_context no_smtp = {0};
 	struct original_file file = {0};
@@ -696,7 +700,7 @@ int al_store_quarantine(struct al_store *store, const char *id, GMimeStream *ori
 
 	if (id == NULL || !is_canonical_id(id)) {
 		g_set_error(error, AL_ERROR, AL_ERROR_INTERNAL, "'%s' is not a quarantine id",
-		            id != NULL ? id : "");
+			    id != NULL ? id : "");
 		return -1;
 	}
 	path = al_store_file_path(store, id);

@@ -16,7 +16,7 @@ struct count_job {
 };
 
 static int bump(struct al_store *store, const char *day, const char *kind, const char *key,
-                GError **error)
+		GError **error)
 {
 	return al_store_sql_run(
 	    store, error,
@@ -26,7 +26,7 @@ static int bump(struct al_store *store, const char *day, const char *kind, const
 }
 
 static int bump_reasons(struct al_store *store, const char *day, const char *kind,
-                        al_reason_set reasons, GError **error)
+			al_reason_set reasons, GError **error)
 {
 	for (int r = 0; r < AL_REASON_COUNT; r++) {
 		g_autofree char *key = NULL;
@@ -41,11 +41,11 @@ static int bump_reasons(struct al_store *store, const char *day, const char *kin
 }
 
 static int count_item(struct al_store *store, const char *day, const struct al_item *item,
-                      GError **error)
+		      GError **error)
 {
 	if (bump(store, day, "attachments", "total", error) < 0 ||
 	    bump(store, day, "attachments", item->quarantine ? "quarantined" : "accepted", error) <
-	        0)
+		0)
 		return -1;
 	return item->quarantine ? bump_reasons(store, day, "attachments", item->reasons, error) : 0;
 }
@@ -108,11 +108,11 @@ static int learn_all(struct al_store *store, const void *data, GError **error)
 		if (address == NULL)
 			continue;
 		if (al_store_sql_run(
-		        store, error,
-		        "INSERT INTO correspondents (address, first_seen, last_seen, count)"
-		        " VALUES (?, ?, ?, 1) ON CONFLICT (address) DO UPDATE"
-		        " SET last_seen = excluded.last_seen, count = count + 1",
-		        "tii", address, now, now) < 0)
+			store, error,
+			"INSERT INTO correspondents (address, first_seen, last_seen, count)"
+			" VALUES (?, ?, ?, 1) ON CONFLICT (address) DO UPDATE"
+			" SET last_seen = excluded.last_seen, count = count + 1",
+			"tii", address, now, now) < 0)
 			return -1;
 	}
 	return 0;
@@ -136,7 +136,7 @@ gboolean al_store_is_learned(const char *address, void *context)
 		return FALSE;
 	g_mutex_lock(&store->lock);
 	rc = al_store_sql_query_int(store, &one, NULL,
-	                            "SELECT 1 FROM correspondents WHERE address = ?", "t", normal);
+				    "SELECT 1 FROM correspondents WHERE address = ?", "t", normal);
 	g_mutex_unlock(&store->lock);
 	return rc > 0;
 }

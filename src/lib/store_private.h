@@ -28,15 +28,15 @@ int al_store_not_found(GError **error, const char *id);
  * NULL binds NULL; 'i' a gint64), or NULL with error. Caller holds the
  * lock and finalizes. */
 sqlite3_stmt *al_store_sql_prepare(struct al_store *store, GError **error, const char *sql,
-                                   const char *types, ...);
+				   const char *types, ...);
 /* Runs one statement that returns no rows. */
 int al_store_sql_run(struct al_store *store, GError **error, const char *sql, const char *types,
-                     ...);
+		     ...);
 /* Steps once: 1 for a row, 0 for none, -1 with error. */
 int al_store_sql_step(struct al_store *store, sqlite3_stmt *stmt, GError **error);
 /* The first column of the first row in value_r: 1, 0 if no row, -1. */
 int al_store_sql_query_int(struct al_store *store, gint64 *value_r, GError **error, const char *sql,
-                           const char *types, ...);
+			   const char *types, ...);
 /* Constant SQL only (transactions, pragmas, migrations). */
 int al_store_sql_exec(struct al_store *store, const char *sql, GError **error);
 void al_store_sql_rollback(struct al_store *store);
@@ -45,7 +45,7 @@ typedef int (*al_store_transaction_fn)(struct al_store *store, const void *data,
 /* Runs fn under the lock in one transaction (begin: "BEGIN" to read,
  * "BEGIN IMMEDIATE" to write), committed only if fn returns 0. */
 int al_store_sql_transaction(struct al_store *store, const char *begin, al_store_transaction_fn fn,
-                             const void *data, GError **error);
+			     const void *data, GError **error);
 /* A text column, transfer full (NULL for SQL NULL). */
 char *al_store_sql_column_dup(sqlite3_stmt *stmt, int column);
 
@@ -56,6 +56,6 @@ int al_store_user_id(const char *text, char id_r[AL_STORE_ID_LEN + 1], GError **
 char *al_store_file_path(struct al_store *store, const char *id);
 /* Inserts an audit event row (inside the caller's transaction). */
 int al_store_insert_event(struct al_store *store, const char *id, const char *event,
-                          const char *who, const char *detail, GError **error);
+			  const char *who, const char *detail, GError **error);
 
 #endif

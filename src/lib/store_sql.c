@@ -24,14 +24,14 @@ int al_store_io_error(GError **error, const char *path, const char *what, int er
 int al_store_db_error(struct al_store *store, GError **error)
 {
 	g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: %s", store->db_path,
-	            sqlite3_errmsg(store->db));
+		    sqlite3_errmsg(store->db));
 	return -1;
 }
 
 int al_store_not_found(GError **error, const char *id)
 {
 	g_set_error(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND, "no quarantined message %s",
-	            id);
+		    id);
 	return -1;
 }
 
@@ -46,7 +46,7 @@ static int bind_values(sqlite3_stmt *stmt, const char *types, va_list args)
 
 		if (types[i] == 't')
 			rc = sqlite3_bind_text(stmt, i + 1, va_arg(args, const char *), -1,
-			                       SQLITE_TRANSIENT);
+					       SQLITE_TRANSIENT);
 		else
 			rc = sqlite3_bind_int64(stmt, i + 1, va_arg(args, gint64));
 		if (rc != SQLITE_OK)
@@ -56,7 +56,7 @@ static int bind_values(sqlite3_stmt *stmt, const char *types, va_list args)
 }
 
 static sqlite3_stmt *al_store_sql_prepare_va(struct al_store *store, GError **error,
-                                             const char *sql, const char *types, va_list args)
+					     const char *sql, const char *types, va_list args)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL);
@@ -73,7 +73,7 @@ static sqlite3_stmt *al_store_sql_prepare_va(struct al_store *store, GError **er
 
 /* A prepared statement with its values bound (see bind_values()). */
 sqlite3_stmt *al_store_sql_prepare(struct al_store *store, GError **error, const char *sql,
-                                   const char *types, ...)
+				   const char *types, ...)
 {
 	sqlite3_stmt *stmt;
 	va_list args;
@@ -86,7 +86,7 @@ sqlite3_stmt *al_store_sql_prepare(struct al_store *store, GError **error, const
 
 /* Runs one statement that returns no rows. */
 int al_store_sql_run(struct al_store *store, GError **error, const char *sql, const char *types,
-                     ...)
+		     ...)
 {
 	sqlite3_stmt *stmt;
 	va_list args;
@@ -118,7 +118,7 @@ int al_store_sql_step(struct al_store *store, sqlite3_stmt *stmt, GError **error
 /* The first column of the first row as an integer in value_r: 1, 0 if
  * there is no row, or -1 with error. */
 int al_store_sql_query_int(struct al_store *store, gint64 *value_r, GError **error, const char *sql,
-                           const char *types, ...)
+			   const char *types, ...)
 {
 	sqlite3_stmt *stmt;
 	va_list args;
@@ -154,7 +154,7 @@ void al_store_sql_rollback(struct al_store *store)
 /* Runs fn under the lock in one transaction (begin: "BEGIN" to read,
  * "BEGIN IMMEDIATE" to write), committed only if fn returns 0. */
 int al_store_sql_transaction(struct al_store *store, const char *begin, al_store_transaction_fn fn,
-                             const void *data, GError **error)
+			     const void *data, GError **error)
 {
 	int rc;
 
