@@ -19,7 +19,7 @@ apt-get install -y -qq --no-install-recommends \
 	libglib2.0-dev libgmime-3.0-dev libmagic-dev libmagic-mgc libclamav-dev \
 	libmilter-dev libsqlite3-dev \
 	python3 zip unzip p7zip-full \
-	clamav-testfiles miltertest postfix \
+	clamav-testfiles miltertest postfix faketime \
 	>/dev/null
 # The daemon's own user (the bundled configuration's [milter] user).
 if ! getent passwd airlock >/dev/null; then

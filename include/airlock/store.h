@@ -125,6 +125,7 @@ struct al_store_item {
 	char **details;   /* NULL-terminated, never NULL */
 	char **viruses;   /* NULL-terminated, never NULL */
 	char *inner_json; /* the inner files, as airlockctl check --json writes them */
+	char **inner;	  /* one line per inner file: "path (type): reasons" */
 };
 
 struct al_store_event {

@@ -13,6 +13,12 @@ enum ctl_exit {
 
 /* Each subcommand: argv[0] is the subcommand name. Returns an exit code. */
 int ctl_check(int argc, char **argv);
+int ctl_init(int argc, char **argv);
+int ctl_list(int argc, char **argv);
+int ctl_show(int argc, char **argv);
+int ctl_release(int argc, char **argv);
+int ctl_delete(int argc, char **argv);
+int ctl_purge(int argc, char **argv);
 
 /* Prints "airlockctl: " and the message on stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -21,6 +21,12 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{ .name = "check", .run = ctl_check, .summary = "judge .eml files exactly as the milter would" },
+	{ .name = "init", .run = ctl_init, .summary = "create or check the quarantine store and key" },
+	{ .name = "list", .run = ctl_list, .summary = "list quarantined messages, newest first" },
+	{ .name = "show", .run = ctl_show, .summary = "everything about one quarantined message" },
+	{ .name = "release", .run = ctl_release, .summary = "rescan and deliver a quarantined message" },
+	{ .name = "delete", .run = ctl_delete, .summary = "remove quarantined messages (audit kept)" },
+	{ .name = "purge", .run = ctl_purge, .summary = "remove originals past the retention period" },
 };
 
 void ctl_error(const char *fmt, ...)

@@ -80,6 +80,7 @@ static void item_free(gpointer data)
 	g_strfreev(item->details);
 	g_strfreev(item->viruses);
 	g_free(item->inner_json);
+	g_strfreev(item->inner);
 	g_free(item);
 }
 
@@ -110,10 +111,20 @@ static int read_item_lists(struct al_store *store, struct al_store_item *item, g
 			      " WHERE i.rowid = CAST(? AS INTEGER) ORDER BY j.key",
 			      rowid, &item->details, error) < 0)
 		return -1;
-	return read_json_strings(store,
-				 "SELECT j.value FROM items i, json_each(i.viruses) j"
-				 " WHERE i.rowid = CAST(? AS INTEGER) ORDER BY j.key",
-				 rowid, &item->viruses, error);
+	if (read_json_strings(store,
+			      "SELECT j.value FROM items i, json_each(i.viruses) j"
+			      " WHERE i.rowid = CAST(? AS INTEGER) ORDER BY j.key",
+			      rowid, &item->viruses, error) < 0)
+		return -1;
+	return read_json_strings(
+	    store,
+	    "SELECT coalesce(json_extract(j.value, '$.path'), '?') || ' ('"
+	    " || coalesce(json_extract(j.value, '$.type'), '?') || ')'"
+	    " || coalesce(': ' || (SELECT group_concat(r.value, ', ')"
+	    "                     FROM json_each(j.value, '$.reasons') r), '')"
+	    " FROM items i, json_each(i.\"inner\") j"
+	    " WHERE i.rowid = CAST(? AS INTEGER) ORDER BY j.key",
+	    rowid, &item->inner, error);
 }
 
 static int read_items(struct al_store *store, struct al_store_message *m, GError **error)

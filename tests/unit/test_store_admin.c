@@ -67,6 +67,8 @@ static void test_store_get_message_has_items_and_events(struct fixture *f, gcons
 	g_assert_cmpuint(g_strv_length(bad->viruses), ==, 1);
 	g_assert_cmpstr(bad->viruses[0], ==, "Test.Sig");
 	g_assert_nonnull(strstr(bad->inner_json, "\"path\":\"a.zip/b.exe\""));
+	g_assert_cmpuint(g_strv_length(bad->inner), ==, 1);
+	g_assert_cmpstr(bad->inner[0], ==, "a.zip/b.exe (CL_TYPE_MSEXE): executable");
 	g_assert_false(((struct al_store_item *)m.items->pdata[2])->quarantined);
 	g_assert_cmpuint(g_strv_length(((struct al_store_item *)m.items->pdata[2])->details), ==,
 			 0);
