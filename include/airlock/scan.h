@@ -13,7 +13,9 @@
  * callback (typed again by typeid), every signature name in all-match
  * mode, and maps ClamAV's heuristics to reasons: Heuristics.Encrypted.* ->
  * encrypted, *Macros* -> macro, Heuristics.Limits.Exceeded.* and bombs ->
- * limits, anything else -> virus.
+ * limits, our own Airlock.<Reason>.* rules -> that reason (Airlock.
+ * Executable.* -> executable...), anything else -> virus. The content
+ * inspectors (inspect.h) run on the item and on every reported layer.
  *
  * Reloads: the milter builds a new scanner and swaps it; al_scanner_ref()
  * keeps an old one alive until the last message using it finishes.

@@ -36,6 +36,10 @@
  *	searched for "cid:" references; items with a matching Content-ID
  *	get referenced_by_cid.
  *
+ *	Every entity and multipart also goes through mime_check.c: duplicate
+ *	Content-* headers, a boundary reused by a nested multipart, content
+ *	hidden in a preamble or epilogue are `malformed` on the message.
+ *
  *	message/partial and message/external-body hide content that cannot
  *	be checked: both the item and the message get `malformed`. A
  *	non-empty stream GMime cannot parse at all is `malformed` and is
@@ -46,6 +50,7 @@
  *	AL_ERROR_NOMEM); the message is then NULL and must be tempfailed.
  */
 #include "airlock/mime.h"
+#include "mime_check.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -62,6 +67,7 @@ struct walk {
 	const struct al_mime_limits *limits;
 	struct al_message *message;
 	char *buf; /* CHUNK_BYTES of scratch, used by one step at a time */
+	GPtrArray *boundaries; /* const char*: of the multiparts being walked */
 };
 
 /* Shared and read-only after initialisation, so safe for all threads. */
@@ -551,6 +557,7 @@ static int add_part(struct walk *w, GMimePart *part, const char *path, GError **
 	item = al_item_new();
 	item->part = g_strdup(path);
 	describe_part(item, part);
+	al_mime_check_headers(w->message, GMIME_OBJECT(part), item);
 	g_ptr_array_add(w->message->items, item);
 	if (decode_into(w, g_mime_data_wrapper_get_stream(content),
 			g_mime_data_wrapper_get_encoding(content), item, error) < 0)
@@ -575,16 +582,21 @@ static int walk_object(struct walk *w, GMimeObject *object, const char *path, gu
 	if (GMIME_IS_MULTIPART(object)) {
 		GMimeMultipart *multipart = GMIME_MULTIPART(object);
 		int count = g_mime_multipart_get_count(multipart);
+		const char *boundary = g_mime_multipart_get_boundary(multipart);
+		int rc = 0;
 
-		for (int i = 0; i < count; i++) {
+		al_mime_check_headers(w->message, object, NULL);
+		al_mime_check_multipart(w->message, multipart, w->boundaries);
+		g_ptr_array_add(w->boundaries, (gpointer)(boundary != NULL ? boundary : ""));
+		for (int i = 0; i < count && rc == 0; i++) {
 			g_autofree char *child = *path != '\0' ? g_strdup_printf("%s.%d", path, i + 1)
 							       : g_strdup_printf("%d", i + 1);
 
-			if (walk_object(w, g_mime_multipart_get_part(multipart, i), child,
-					depth + 1, error) < 0)
-				return -1;
+			rc = walk_object(w, g_mime_multipart_get_part(multipart, i), child, depth + 1,
+					 error);
 		}
-		return 0;
+		g_ptr_array_remove_index(w->boundaries, w->boundaries->len - 1);
+		return rc;
 	}
 	if (GMIME_IS_MESSAGE_PART(object))
 		return walk_message(w, g_mime_message_part_get_message(GMIME_MESSAGE_PART(object)),
@@ -604,6 +616,7 @@ static int walk_message(struct walk *w, GMimeMessage *message, const char *prefi
 
 	if (body == NULL)
 		return 0;
+	al_mime_check_headers(w->message, GMIME_OBJECT(message), NULL);
 	if (GMIME_IS_MULTIPART(body))
 		return walk_object(w, body, prefix, depth, error);
 	path = *prefix != '\0' ? g_strdup_printf("%s.1", prefix) : g_strdup("1");
@@ -798,6 +811,7 @@ struct al_message *al_mime_parse(GMimeStream *stream, const struct al_mime_limit
 
 	al_mime_global_init();
 	w.buf = g_malloc(CHUNK_BYTES);
+	w.boundaries = g_ptr_array_new();
 	w.message = g_new(struct al_message, 1);
 	*w.message = (struct al_message){
 		.items = g_ptr_array_new_with_free_func(al_item_free_ptr),
@@ -815,6 +829,7 @@ struct al_message *al_mime_parse(GMimeStream *stream, const struct al_mime_limit
 	result = g_steal_pointer(&w.message);
 out:
 	al_message_free(&w.message);
+	g_ptr_array_unref(w.boundaries);
 	g_free(w.buf);
 	return result;
 }

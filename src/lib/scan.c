@@ -44,7 +44,12 @@
  *	Names map to reasons: Heuristics.Encrypted.* -> encrypted, *Macros*
  *	-> macro (and virus too unless it is a heuristic), Heuristics.Limits.
  *	Exceeded.* and bombs -> limits, Heuristics.Broken.Executable ->
- *	executable, anything else -> virus. The ".UNOFFICIAL" suffix libclamav
+ *	executable, our own Airlock.<Reason>.* rules -> that reason (Airlock.
+ *	Executable.LNK -> executable), anything else -> virus. The content
+ *	inspectors (inspect.h) run on the whole item after the scan and on
+ *	every layer the file-inspection callback reports; their findings on
+ *	inner files are carried to the item with the inner path, like typeid's.
+ *	The ".UNOFFICIAL" suffix libclamav
  *	adds to unsigned databases is dropped so names match our files.
  *
  * DIAGNOSTICS
@@ -58,6 +63,7 @@
  *	with its own context. al_scanner_ref()/unref() are atomic.
  */
 #include "airlock/scan.h"
+#include "airlock/inspect.h"
 
 #include <clamav.h>
 #include <string.h>
@@ -472,9 +478,11 @@ static void check_truncated(const struct scan_context *ctx, struct al_inner *inn
 /* Carries an inner file's findings to the item, naming its path. */
 static void report_inner(struct scan_context *ctx, const struct al_inner *inner)
 {
-	const al_reason_set carried = AL_REASON_BIT(AL_REASON_EXECUTABLE) |
-				      AL_REASON_BIT(AL_REASON_DISGUISED) |
-				      AL_REASON_BIT(AL_REASON_LIMITS);
+	const al_reason_set carried =
+		AL_REASON_BIT(AL_REASON_EXECUTABLE) | AL_REASON_BIT(AL_REASON_DISGUISED) |
+		AL_REASON_BIT(AL_REASON_LIMITS) | AL_REASON_BIT(AL_REASON_MACRO) |
+		AL_REASON_BIT(AL_REASON_ENCRYPTED) | AL_REASON_BIT(AL_REASON_MALFORMED) |
+		AL_REASON_BIT(AL_REASON_POLYGLOT);
 	char *sentence;
 
 	if ((inner->reasons & carried) == 0)
@@ -537,6 +545,19 @@ static struct al_inner *keep_inner(struct scan_context *ctx, struct al_inner *in
 	return inner;
 }
 
+/* The content inspectors (inspect.h) on a layer libclamav mapped whole. */
+static void inspect_inner(struct al_inner *inner, const char *file_name, const char *buffer,
+			  size_t size)
+{
+	g_autoptr(GPtrArray) sentences = g_ptr_array_new_with_free_func(g_free);
+
+	if (buffer == NULL)
+		return;
+	inner->reasons |= al_inspect_buffer((const guint8 *)buffer, size, file_name, sentences);
+	for (guint i = 0; i < sentences->len; i++)
+		inner_add_detail(inner, sentences->pdata[i]);
+}
+
 static cl_error_t on_inspect(int fd, const char *type, const char **ancestors,
 			     size_t parent_file_size, const char *file_name, size_t file_size,
 			     const char *file_buffer, uint32_t recursion_level,
@@ -562,6 +583,7 @@ static cl_error_t on_inspect(int fd, const char *type, const char **ancestors,
 	inner->encrypted = (layer_attributes & LAYER_ATTRIBUTES_DECRYPTED) != 0;
 	al_typeid_classify_inner(ctx->scanner->typeid, inner, file_name, file_buffer,
 				 MIN(file_size, (size_t)AL_TYPEID_HEAD_BYTES));
+	inspect_inner(inner, file_name, file_buffer, file_size);
 	check_truncated(ctx, inner);
 	report_inner(ctx, inner);
 	layer = g_new(struct layer, 1);
@@ -576,9 +598,34 @@ static cl_error_t on_inspect(int fd, const char *type, const char **ancestors,
 
 /* ---------------------------------------------------------- signatures */
 
+/* Our own rules say their reason in their name: Airlock.Executable.LNK. */
+static al_reason_set reasons_of_airlock_signature(const char *name)
+{
+	static const struct {
+		const char *prefix;
+		enum al_reason reason;
+	} prefixes[] = {
+		{ "Airlock.Executable.", AL_REASON_EXECUTABLE },
+		{ "Airlock.Macro.", AL_REASON_MACRO },
+		{ "Airlock.Polyglot.", AL_REASON_POLYGLOT },
+		{ "Airlock.Encrypted.", AL_REASON_ENCRYPTED },
+		{ "Airlock.Malformed.", AL_REASON_MALFORMED },
+		{ "Airlock.Limits.", AL_REASON_LIMITS },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(prefixes); i++)
+		if (g_str_has_prefix(name, prefixes[i].prefix))
+			return AL_REASON_BIT(prefixes[i].reason);
+	return 0;
+}
+
 static al_reason_set reasons_of_signature(const char *name)
 {
 	gboolean heuristic = g_str_has_prefix(name, "Heuristics.");
+	al_reason_set ours = reasons_of_airlock_signature(name);
+
+	if (ours != 0)
+		return ours;
 
 	if (g_str_has_prefix(name, "Heuristics.Encrypted."))
 		return AL_REASON_BIT(AL_REASON_ENCRYPTED);
@@ -596,6 +643,8 @@ static al_reason_set reasons_of_signature(const char *name)
 
 static char *signature_sentence(al_reason_set reasons, const char *name)
 {
+	if (reasons_of_airlock_signature(name) != 0)
+		return g_strdup_printf("Airlock rule %s matched (signatures/README.md)", name);
 	if (reasons & AL_REASON_BIT(AL_REASON_VIRUS))
 		return g_strdup_printf("signature %s matched", name);
 	if (reasons & AL_REASON_BIT(AL_REASON_ENCRYPTED))
@@ -748,6 +797,26 @@ static int interpret(struct scan_context *ctx, cl_error_t rc, const char *virnam
 	}
 }
 
+/* The content inspectors (inspect.h) on the whole item; text bodies are
+ * shown, never opened as files. */
+static int inspect_item(struct scan_context *ctx, GError **error)
+{
+	struct al_item *item = ctx->item;
+	g_autoptr(GPtrArray) sentences = g_ptr_array_new_with_free_func(g_free);
+	al_reason_set reasons = 0;
+
+	if (item->is_body)
+		return 0;
+	if (al_inspect_content(&item->content, item->filename, sentences, &reasons, error) < 0) {
+		g_prefix_error(error, "part %s: ", item->part != NULL ? item->part : "?");
+		return -1;
+	}
+	item->reasons |= reasons;
+	for (guint i = 0; i < sentences->len; i++)
+		add_detail_once(ctx, g_strdup(sentences->pdata[i]));
+	return 0;
+}
+
 static void finish(struct scan_context *ctx)
 {
 	struct al_item *item = ctx->item;
@@ -808,7 +877,8 @@ int al_scanner_scan_item(struct al_scanner *scanner, struct al_item *item, GErro
 		result = 0;
 		goto out;
 	}
-	if (run_scan(&ctx, &rc, &virname, error) < 0 || interpret(&ctx, rc, virname, error) < 0)
+	if (run_scan(&ctx, &rc, &virname, error) < 0 || interpret(&ctx, rc, virname, error) < 0 ||
+	    inspect_item(&ctx, error) < 0)
 		goto out;
 	finish(&ctx);
 	result = 0;

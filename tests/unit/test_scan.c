@@ -365,6 +365,45 @@ static void test_scan_eicar_in_memory_is_virus(void)
 	al_item_free(&item);
 }
 
+/* Our rules name their reason: a shell link under a harmless name is
+ * `executable` by Airlock.Executable.WindowsShortcut, not a virus. */
+static void test_scan_airlock_rule_names_give_their_reason(void)
+{
+	struct al_item *item = scan(from_hex("4c0000000114020000000000c000000000000046"
+					     "0000000000000000000000000000000000000000"),
+				    "document.dat");
+
+	g_assert_true((item->reasons & EXEC) != 0);
+	g_assert_false((item->reasons & VIRUS) != 0);
+	g_assert_cmpuint(item->virus_names->len, ==, 0);
+	g_assert_true(has_string(item->details,
+				 "Airlock rule Airlock.Executable.WindowsShortcut matched", TRUE));
+	al_item_free(&item);
+}
+
+/* The content inspectors run on every item and on every inner file
+ * libclamav reports: a DICOM with a program in its preamble inside a zip
+ * is `polyglot` on the zip, with the inner path. */
+static void test_scan_inspectors_see_inner_files(void)
+{
+	guint8 *dicom = g_malloc0(256);
+	struct zip_entry entries[1];
+	struct al_item *item;
+
+	dicom[0] = 'M';
+	dicom[1] = 'Z';
+	put_le32(dicom + 0x3c, 0x40);
+	memcpy(dicom + 0x40, "PE\0\0", 4);
+	memcpy(dicom + 128, "DICM", 4);
+	entries[0] = (struct zip_entry){ .name = "IM000002", .content = g_bytes_new_take(dicom, 256) };
+	item = scan(write_zip(entries, 1), "series.zip");
+	g_assert_true((item->reasons & AL_REASON_BIT(AL_REASON_POLYGLOT)) != 0);
+	g_assert_true(has_string(item->details, "inside series.zip/IM000002: ", TRUE));
+	g_assert_true(has_string(item->details, "CVE-2019-11687", TRUE));
+	g_bytes_unref(entries[0].content);
+	al_item_free(&item);
+}
+
 /* libclamav names zip members by their base name. */
 static void test_scan_eicar_in_zip_names_the_inner_path(void)
 {
@@ -793,6 +832,9 @@ int main(int argc, char **argv)
 			test_scan_broken_signature_file_is_named);
 	g_test_add_func("/scan/scanner_is_refcounted", test_scan_scanner_is_refcounted);
 	g_test_add_func("/scan/eicar_in_memory_is_virus", test_scan_eicar_in_memory_is_virus);
+	g_test_add_func("/scan/airlock_rule_names_give_their_reason",
+			test_scan_airlock_rule_names_give_their_reason);
+	g_test_add_func("/scan/inspectors_see_inner_files", test_scan_inspectors_see_inner_files);
 	g_test_add_func("/scan/eicar_in_zip_names_the_inner_path",
 			test_scan_eicar_in_zip_names_the_inner_path);
 	g_test_add_func("/scan/program_in_zip_is_executable",
