@@ -20,6 +20,7 @@ apt-get install -y -qq --no-install-recommends \
 	libmilter-dev libsqlite3-dev \
 	python3 zip unzip p7zip-full \
 	clamav-testfiles miltertest postfix faketime \
+	chromium fonts-dejavu-core \
 	>/dev/null
 # The daemon's own user (the bundled configuration's [milter] user).
 if ! getent passwd airlock >/dev/null; then

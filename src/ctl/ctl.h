@@ -19,6 +19,7 @@ int ctl_show(int argc, char **argv);
 int ctl_release(int argc, char **argv);
 int ctl_delete(int argc, char **argv);
 int ctl_purge(int argc, char **argv);
+int ctl_report(int argc, char **argv);
 
 /* Prints "airlockctl: " and the message on stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

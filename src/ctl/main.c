@@ -27,6 +27,7 @@ static const struct subcommand subcommands[] = {
 	{ .name = "release", .run = ctl_release, .summary = "rescan and deliver a quarantined message" },
 	{ .name = "delete", .run = ctl_delete, .summary = "remove quarantined messages (audit kept)" },
 	{ .name = "purge", .run = ctl_purge, .summary = "remove originals past the retention period" },
+	{ .name = "report", .run = ctl_report, .summary = "what was stopped: training and tuning report" },
 };
 
 void ctl_error(const char *fmt, ...)
