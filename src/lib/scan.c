@@ -67,6 +67,7 @@
 
 #include <clamav.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #define MAX_INNER_ENTRIES 1000
@@ -742,30 +743,43 @@ static int run_scan(struct scan_context *ctx, cl_error_t *rc_r, const char **vir
 		.mail = 0,
 	};
 	unsigned long scanned = 0;
-	const void *data;
+	const void *data = NULL;
+	void *mapped = MAP_FAILED;
 	gsize size = 0;
 	cl_fmap_t *map;
 
 	g_private_replace(&last_message, NULL);
-	if (item->content.bytes == NULL) {
+	if (item->content.bytes != NULL) {
+		data = g_bytes_get_data(item->content.bytes, &size);
+	} else if (item->content.fd <= STDERR_FILENO) {
 		/* Spool descriptors are never 0-2: a zeroed content is not stdin. */
-		if (item->content.fd <= STDERR_FILENO) {
-			scan_failed(item, error, AL_ERROR_INTERNAL, "the part has no content");
-			return -1;
+		scan_failed(item, error, AL_ERROR_INTERNAL, "the part has no content");
+		return -1;
+	} else {
+		/* A spooled part is mapped: libclamav reads the page cache
+		 * instead of copying the file through its own buffers. */
+		size = item->content.size;
+		if (size > 0)
+			mapped = mmap(NULL, size, PROT_READ, MAP_PRIVATE, item->content.fd, 0);
+		if (mapped == MAP_FAILED) {
+			*rc_r = cl_scandesc_callback(item->content.fd, item->filename, virname_r,
+						     &scanned, ctx->scanner->engine, &options, ctx);
+			return 0;
 		}
-		*rc_r = cl_scandesc_callback(item->content.fd, item->filename, virname_r, &scanned,
-					     ctx->scanner->engine, &options, ctx);
-		return 0;
+		data = mapped;
 	}
-	data = g_bytes_get_data(item->content.bytes, &size);
 	map = size > 0 ? cl_fmap_open_memory(data, size) : NULL;
 	if (map == NULL) {
+		if (mapped != MAP_FAILED)
+			munmap(mapped, size);
 		scan_failed(item, error, AL_ERROR_NOMEM, "cannot map the content");
 		return -1;
 	}
 	*rc_r = cl_scanmap_callback(map, item->filename, virname_r, &scanned, ctx->scanner->engine,
 				    &options, ctx);
 	cl_fmap_close(map);
+	if (mapped != MAP_FAILED)
+		munmap(mapped, size);
 	return 0;
 }
 
