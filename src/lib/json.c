@@ -57,11 +57,11 @@ static void append_member(GString *out, const char *name, const char *value)
 	al_json_append_string(out, value);
 }
 
-static void append_reasons(GString *out, al_reason_set set)
+void al_json_append_reasons(GString *out, al_reason_set set)
 {
 	gboolean first = TRUE;
 
-	g_string_append(out, "\"reasons\":[");
+	g_string_append_c(out, '[');
 	for (int r = 0; r < AL_REASON_COUNT; r++) {
 		if (!(set & AL_REASON_BIT(r)))
 			continue;
@@ -71,15 +71,27 @@ static void append_reasons(GString *out, al_reason_set set)
 	g_string_append_c(out, ']');
 }
 
-static void append_string_array(GString *out, const char *name, const GPtrArray *strings)
+static void append_reasons(GString *out, al_reason_set set)
 {
-	g_string_append_printf(out, "\"%s\":[", name);
+	g_string_append(out, "\"reasons\":");
+	al_json_append_reasons(out, set);
+}
+
+void al_json_append_strings(GString *out, const GPtrArray *strings)
+{
+	g_string_append_c(out, '[');
 	for (guint i = 0; strings != NULL && i < strings->len; i++) {
 		if (i > 0)
 			g_string_append_c(out, ',');
 		al_json_append_string(out, strings->pdata[i]);
 	}
 	g_string_append_c(out, ']');
+}
+
+static void append_string_array(GString *out, const char *name, const GPtrArray *strings)
+{
+	g_string_append_printf(out, "\"%s\":", name);
+	al_json_append_strings(out, strings);
 }
 
 static void append_inner(GString *out, const struct al_inner *inner)
@@ -100,6 +112,17 @@ static void append_inner(GString *out, const struct al_inner *inner)
 	g_string_append_c(out, '}');
 }
 
+void al_json_append_inner(GString *out, const GPtrArray *inner)
+{
+	g_string_append_c(out, '[');
+	for (guint i = 0; inner != NULL && i < inner->len; i++) {
+		if (i > 0)
+			g_string_append_c(out, ',');
+		append_inner(out, inner->pdata[i]);
+	}
+	g_string_append_c(out, ']');
+}
+
 static void append_item(GString *out, const struct al_item *item)
 {
 	g_string_append_c(out, '{');
@@ -118,13 +141,9 @@ static void append_item(GString *out, const struct al_item *item)
 	append_string_array(out, "details", item->details);
 	g_string_append_c(out, ',');
 	append_string_array(out, "viruses", item->virus_names);
-	g_string_append(out, ",\"inner\":[");
-	for (guint i = 0; item->inner != NULL && i < item->inner->len; i++) {
-		if (i > 0)
-			g_string_append_c(out, ',');
-		append_inner(out, item->inner->pdata[i]);
-	}
-	g_string_append(out, "]}");
+	g_string_append(out, ",\"inner\":");
+	al_json_append_inner(out, item->inner);
+	g_string_append_c(out, '}');
 }
 
 void al_json_append_verdict(GString *out, const char *file, const struct al_verdict *verdict)

@@ -153,16 +153,8 @@ static void top_list(GString *out, const char *name, const GPtrArray *rows, cons
 
 static void reason_codes(GString *out, al_reason_set reasons)
 {
-	gboolean first = TRUE;
-
-	g_string_append(out, "\"reasons\":[");
-	for (int r = 0; r < AL_REASON_COUNT; r++) {
-		if (!(reasons & AL_REASON_BIT(r)))
-			continue;
-		g_string_append_printf(out, "%s\"%s\"", first ? "" : ",", al_reason_name(r));
-		first = FALSE;
-	}
-	g_string_append_c(out, ']');
+	g_string_append(out, "\"reasons\":");
+	al_json_append_reasons(out, reasons);
 }
 
 static void examples(GString *out, const struct al_report *report)

@@ -555,55 +555,6 @@ struct quarantine_job {
 	const struct original_file *file;
 };
 
-static void append_json_strings(GString *out, const GPtrArray *strings)
-{
-	g_string_append_c(out, '[');
-	for (guint i = 0; strings != NULL && i < strings->len; i++) {
-		if (i > 0)
-			g_string_append_c(out, ',');
-		al_json_append_string(out, strings->pdata[i]);
-	}
-	g_string_append_c(out, ']');
-}
-
-static void append_json_reasons(GString *out, al_reason_set reasons)
-{
-	gboolean first = TRUE;
-
-	g_string_append_c(out, '[');
-	for (int r = 0; r < AL_REASON_COUNT; r++) {
-		if (!(reasons & AL_REASON_BIT(r)))
-			continue;
-		g_string_append_printf(out, "%s\"%s\"", first ? "" : ",", al_reason_name(r));
-		first = FALSE;
-	}
-	g_string_append_c(out, ']');
-}
-
-/* The inner files as a JSON array, in the shape of airlockctl check. */
-static void append_json_inner(GString *out, const GPtrArray *inner)
-{
-	g_string_append_c(out, '[');
-	for (guint i = 0; inner != NULL && i < inner->len; i++) {
-		const struct al_inner *f = inner->pdata[i];
-
-		g_string_append(out, i > 0 ? ",{\"path\":" : "{\"path\":");
-		al_json_append_string(out, f->path);
-		g_string_append(out, ",\"type\":");
-		al_json_append_string(out, f->clamav_type);
-		g_string_append(out, ",\"detected_type\":");
-		al_json_append_string(out, f->detected_type);
-		g_string_append_printf(
-		    out, ",\"depth\":%u,\"size\":%" G_GSIZE_FORMAT ",\"encrypted\":%s,\"reasons\":",
-		    f->depth, f->size, f->encrypted ? "true" : "false");
-		append_json_reasons(out, f->reasons);
-		g_string_append(out, ",\"detail\":");
-		al_json_append_string(out, f->detail);
-		g_string_append_c(out, '}');
-	}
-	g_string_append_c(out, ']');
-}
-
 static int insert_item(struct al_store *store, const char *id, const struct al_item *item,
 		       GError **error)
 {
@@ -613,9 +564,9 @@ static int insert_item(struct al_store *store, const char *id, const struct al_i
 	g_autoptr(GString) inner = g_string_new(NULL);
 
 	al_reason_set_append(reasons, item->reasons, ",");
-	append_json_strings(details, item->details);
-	append_json_strings(viruses, item->virus_names);
-	append_json_inner(inner, item->inner);
+	al_json_append_strings(details, item->details);
+	al_json_append_strings(viruses, item->virus_names);
+	al_json_append_inner(inner, item->inner);
 	return al_store_sql_run(
 	    store, error,
 	    "INSERT INTO items (message_id, part, filename, declared_type, detected_type,"

@@ -210,7 +210,7 @@ static void check_item_rows(struct fixture *f, const char *id)
 			id,
 			"[{\"path\":\"a.zip/b.exe\",\"type\":\"CL_TYPE_MSEXE\","
 			"\"detected_type\":null,\"depth\":1,\"size\":42,\"encrypted\":false,"
-			"\"reasons\":[\"executable\"],\"detail\":null}]");
+			"\"reasons\":[\"executable\"]}]");
 	assert_sql_text(f->db,
 			"SELECT reasons || details || viruses || \"inner\" FROM items"
 			" WHERE message_id = ? AND part = '1'",
