@@ -21,6 +21,7 @@ apt-get install -y -qq --no-install-recommends \
 	python3 zip unzip p7zip-full \
 	clamav-testfiles miltertest postfix faketime \
 	chromium fonts-dejavu-core \
+	clang libclang-rt-14-dev valgrind \
 	>/dev/null
 # The daemon's own user (the bundled configuration's [milter] user).
 if ! getent passwd airlock >/dev/null; then

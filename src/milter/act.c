@@ -32,6 +32,7 @@ struct act_state {
 	struct al_verdict *verdict;
 	char id[AL_STORE_ID_LEN + 1];
 	char *released_id; /* a valid X-Airlock-Release header names it */
+	const char *release_token; /* that header's value (borrowed) */
 	const char *failed_step; /* what failed, for the log */
 	GError *error;
 };
@@ -74,15 +75,48 @@ static int mark(struct act_state *s, const char *value)
 		      "adding the X-Airlock header");
 }
 
+static const char *queue_id(const struct act_state *s)
+{
+	return s->m->queue_id != NULL ? s->m->queue_id : "NOQUEUE";
+}
+
 static int quarantine(struct act_state *s)
 {
+	struct al_store *store = runtime_store_begin(s->m->rt, &s->error);
+	int rc;
+
+	if (store == NULL)
+		return failed(s, "quarantine store");
 	al_store_new_id(s->id);
-	if (al_store_quarantine(s->m->rt->store, s->id, s->stream, &s->smtp, s->verdict,
-				&s->error) < 0) {
+	rc = al_store_quarantine(store, s->id, s->stream, &s->smtp, s->verdict, &s->error);
+	runtime_store_end(s->m->rt, rc < 0);
+	if (rc < 0) {
 		s->id[0] = '\0';
 		return failed(s, "quarantine store");
 	}
 	return 0;
+}
+
+/* An audit event after the MTA's answer is decided: a failure is logged,
+ * the message itself is safe either way. */
+static void record_event(struct act_state *s, const char *id, const char *event,
+			 const char *detail)
+{
+	g_autoptr(GError) error = NULL;
+	g_autofree char *qid = log_escape(queue_id(s), 64);
+	struct al_store *store = runtime_store_begin(s->m->rt, &error);
+	int rc;
+
+	if (store == NULL) {
+		log_msg(LOG_WARNING, "%s: event '%s' for quarantine %s not recorded: %s", qid, event,
+			id, error->message);
+		return;
+	}
+	rc = al_store_add_event(store, id, event, "airlock-milter", detail, &error);
+	runtime_store_end(s->m->rt, rc < 0);
+	if (rc < 0)
+		log_msg(LOG_WARNING, "%s: event '%s' for quarantine %s not recorded: %s", qid, event,
+			id, error->message);
 }
 
 static int replace_body(struct act_state *s, const GByteArray *body)
@@ -144,16 +178,17 @@ out:
 static void send_hold_notice(struct act_state *s)
 {
 	g_autofree char *notice = al_notice_hold_message(s->config, s->verdict, &s->smtp, s->id);
+	g_autofree char *qid = log_escape(queue_id(s), 64);
 	g_autoptr(GError) error = NULL;
 
 	if (al_sendmail(s->config->notice_command, "",
 			(const char *const *)s->recipients->pdata, notice, strlen(notice),
 			&error) < 0) {
-		log_msg(LOG_ERR, "%s: hold notice for quarantine %s not sent: %s",
-			s->m->queue_id ? s->m->queue_id : "NOQUEUE", s->id, error->message);
+		log_msg(LOG_ERR, "%s: hold notice for quarantine %s not sent: %s", qid, s->id,
+			error->message);
 		return;
 	}
-	al_store_add_event(s->m->rt->store, s->id, "notified", "airlock-milter", NULL, NULL);
+	record_event(s, s->id, "notified", NULL);
 }
 
 static int do_hold(struct act_state *s)
@@ -171,9 +206,11 @@ static sfsistat reply(struct act_state *s, const char *code, const char *xcode,
 		      const char *text, sfsistat status)
 {
 	if (milter_ops->setreply(s->in->ctx, (char *)code, (char *)xcode, (char *)text) !=
-	    MI_SUCCESS)
-		log_msg(LOG_WARNING, "%s: the MTA refused the reply text",
-			s->m->queue_id ? s->m->queue_id : "NOQUEUE");
+	    MI_SUCCESS) {
+		g_autofree char *qid = log_escape(queue_id(s), 64);
+
+		log_msg(LOG_WARNING, "%s: the MTA refused the reply text", qid);
+	}
 	return status;
 }
 
@@ -232,6 +269,14 @@ static void fill_smtp(struct act_state *s)
 	};
 }
 
+static void log_release_refused(struct act_state *s, const char *why)
+{
+	g_autofree char *qid = log_escape(queue_id(s), 64);
+	g_autofree char *reason = log_escape(why, 512);
+
+	log_msg(LOG_NOTICE, "%s: X-Airlock-Release header removed: %s", qid, reason);
+}
+
 /* A message the admin released carries a header signed with our key:
  * it passes once, unscanned (airlockctl rescanned it before release).
  * Any other such header is removed and the message judged normally. */
@@ -248,11 +293,37 @@ static int check_release(struct act_state *s)
 	for (guint i = 0; i < headers->len && s->released_id == NULL; i++) {
 		g_autofree char *why = NULL;
 
-		if (!al_release_verify(&s->m->rt->release_key, headers->pdata[i], digest, now,
-				       AL_RELEASE_MAX_AGE_SECONDS, &s->released_id, &why))
-			log_msg(LOG_NOTICE, "%s: X-Airlock-Release header removed: %s",
-				s->m->queue_id ? s->m->queue_id : "NOQUEUE", why);
+		if (al_release_verify(&s->m->rt->release_key, headers->pdata[i], digest, now,
+				      AL_RELEASE_MAX_AGE_SECONDS, &s->released_id, &why))
+			s->release_token = headers->pdata[i];
+		else
+			log_release_refused(s, why);
 	}
+	return 0;
+}
+
+/* A release passes once: the store records each header used, with the
+ * "delivered" event. A replay (the same header again) or a header naming
+ * no quarantined message is removed and the mail judged like any other. */
+static int use_release(struct act_state *s)
+{
+	g_autoptr(GError) error = NULL;
+	struct al_store *store = runtime_store_begin(s->m->rt, &s->error);
+	int rc;
+
+	if (store == NULL)
+		return failed(s, "release record");
+	rc = al_store_use_release(store, s->released_id, s->release_token, s->m->queue_id, &error);
+	runtime_store_end(s->m->rt, rc < 0 && error->domain != AL_STORE_ERROR);
+	if (rc == 0)
+		return 0;
+	if (error->domain != AL_STORE_ERROR) {
+		s->error = g_steal_pointer(&error);
+		return failed(s, "release record");
+	}
+	log_release_refused(s, error->message);
+	g_clear_pointer(&s->released_id, g_free);
+	s->release_token = NULL;
 	return 0;
 }
 
@@ -267,6 +338,8 @@ static int judge(struct act_state *s)
 	s->stream = al_content_stream(&s->content);
 	if (check_release(s) < 0)
 		return -1;
+	if (s->released_id != NULL && use_release(s) < 0)
+		return -1;
 	if (s->released_id != NULL)
 		return 0;
 	if (al_pipeline_run(s->m->rt->pipeline, s->stream, &s->smtp, &s->verdict, &s->error) < 0)
@@ -279,30 +352,47 @@ static void learn(struct act_state *s)
 {
 	const struct al_config *config = s->config;
 	g_autoptr(GError) error = NULL;
+	struct al_store *store;
+	int rc = -1;
 
 	if (!config->learn_correspondents || s->verdict->action != AL_ACTION_ACCEPT)
 		return;
 	if ((s->smtp.auth_user == NULL || s->smtp.auth_user[0] == '\0') &&
 	    !al_cidr_list_contains(config->internal_networks, s->smtp.client_addr))
 		return;
-	if (al_store_learn(s->m->rt->store, s->smtp.recipients, &error) < 0)
-		log_msg(LOG_WARNING, "%s: correspondents not recorded: %s",
-			s->m->queue_id ? s->m->queue_id : "NOQUEUE", error->message);
+	store = runtime_store_begin(s->m->rt, &error);
+	if (store != NULL) {
+		rc = al_store_learn(store, s->smtp.recipients, &error);
+		runtime_store_end(s->m->rt, rc < 0);
+	}
+	if (rc < 0) {
+		g_autofree char *qid = log_escape(queue_id(s), 64);
+
+		log_msg(LOG_WARNING, "%s: correspondents not recorded: %s", qid, error->message);
+	}
 }
 
 static void count(struct act_state *s)
 {
 	g_autoptr(GError) error = NULL;
+	struct al_store *store = runtime_store_begin(s->m->rt, &error);
+	int rc = -1;
 
-	if (al_store_count_message(s->m->rt->store, s->verdict, &error) < 0)
-		log_msg(LOG_WARNING, "%s: daily counters not updated: %s",
-			s->m->queue_id ? s->m->queue_id : "NOQUEUE", error->message);
+	if (store != NULL) {
+		rc = al_store_count_message(store, s->verdict, &error);
+		runtime_store_end(s->m->rt, rc < 0);
+	}
+	if (rc < 0) {
+		g_autofree char *qid = log_escape(queue_id(s), 64);
+
+		log_msg(LOG_WARNING, "%s: daily counters not updated: %s", qid, error->message);
+	}
 }
 
 static void log_verdict(struct act_state *s)
 {
 	g_autofree char *from = log_escape(s->m->envelope_from, 256);
-	g_autofree char *qid = log_escape(s->m->queue_id ? s->m->queue_id : "NOQUEUE", 64);
+	g_autofree char *qid = log_escape(queue_id(s), 64);
 	GString *reasons = g_string_new(NULL);
 
 	al_reason_set_append(reasons, s->verdict->reasons, ",");
@@ -317,8 +407,9 @@ static void log_verdict(struct act_state *s)
  * be applied. Tempfail unless the admin chose on_error = accept. */
 static sfsistat on_failure(struct act_state *s)
 {
-	g_autofree char *qid = log_escape(s->m->queue_id ? s->m->queue_id : "NOQUEUE", 64);
-	const char *why = s->error != NULL ? s->error->message : "unknown error";
+	g_autofree char *qid = log_escape(queue_id(s), 64);
+	g_autofree char *why = log_escape(s->error != NULL ? s->error->message : "unknown error",
+					   1024);
 
 	if (s->config->on_error == AL_ACTION_ACCEPT) {
 		log_msg(LOG_ERR, "%s: %s failed: %s; accepted UNSCANNED because on_error = accept",
@@ -334,13 +425,11 @@ static sfsistat on_failure(struct act_state *s)
 static sfsistat deliver_released(struct act_state *s)
 {
 	g_autofree char *value = g_strdup_printf("released; id=%s", s->released_id);
-	g_autofree char *qid = log_escape(s->m->queue_id ? s->m->queue_id : "NOQUEUE", 64);
+	g_autofree char *qid = log_escape(queue_id(s), 64);
 	g_autofree char *id = log_escape(s->released_id, 64);
 
 	if (mark(s, value) < 0)
 		return on_failure(s);
-	al_store_add_event(s->m->rt->store, s->released_id, "delivered", "airlock-milter",
-			   s->m->queue_id, NULL);
 	log_msg(LOG_INFO, "%s: action=release quarantine=%s rcpts=%u", qid, id,
 		s->m->recipients->len);
 	return SMFIS_ACCEPT;
@@ -358,8 +447,9 @@ sfsistat act_on_message(const struct act_input *input)
 
 	fill_smtp(&s);
 	if (s.m->too_big) {
-		log_msg(LOG_NOTICE, "%s: rejected: larger than max_message_size",
-			s.m->queue_id ? s.m->queue_id : "NOQUEUE");
+		g_autofree char *qid = log_escape(queue_id(&s), 64);
+
+		log_msg(LOG_NOTICE, "%s: rejected: larger than max_message_size", qid);
 		status = reply(&s, "552", "5.3.4", "Message too large for Airlock to check",
 			       SMFIS_REJECT);
 		goto out;

@@ -226,6 +226,10 @@ static sfsistat on_eom(SMFICTX *ctx)
 
 	if (conn == NULL || conn->message == NULL)
 		return SMFIS_TEMPFAIL;
+	/* Postfix names the queue file only after the first valid RCPT: the
+	 * id is missing at MAIL FROM but sent again at end of message. */
+	if (conn->message->queue_id == NULL)
+		conn->message->queue_id = g_strdup(milter_ops->getsymval(ctx, "i"));
 	input = (struct act_input){
 		.ctx = ctx,
 		.message = conn->message,

@@ -1,6 +1,6 @@
 /*
- * runtime.c - the refcounted snapshot of config, pipeline and store, and
- * its reload (see runtime.h).
+ * runtime.c - the refcounted snapshot of config, pipeline and store, its
+ * reload, and the reopening of a store that failed (see runtime.h).
  */
 #include "runtime.h"
 
@@ -14,9 +14,88 @@ static gint in_flight;
 static void runtime_free(struct runtime *rt)
 {
 	al_store_close(&rt->store);
+	g_free(rt->store_error);
+	g_rw_lock_clear(&rt->store_lock);
 	al_pipeline_free(&rt->pipeline);
 	al_config_free(&rt->config);
 	g_free(rt);
+}
+
+static void log_open_failure(const struct runtime *rt, const char *why)
+{
+	if (rt->store != NULL)
+		log_msg(LOG_ERR, "cannot reopen the quarantine store, still using the open one: %s",
+			why);
+	else
+		log_msg(LOG_ERR, "quarantine store unavailable: %s; messages that must be "
+				 "quarantined are answered tempfail until it opens",
+			why);
+}
+
+/* Under the writer lock: a new connection replaces the old one. When
+ * none can be opened the old one (if any) stays in use, still marked, so
+ * the next use tries again. */
+static void reopen_store(struct runtime *rt)
+{
+	g_autoptr(GError) error = NULL;
+	struct al_store *store;
+
+	g_rw_lock_writer_lock(&rt->store_lock);
+	if (!g_atomic_int_get(&rt->store_failed))
+		goto out; /* another thread just did it */
+	store = al_store_open(rt->config->quarantine_dir, TRUE, &error);
+	if (store == NULL) {
+		/* One log line per cause, not one per message. */
+		if (g_strcmp0(rt->store_error, error->message) != 0)
+			log_open_failure(rt, error->message);
+		g_free(rt->store_error);
+		rt->store_error = g_strdup(error->message);
+		goto out;
+	}
+	if (rt->store_error != NULL)
+		log_msg(LOG_NOTICE, "quarantine store %s is available again",
+			rt->config->quarantine_dir);
+	al_store_close(&rt->store);
+	rt->store = store;
+	g_clear_pointer(&rt->store_error, g_free);
+	g_atomic_int_set(&rt->store_failed, FALSE);
+out:
+	g_rw_lock_writer_unlock(&rt->store_lock);
+}
+
+struct al_store *runtime_store_begin(struct runtime *rt, GError **error)
+{
+	if (g_atomic_int_get(&rt->store_failed))
+		reopen_store(rt);
+	g_rw_lock_reader_lock(&rt->store_lock);
+	if (rt->store != NULL)
+		return rt->store;
+	g_set_error(error, AL_ERROR, AL_ERROR_IO, "quarantine store unavailable: %s",
+		    rt->store_error != NULL ? rt->store_error : "not open");
+	g_rw_lock_reader_unlock(&rt->store_lock);
+	return NULL;
+}
+
+void runtime_store_end(struct runtime *rt, gboolean failed)
+{
+	if (failed)
+		g_atomic_int_set(&rt->store_failed, TRUE);
+	g_rw_lock_reader_unlock(&rt->store_lock);
+}
+
+/* The learned-correspondents lookup of the pipeline, through the store
+ * of the snapshot that owns it. */
+static gboolean is_learned(const char *address, void *context)
+{
+	struct runtime *rt = context;
+	struct al_store *store = runtime_store_begin(rt, NULL);
+	gboolean learned;
+
+	if (store == NULL)
+		return FALSE;
+	learned = al_store_is_learned(address, store);
+	runtime_store_end(rt, FALSE);
+	return learned;
 }
 
 struct runtime *runtime_load(const char *config_path, GError **error)
@@ -25,6 +104,7 @@ struct runtime *runtime_load(const char *config_path, GError **error)
 	g_autoptr(GPtrArray) warnings = NULL;
 
 	rt->refs = 1;
+	g_rw_lock_init(&rt->store_lock);
 	rt->config = al_config_load(config_path, TRUE, error);
 	if (rt->config == NULL)
 		goto fail;
@@ -33,13 +113,14 @@ struct runtime *runtime_load(const char *config_path, GError **error)
 		goto fail;
 	for (guint i = 0; warnings != NULL && i < warnings->len; i++)
 		log_msg(LOG_WARNING, "warning: %s", (const char *)warnings->pdata[i]);
-	rt->store = al_store_open(rt->config->quarantine_dir, TRUE, error);
-	if (rt->store == NULL)
-		goto fail;
+	/* A store that cannot be opened now is not fatal: it is retried at
+	 * each use, and mail that needs it waits at the MTA meanwhile. */
+	rt->store_failed = TRUE;
+	reopen_store(rt);
 	if (al_release_key_load(rt->config->release_key, TRUE, &rt->release_key, error) < 0)
 		goto fail;
 	if (rt->config->learn_correspondents)
-		al_pipeline_set_learned(rt->pipeline, al_store_is_learned, rt->store);
+		al_pipeline_set_learned(rt->pipeline, is_learned, rt);
 	return rt;
 fail:
 	runtime_free(rt);

@@ -6,6 +6,15 @@
  * when it ends, so a reload (SIGHUP) builds a new snapshot aside, swaps
  * it in, and the old one is freed only when the last message using it is
  * done. A reload that fails keeps the current snapshot.
+ *
+ * The quarantine store inside a snapshot can break while the daemon runs
+ * (database locked, corrupt, replaced, read-only, file system full). Every
+ * use goes through runtime_store_begin()/runtime_store_end(): a use that
+ * failed marks the store, and the next use reopens it first (a database
+ * file the admin replaced is picked up; a store that cannot be opened,
+ * even at start, makes each use fail with a clear error: the message is
+ * tempfailed and the MTA retries). So the daemon recovers by itself once
+ * the cause is gone.
  */
 #ifndef AIRLOCK_MILTER_RUNTIME_H
 #define AIRLOCK_MILTER_RUNTIME_H
@@ -21,7 +30,10 @@ struct runtime {
 	gint refs;
 	struct al_config *config;
 	struct al_pipeline *pipeline;
-	struct al_store *store;
+	GRWLock store_lock;  /* readers: uses of store; writer: reopening */
+	struct al_store *store; /* NULL while it cannot be opened */
+	gint store_failed;	/* the next use reopens it first */
+	char *store_error;	/* why it could not be opened, or NULL */
 	struct al_release_key release_key;
 	guint generation; /* 1 for the first load, +1 per reload */
 };
@@ -40,6 +52,12 @@ void runtime_release(struct runtime **rt);
 /* The same for one message: also counted in runtime_in_flight(). */
 struct runtime *runtime_acquire_message(void);
 void runtime_release_message(struct runtime **rt);
+
+/* The store for one use, or NULL with error when it is unavailable (the
+ * caller answers tempfail). Non-NULL must be followed by
+ * runtime_store_end(rt, failed), failed TRUE when the use failed. */
+struct al_store *runtime_store_begin(struct runtime *rt, GError **error);
+void runtime_store_end(struct runtime *rt, gboolean failed);
 
 /* Rebuilds from the same config file and swaps; 0 or -1 (logged). */
 int runtime_reload(const char *config_path);

@@ -15,6 +15,10 @@ user, once root is dropped, and Postfix's smtpd can reach what they need):
   quarantine/   the store: created by the daemon itself (0700, its user)
   notices/      where fake_sendmail.py --record writes hold notices
   stderr.log    the daemon's stderr (-f logs there)
+  valgrind.log  with AIRLOCK_VALGRIND=1 in the environment: the daemon
+                runs under valgrind memcheck (see valgrind_argv()), which
+                writes its report there; any invalid access or definite
+                leak makes the daemon exit 99 instead of 0
 
 The daemon's user: when the tests run as root, airlock-milter binds the
 socket as root, chowns it to [milter] user, then drops to that user (it
@@ -42,6 +46,22 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE_SENDMAIL = os.path.join(HERE, "fake_sendmail.py")
 
 
+VALGRIND_EXIT = 99
+VALGRIND_SUPP = os.path.join(REPO_DIR, "tests", "valgrind.supp")
+
+
+def valgrind_argv(log_path):
+    """The memcheck command line the daemon runs under when AIRLOCK_VALGRIND
+    is set: every error and every definite leak makes the exit status
+    VALGRIND_EXIT; tests/valgrind.supp holds the few known reports from
+    the libraries."""
+    from util import require_tool
+    return [require_tool("valgrind", "valgrind"), "--tool=memcheck", "--leak-check=full",
+            "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite",
+            f"--error-exitcode={VALGRIND_EXIT}", "--track-origins=no", "--num-callers=30", "--vgdb=no",
+            f"--suppressions={VALGRIND_SUPP}", f"--log-file={log_path}"]
+
+
 def find_binary(build_dir):
     path = os.path.join(os.path.abspath(build_dir), "src", "milter", "airlock-milter")
     if not os.access(path, os.X_OK):
@@ -67,6 +87,8 @@ class Daemon:
         self.notices = os.path.join(self.dir, "notices")
         self.config = os.path.join(self.dir, "airlock.conf")
         self.stderr_path = os.path.join(self.dir, "stderr.log")
+        self.valgrind_log = os.path.join(self.dir, "valgrind.log")
+        self.valgrind = bool(os.environ.get("AIRLOCK_VALGRIND"))
         self.proc = None
         self.stderr_file = None
         self.cleaned = False
@@ -122,11 +144,22 @@ class Daemon:
         except FileNotFoundError:
             return ""
 
+    def valgrind_report(self):
+        """What valgrind wrote ("" when not under valgrind)."""
+        try:
+            with open(self.valgrind_log, encoding="utf-8", errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
     def start(self, timeout=60):
         if self.proc is not None:
             raise HarnessError("daemon already running")
         self.stderr_file = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen([self.binary, "-c", self.config, "-f"],
+        wrapper = valgrind_argv(self.valgrind_log) if self.valgrind else []
+        if self.valgrind:
+            timeout = max(timeout, 600)  # the engine loads 20-50 times slower
+        self.proc = subprocess.Popen(wrapper + [self.binary, "-c", self.config, "-f"],
                                      stdin=subprocess.DEVNULL, stdout=self.stderr_file,
                                      stderr=self.stderr_file)
         try:
@@ -166,13 +199,15 @@ class Daemon:
                                f"{self.proc.returncode}):\n{excerpt(self.stderr())}")
 
     def stop(self, timeout=60):
-        """SIGTERM and wait. Returns the exit status; HarnessError if it
+        """SIGTERM and wait (10 times longer under valgrind). Returns the exit status; HarnessError if it
         does not exit in time or leaves its pid file behind."""
         if self.proc is None:
             return None
         proc, self.proc = self.proc, None
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
+        if self.valgrind:
+            timeout *= 10
         try:
             status = proc.wait(timeout)
         except subprocess.TimeoutExpired:

@@ -29,6 +29,11 @@ Messages come from tests/data/gen_corpus.py (generated into a temporary
 directory) plus variants written here. Nothing is skipped: a missing
 miltertest, daemon or corpus is a failure with a message.
 
+With AIRLOCK_VALGRIND=1 in the environment the daemon runs under
+valgrind memcheck (tests/lib/airlock.py): each clean_stop step then also
+fails on any invalid access or definite leak valgrind reports
+(suppressions: tests/valgrind.supp). .ci/run does that on the plain build.
+
 Prints one line per test and "N passed, M failed"; exits 1 on any failure.
 """
 
@@ -47,7 +52,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 
 import messages  # noqa: E402
-from airlock import Daemon, find_binary  # noqa: E402
+from airlock import VALGRIND_EXIT, Daemon, find_binary  # noqa: E402
 from milter_client import MilterError, MilterSession  # noqa: E402
 from util import HarnessError, excerpt, is_root, require_tool  # noqa: E402
 
@@ -299,6 +304,26 @@ class Runner:
               f"X-Airlock changes {deleted}, expected both forged ones deleted")
         self.check_strip_result(result, original, "report.pdf")
 
+    def test_log_escapes_control_characters(self):
+        # The envelope sender and the queue id come from the SMTP client and
+        # the MTA: a CR LF in them must not start a forged log line.
+        forged = "airlock-milter: FORGED: action=accept"
+        with open(messages.corpus_path("pdf-stranger.eml"), "rb") as f:
+            original = f.read()
+        mark = len(self.daemon.stderr())
+        result = self.client_transaction(original, client_ip=OUTSIDE_IP,
+                                         mail_from=f"evil@x.example\r\n{forged}\x1b[2J",
+                                         queue_id=f"Q1\n{forged}")
+        check(result.reply == "accept", f"answered {result.reply}")
+        log = self.daemon.stderr()[mark:]
+        lines = [ln for ln in log.splitlines() if "action=strip" in ln]
+        check(len(lines) == 1, f"expected one verdict line, got:\n{log}")
+        check(not any(ln.startswith(forged) or "\x1b" in ln for ln in log.splitlines()),
+              f"control characters from mail reached the log:\n{log!r}")
+        check("Q1\\x0aairlock-milter: FORGED" in lines[0] and
+              "evil@x.example\\x0d\\x0a" in lines[0] and "\\x1b[2J" in lines[0],
+              f"the verdict line does not show the escaped values: {lines[0]!r}")
+
     def test_tempfail_when_store_is_read_only(self):
         msgdir = os.path.join(self.daemon.quarantine, "msg")
         check(os.path.isdir(msgdir), f"{msgdir} does not exist after quarantines")
@@ -393,6 +418,11 @@ class Runner:
 
     def stop_daemon(self):
         status = self.daemon.stop()
+        if self.daemon.valgrind:
+            report = self.daemon.valgrind_report()
+            check(status != VALGRIND_EXIT and "ERROR SUMMARY: 0 errors" in report,
+                  f"valgrind memcheck found errors or definite leaks (exit {status}):\n"
+                  f"{excerpt(report, 12000)}")
         check(status == 0, f"airlock-milter exited {status} after SIGTERM:\n"
               f"{excerpt(self.daemon.stderr(), 2500)}")
         log = self.daemon.stderr()
@@ -411,6 +441,7 @@ class Runner:
             self.test_strip_executable,
             self.test_hold_eicar,
             self.test_forged_headers_removed,
+            self.test_log_escapes_control_characters,
             self.test_tempfail_when_store_is_read_only,
             self.test_chunked_bodies,
         ])
