@@ -49,6 +49,7 @@ struct al_config {
 	guint64 max_attachment_bytes;	/* decoded size of one part */
 	guint64 memory_threshold_bytes; /* larger parts spill to spool_dir */
 	char *spool_dir;
+	guint64 max_concurrent_bytes; /* messages judged at once (the milter) */
 
 	/* [origin] */
 	char *authserv_id; /* NULL: no Authentication-Results trusted */

@@ -138,6 +138,8 @@ static const struct setting settings[] = {
 	  .offset = AT(memory_threshold_bytes), .min = 0, .max = GIB },
 	{ .section = "limits", .key = "spool_dir", .type = SET_PATH, .default_text = "/var/tmp",
 	  .offset = AT(spool_dir) },
+	{ .section = "limits", .key = "max_concurrent_size", .type = SET_SIZE,
+	  .default_text = "40M", .offset = AT(max_concurrent_bytes), .min = MIB, .max = 64 * GIB },
 
 	{ .section = "origin", .key = "authserv_id", .type = SET_OPT_STRING, .default_text = NULL,
 	  .offset = AT(authserv_id), .check = check_authserv_id },

@@ -11,6 +11,7 @@
 #include "filter.h"
 
 #include "act.h"
+#include "budget.h"
 #include "log.h"
 #include "ops.h"
 
@@ -223,6 +224,7 @@ static sfsistat on_eom(SMFICTX *ctx)
 	struct connection_state *conn = connection(ctx);
 	struct act_input input;
 	sfsistat status;
+	guint64 bytes;
 
 	if (conn == NULL || conn->message == NULL)
 		return SMFIS_TEMPFAIL;
@@ -237,7 +239,10 @@ static sfsistat on_eom(SMFICTX *ctx)
 		.client_name = conn->client_name,
 		.helo = conn->helo,
 	};
+	bytes = conn->message->spool != NULL ? al_spool_size(conn->message->spool) : 0;
+	budget_acquire(bytes, conn->message->rt->config->max_concurrent_bytes);
 	status = act_on_message(&input);
+	budget_release(bytes);
 	message_free(&conn->message);
 	return status;
 }

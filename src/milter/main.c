@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -327,6 +328,17 @@ out:
 	return status;
 }
 
+/* glibc gives each busy thread its own malloc arena (up to 8 per core),
+ * each keeping the memory its big messages freed: with one per core the
+ * daemon's RSS stays flat over thousands of messages. */
+static void limit_arenas(void)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (mallopt(M_ARENA_MAX, (int)CLAMP(cores, 2, 64)) != 1)
+		log_msg(LOG_WARNING, "cannot limit malloc arenas: memory use may grow");
+}
+
 int main(int argc, char **argv)
 {
 	struct options o = { 0 };
@@ -341,6 +353,7 @@ int main(int argc, char **argv)
 		status = check_config(o.config_path);
 	} else {
 		log_open(o.foreground);
+		limit_arenas();
 		status = start(&o);
 	}
 	g_free(o.config_path);

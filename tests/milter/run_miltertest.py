@@ -46,6 +46,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,7 +55,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 import messages  # noqa: E402
 from airlock import VALGRIND_EXIT, Daemon, find_binary  # noqa: E402
 from milter_client import MilterError, MilterSession  # noqa: E402
-from util import HarnessError, excerpt, is_root, require_tool  # noqa: E402
+from util import HarnessError, excerpt, is_root, require_tool, system_python  # noqa: E402
+
+FAKE_SENDMAIL = os.path.join(os.path.dirname(HERE), "lib", "fake_sendmail.py")
 
 OUTSIDE_IP = "198.51.100.7"  # not in internal_networks
 PARTNER_IP = "203.0.113.9"
@@ -74,6 +77,7 @@ class Runner:
     def __init__(self, build_dir):
         self.miltertest = require_tool("miltertest", "miltertest")
         self.binary = find_binary(build_dir)
+        self.ctl = os.path.join(os.path.abspath(build_dir), "src", "ctl", "airlockctl")
         self.user = "nobody" if is_root() else None
         self.work = tempfile.mkdtemp(prefix="airlock-mt-")
         os.chmod(self.work, 0o755)
@@ -304,6 +308,55 @@ class Runner:
               f"X-Airlock changes {deleted}, expected both forged ones deleted")
         self.check_strip_result(result, original, "report.pdf")
 
+    def test_valid_release_header_passes_once(self):
+        # A stripped message, released by airlockctl into the recorder: the
+        # signed copy is then offered to the milter as the MTA would.
+        original = messages.corpus("pdf-stranger.eml")
+        qid = self.check_strip_result(self.client_transaction(original, client_ip=OUTSIDE_IP),
+                                      original, "report.pdf")
+        self.daemon.set("quarantine", "release_command",
+                        f"{system_python()} {FAKE_SENDMAIL} --record {self.daemon.notices}")
+        before = len(self.daemon.recorded_notices())
+        proc = subprocess.run([self.ctl, "release", "-c", self.daemon.config, qid],
+                              capture_output=True, text=True, timeout=300)
+        check(proc.returncode == 0, f"airlockctl release: {proc.returncode} {proc.stderr}")
+        recorded = self.daemon.recorded_notices()
+        check(len(recorded) == before + 1, "airlockctl release recorded nothing")
+        signed = re.sub(rb"\r?\n", b"\r\n", recorded[-1][1])
+        check(len(messages.header_values(signed, "X-Airlock-Release")) == 1, "no release header")
+        result = self.client_transaction(signed, client_ip=OUTSIDE_IP)
+        check(result.reply == "accept" and result.new_body() is None,
+              f"the released message got {result.reply}, body replaced: "
+              f"{result.new_body() is not None}")
+        inserted = [m[3] for m in result.header_mods("insheader", "X-Airlock")]
+        check(inserted == [f"released; id={qid}".encode()], f"X-Airlock insertions {inserted}")
+        removed = result.header_mods("chgheader", "X-Airlock-Release")
+        check(len(removed) == 1, f"the release header was not removed: {removed}")
+        check(self.daemon.store.events(qid)[-1] == "delivered",
+              f"events {self.daemon.store.events(qid)}")
+        # The same header again is a replay: judged like any other mail.
+        again = self.client_transaction(signed, client_ip=OUTSIDE_IP)
+        self.check_strip_result(again, signed, "report.pdf")
+
+    def test_big_messages_wait_their_turn(self):
+        # max_concurrent_size = 1M: six messages of 0.3 to 2 MB at once are
+        # judged a few at a time (the 2 MB one alone); every one is answered.
+        results = {}
+
+        def send(n, size):
+            data = messages.numbered(messages.corpus("clean-text.eml"), n, "big")
+            data = data.rstrip(b"\r\n") + b"\r\n" + (b"x" * 76 + b"\r\n") * (size // 78)
+            results[n] = self.client_transaction(data, client_ip="127.0.0.1").reply
+
+        threads = [threading.Thread(target=send, args=(n, size)) for n, size in
+                   enumerate((300_000, 600_000, 2_000_000, 400_000, 900_000, 300_000))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(300)
+        check(sorted(results) == list(range(6)) and set(results.values()) == {"accept"},
+              f"answers {results}")
+
     def test_log_escapes_control_characters(self):
         # The envelope sender and the queue id come from the SMTP client and
         # the MTA: a CR LF in them must not start a forged log line.
@@ -442,8 +495,12 @@ class Runner:
             self.test_hold_eicar,
             self.test_forged_headers_removed,
             self.test_log_escapes_control_characters,
+            self.test_valid_release_header_passes_once,
             self.test_tempfail_when_store_is_read_only,
             self.test_chunked_bodies,
+        ])
+        self.with_daemon("budget", {"limits": {"max_concurrent_size": "1M"}}, [
+            self.test_big_messages_wait_their_turn,
         ])
         self.with_daemon("reject", {"policy": {"action_virus": "reject"}}, [
             self.test_config_check,
