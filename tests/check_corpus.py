@@ -437,6 +437,29 @@ def resolve_airlockctl(arg):
     return path.resolve()
 
 
+class Tally:
+    """Counts checks: report() prints "ok" or "FAIL" and the problems;
+    finish() prints "N passed, M failed" and returns the exit status."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def report(self, title, problems, extra=()):
+        if problems:
+            self.failed += 1
+            print("FAIL %s" % title)
+            for line in list(problems) + list(extra):
+                print("    " + line)
+        else:
+            self.passed += 1
+            print("ok   %s" % title)
+
+    def finish(self):
+        print("%d passed, %d failed" % (self.passed, self.failed))
+        return 1 if self.failed else 0
+
+
 def generate(outdir):
     r = run([sys.executable, str(GENERATOR), str(outdir)])
     if r.error or r.rc != 0:
@@ -462,18 +485,8 @@ def main(argv):
         return 1
     manifest = json.loads((outdir / "manifest.json").read_text(encoding="utf-8"))
 
-    passed, failed = 0, 0
-
-    def report(title, problems, extra=()):
-        nonlocal passed, failed
-        if problems:
-            failed += 1
-            print("FAIL %s" % title)
-            for line in list(problems) + list(extra):
-                print("    " + line)
-        else:
-            passed += 1
-            print("ok   %s" % title)
+    tally = Tally()
+    report = tally.report
 
     covered = {row.file for row in rows}
     for name in sorted(manifest):
@@ -504,8 +517,7 @@ def main(argv):
     for title, problems in exit_code_checks(airlockctl, outdir):
         report(title, problems)
 
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally.finish()
 
 
 if __name__ == "__main__":

@@ -121,18 +121,8 @@ def main(argv):
         print("0 passed, 1 failed")
         return 1
     expectations = json.loads((outdir / "threats.json").read_text(encoding="utf-8"))
-    passed, failed = 0, 0
-
-    def report(title, problems, extra=()):
-        nonlocal passed, failed
-        if problems:
-            failed += 1
-            print("FAIL %s" % title)
-            for line in list(problems) + list(extra):
-                print("    " + line)
-        else:
-            passed += 1
-            print("ok   %s" % title)
+    tally = cc.Tally()
+    report = tally.report
 
     paths = [outdir / name for name in sorted(expectations)]
     for label, args, known in SENDERS:
@@ -148,8 +138,7 @@ def main(argv):
             v = verdicts[str(path)]
             problems = compare(expectations[path.name], v, known)
             report(title, problems, cc.describe(v) if problems else ())
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return tally.finish()
 
 
 if __name__ == "__main__":

@@ -31,20 +31,18 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 sys.path.insert(0, HERE)
 
 import messages  # noqa: E402
-from test_e2e import E2E, TestFailure, body_of, by_message_id, check  # noqa: E402
-from util import HarnessError, excerpt, require_tool, system_python  # noqa: E402
+from test_e2e import E2E, body_of, by_message_id, check  # noqa: E402
+from util import HarnessError, excerpt, require_tool, suite_main, system_python  # noqa: E402
 
 FAKE_SENDMAIL = os.path.join(os.path.dirname(HERE), "lib", "fake_sendmail.py")
 ID_RE = re.compile(r"\b[0-7][0-9A-HJKMNP-TV-Z]{25}\b")
@@ -385,43 +383,21 @@ class Admin(E2E):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    def run(self):
-        tests = [self.test_stripped_attachment_released_with_original_bytes,
-                 self.test_held_virus_needs_force_then_reaches_everyone,
-                 self.test_release_to_one_recipient_then_the_others,
-                 self.test_list_and_show_json_field_by_field,
-                 self.test_forged_replayed_edited_and_old_headers_do_not_pass,
-                 self.test_two_releases_at_once_deliver_once,
-                 self.test_user_errors_change_nothing,
-                 self.test_delete_and_purge_keep_the_audit_trail,
-                 self.test_init_creates_and_checks_the_store,
-                 self.test_clean_stop]
-        try:
-            self.setup()
-        except (HarnessError, TestFailure) as e:
-            self.failed += len(tests)
-            print(f"FAIL setup (all {len(tests)} scenarios): {e}", flush=True)
-            return
-        for test in tests:
-            self.run_test(test.__name__[5:], test)
+    def scenarios(self):
+        return [self.test_stripped_attachment_released_with_original_bytes,
+                self.test_held_virus_needs_force_then_reaches_everyone,
+                self.test_release_to_one_recipient_then_the_others,
+                self.test_list_and_show_json_field_by_field,
+                self.test_forged_replayed_edited_and_old_headers_do_not_pass,
+                self.test_two_releases_at_once_deliver_once,
+                self.test_user_errors_change_nothing,
+                self.test_delete_and_purge_keep_the_audit_trail,
+                self.test_init_creates_and_checks_the_store,
+                self.test_clean_stop]
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: test_admin.py BUILD_DIR", file=sys.stderr)
-        return 2
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    try:
-        admin = Admin(sys.argv[1])
-    except HarnessError as e:
-        print(f"FAIL setup: {e}\n0 passed, 1 failed", flush=True)
-        return 1
-    try:
-        admin.run()
-    finally:
-        admin.teardown()
-    print(f"{admin.passed} passed, {admin.failed} failed", flush=True)
-    return 0 if admin.failed == 0 and admin.passed > 0 else 1
+    return suite_main(Admin, "test_admin.py BUILD_DIR")
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ import messages  # noqa: E402
 from airlock import Daemon, find_binary  # noqa: E402
 from postfix import Postfix  # noqa: E402
 from util import (HarnessError, ensure_system_user, excerpt, free_port,  # noqa: E402
-                  is_root, require_tool, wait_for)
+                  is_root, require_tool, suite_main, wait_for)
 
 DAEMON_USER = "airlock-test"
 AUTHSERV_ID = "mx.test.example"
@@ -402,14 +402,17 @@ class E2E:
             self.passed += 1
             print(f"ok   {name}", flush=True)
 
-    def run(self):
-        tests = [self.test_clean_mail_delivered_with_header,
+    def scenarios(self):
+        return [self.test_clean_mail_delivered_with_header,
                  self.test_unknown_origin_pdf_stripped,
                  self.test_eicar_held_notice_only,
                  self.test_forged_authres_from_outside_not_trusted,
                  self.test_mail_deferred_while_daemon_down,
                  self.test_sighup_during_burst,
                  self.test_clean_stop]
+
+    def run(self):
+        tests = self.scenarios()
         try:
             self.setup()
         except (HarnessError, TestFailure) as e:
@@ -426,21 +429,7 @@ class E2E:
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: test_e2e.py BUILD_DIR", file=sys.stderr)
-        return 2
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    try:
-        e2e = E2E(sys.argv[1])
-    except HarnessError as e:
-        print(f"FAIL setup: {e}\n0 passed, 1 failed", flush=True)
-        return 1
-    try:
-        e2e.run()
-    finally:
-        e2e.teardown()
-    print(f"{e2e.passed} passed, {e2e.failed} failed", flush=True)
-    return 0 if e2e.failed == 0 and e2e.passed > 0 else 1
+    return suite_main(E2E, "test_e2e.py BUILD_DIR")
 
 
 if __name__ == "__main__":

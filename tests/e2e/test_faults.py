@@ -67,7 +67,7 @@ import messages  # noqa: E402
 from airlock import Daemon, find_binary  # noqa: E402
 from postfix import Postfix  # noqa: E402
 from util import (REPO_DIR, HarnessError, ensure_system_user, excerpt, free_port,  # noqa: E402
-                  is_root, require_tool, run, system_python, wait_for)
+                  is_root, require_tool, run, suite_main, system_python, wait_for)
 
 DAEMON_USER = "airlock-test"
 SENDER = "sender@sink.test"
@@ -628,21 +628,7 @@ class Faults:
 
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: test_faults.py BUILD_DIR", file=sys.stderr)
-        return 2
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    try:
-        faults = Faults(sys.argv[1])
-    except HarnessError as e:
-        print(f"FAIL setup: {e}\n0 passed, 1 failed", flush=True)
-        return 1
-    try:
-        faults.run()
-    finally:
-        faults.teardown()
-    print(f"{faults.passed} passed, {faults.failed} failed", flush=True)
-    return 0 if faults.failed == 0 and faults.passed > 0 else 1
+    return suite_main(Faults, "test_faults.py BUILD_DIR")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import os
 import pwd
 import grp
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -131,3 +132,25 @@ def excerpt(text, limit=4000):
 def fail_exit(msg):
     print(f"FAIL: {msg}", file=sys.stderr, flush=True)
     sys.exit(1)
+
+
+def suite_main(make_suite, usage):
+    """The main() of a scenario driver: BUILD_DIR as the only argument;
+    make_suite(build_dir) returns an object with run(), teardown(),
+    passed and failed. Prints "N passed, M failed"; the exit status is 0
+    only when something passed and nothing failed (2: usage)."""
+    if len(sys.argv) != 2:
+        print(f"usage: {usage}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    try:
+        suite = make_suite(sys.argv[1])
+    except HarnessError as e:
+        print(f"FAIL setup: {e}\n0 passed, 1 failed", flush=True)
+        return 1
+    try:
+        suite.run()
+    finally:
+        suite.teardown()
+    print(f"{suite.passed} passed, {suite.failed} failed", flush=True)
+    return 0 if suite.failed == 0 and suite.passed > 0 else 1
