@@ -2,11 +2,15 @@
  * release.h - the signed X-Airlock-Release header that lets a message
  * released by the admin through the milter once.
  *
- *   X-Airlock-Release: v=1; id=QUARANTINE_ID; t=UNIX_SECONDS; mac=HEX
+ *   X-Airlock-Release: v=1; id=QUARANTINE_ID; t=UNIX_SECONDS; n=NONCE; mac=HEX
  *
- * mac = HMAC-SHA256(key, "airlock-release-v1" LF id LF t LF digest) where
- * digest is the SHA-256 of the message's canonical content: the From,
- * To, Cc, Subject, Date and Message-ID headers (names lower-cased, values
+ * mac = HMAC-SHA256(key, "airlock-release-v1" LF id LF t LF n LF digest)
+ * where n is 16 random bytes in hex, new for every signature (two
+ * releases of one message in the same second still differ, and the
+ * milter lets each header through once), and digest is the SHA-256 of
+ * the message's canonical content: the From, To, Cc and Subject headers
+ * (Date and Message-ID are left out: an MTA adds them when missing)
+ * (names lower-cased, values
  * unfolded, runs of white space made one space, trimmed) and the body
  * (line ends made LF, trailing white space of each line and trailing
  * empty lines removed). Mail transport changes (line endings, added

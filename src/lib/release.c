@@ -18,6 +18,7 @@
 
 #define MAX_HEADER_BLOCK_BYTES (1024 * 1024)
 #define CLOCK_SKEW_SECONDS 300
+#define NONCE_BYTES 16
 
 static const char *const signed_headers[] = { "from", "to", "cc", "subject", NULL };
 
@@ -247,11 +248,11 @@ out:
 /* --- sign and verify ----------------------------------------------------- */
 
 static char *compute_mac(const struct al_release_key *key, const char *id, gint64 t,
-			 const char *digest)
+			 const char *nonce, const char *digest)
 {
 	GHmac *hmac = g_hmac_new(G_CHECKSUM_SHA256, key->bytes, sizeof(key->bytes));
-	g_autofree char *text = g_strdup_printf("airlock-release-v1\n%s\n%" G_GINT64_FORMAT "\n%s",
-						id, t, digest);
+	g_autofree char *text = g_strdup_printf(
+		"airlock-release-v1\n%s\n%" G_GINT64_FORMAT "\n%s\n%s", id, t, nonce, digest);
 	char *mac;
 
 	g_hmac_update(hmac, (const guchar *)text, strlen(text));
@@ -260,12 +261,29 @@ static char *compute_mac(const struct al_release_key *key, const char *id, gint6
 	return mac;
 }
 
+/* A fresh nonce, hex: unique, not secret (GLib's generator stands in
+ * should the kernel's fail). */
+static char *new_nonce(void)
+{
+	guint8 bytes[NONCE_BYTES];
+	GString *hex = g_string_sized_new(2 * NONCE_BYTES);
+
+	if (fill_random(bytes, sizeof(bytes), NULL) < 0)
+		for (gsize i = 0; i < sizeof(bytes); i++)
+			bytes[i] = (guint8)g_random_int_range(0, 256);
+	for (gsize i = 0; i < sizeof(bytes); i++)
+		g_string_append_printf(hex, "%02x", bytes[i]);
+	return g_string_free(hex, FALSE);
+}
+
 char *al_release_sign(const struct al_release_key *key, const char *id, gint64 t,
 		      const char *digest)
 {
-	g_autofree char *mac = compute_mac(key, id, t, digest);
+	g_autofree char *nonce = new_nonce();
+	g_autofree char *mac = compute_mac(key, id, t, nonce, digest);
 
-	return g_strdup_printf("v=1; id=%s; t=%" G_GINT64_FORMAT "; mac=%s", id, t, mac);
+	return g_strdup_printf("v=1; id=%s; t=%" G_GINT64_FORMAT "; n=%s; mac=%s", id, t, nonce,
+			       mac);
 }
 
 /* Constant-time comparison of two equal-length strings. */
@@ -282,7 +300,7 @@ static gboolean same_secret(const char *a, const char *b)
 }
 
 struct release_fields {
-	char *version, *id, *t, *mac;
+	char *version, *id, *t, *nonce, *mac;
 };
 
 static void fields_clear(struct release_fields *f)
@@ -290,6 +308,7 @@ static void fields_clear(struct release_fields *f)
 	g_free(f->version);
 	g_free(f->id);
 	g_free(f->t);
+	g_free(f->nonce);
 	g_free(f->mac);
 }
 
@@ -309,13 +328,15 @@ static gboolean parse_fields(const char *value, struct release_fields *f)
 		slot = strcmp(*p, "v") == 0	? &f->version
 		       : strcmp(*p, "id") == 0	? &f->id
 		       : strcmp(*p, "t") == 0	? &f->t
+		       : strcmp(*p, "n") == 0	? &f->nonce
 		       : strcmp(*p, "mac") == 0 ? &f->mac
 						: NULL;
 		if (slot == NULL || *slot != NULL)
 			return FALSE;
 		*slot = g_strdup(g_strstrip(eq + 1));
 	}
-	return f->version != NULL && f->id != NULL && f->t != NULL && f->mac != NULL;
+	return f->version != NULL && f->id != NULL && f->t != NULL && f->nonce != NULL &&
+	       f->mac != NULL;
 }
 
 static gboolean fail_with(char **why_r, const char *why)
@@ -348,7 +369,7 @@ gboolean al_release_verify(const struct al_release_key *key, const char *value,
 		fail_with(why_r, "release header expired or from the future");
 		goto out;
 	}
-	mac = compute_mac(key, f.id, t, digest);
+	mac = compute_mac(key, f.id, t, f.nonce, digest);
 	if (!same_secret(mac, f.mac)) {
 		fail_with(why_r, "release signature does not match this message");
 		goto out;

@@ -119,7 +119,8 @@ class Admin(E2E):
 
     def released_copy_ok(self, got, sent, qid):
         check(messages.header_values(got, "X-Airlock") == [f"released; id={qid}"],
-              f"X-Airlock headers: {messages.header_values(got, 'X-Airlock')}")
+              f"X-Airlock headers: {messages.header_values(got, 'X-Airlock')}, expected "
+              f"released; id={qid}" + self.diagnostics())
         check(messages.header_values(got, "X-Airlock-Release") == [],
               "the release header was delivered")
         check(body_of(got) == body_of(messages.lf(sent)),
