@@ -50,266 +50,9 @@
  *	spool): the caller must tempfail, never deliver a half-stripped
  *	message. The hold message is always built.
  */
-#include "airlock/notice.h"
+#include "notice_private.h"
 
 #include <string.h>
-
-#define NAME_MAX_CHARS    200
-#define SUBJECT_MAX_CHARS 200
-#define ADDRESS_MAX_CHARS 320
-#define HOLD_MAX_FILES    20
-/* mime.c keeps this much of each line when it looks for uuencoded
- * blocks: block boundaries are judged on the same prefix here. */
-#define UU_LINE_KEEP_BYTES 1024
-#define SEPARATOR          "----------------------------------------------------------------------\n"
-
-struct reason_text {
-	const char *fr;
-	const char *en;
-};
-
-/* clang-format off */
-static const struct reason_text reason_sentences[AL_REASON_COUNT] = {
-	[AL_REASON_VIRUS] = {
-		.fr = "Ce fichier contient un virus ou un logiciel malveillant connu.",
-		.en = "This file contains a known virus or other malicious software.",
-	},
-	[AL_REASON_EXECUTABLE] = {
-		.fr = "Ce fichier est un programme : l'ouvrir pourrait installer un logiciel "
-		      "malveillant.",
-		.en = "This file is a program: opening it could install malicious software.",
-	},
-	[AL_REASON_DISGUISED] = {
-		.fr = "Le nom ou le type de ce fichier ne correspond pas à son contenu réel (par "
-		      "exemple une « facture » qui est en fait un programme).",
-		.en = "The name or type of this file does not match its real content (for example "
-		      "an \"invoice\" that is in fact a program).",
-	},
-	[AL_REASON_MACRO] = {
-		.fr = "Ce document contient des macros, de petits programmes qui peuvent se lancer "
-		      "à son ouverture et prendre le contrôle de l'ordinateur.",
-		.en = "This document contains macros, small programs that can run when it is opened "
-		      "and take control of the computer.",
-	},
-	[AL_REASON_ENCRYPTED] = {
-		.fr = "Ce fichier est protégé par mot de passe : il n'a pas pu être analysé.",
-		.en = "This file is password-protected: it could not be checked.",
-	},
-	[AL_REASON_LIMITS] = {
-		.fr = "Ce fichier est trop gros ou trop complexe pour être analysé sans risque.",
-		.en = "This file is too large or too complex to be checked safely.",
-	},
-	[AL_REASON_MALFORMED] = {
-		.fr = "Ce contenu est construit de façon anormale, ce qui peut servir à cacher une "
-		      "partie de ce qu'il contient.",
-		.en = "This content is built in an abnormal way, which can be used to hide part of "
-		      "what it contains.",
-	},
-	[AL_REASON_POLYGLOT] = {
-		.fr = "Ce fichier est en même temps de deux types différents (par exemple une image "
-		      "qui est aussi un programme) : c'est une technique d'attaque connue.",
-		.en = "This file is two different kinds of file at once (for example an image that "
-		      "is also a program): this is a known attack technique.",
-	},
-	[AL_REASON_UNKNOWN_ORIGIN] = {
-		.fr = "L'expéditeur n'est pas reconnu comme un correspondant de confiance : ses "
-		      "pièces jointes sont retenues par précaution.",
-		.en = "The sender is not recognised as a trusted correspondent: their attachments "
-		      "are withheld as a precaution.",
-	},
-};
-
-/* Every other text of the notices, per language. Pairs are the words
- * before and after a value (no format strings from tables). */
-struct words {
-	const char *code;
-	const char *reason_lang;
-	const char *withheld[2];      /* one, several */
-	const char *removed[2];	      /* one, several */
-	const char *file_label;
-	const char *no_name;
-	const char *id_label;
-	const char *contact_files[2][2]; /* [one/several][before/after admin] */
-	const char *held_subject;
-	const char *held_intro;
-	const char *sender_label;
-	const char *envelope[2];
-	const char *unknown;
-	const char *subject_label;
-	const char *no_subject;
-	const char *date_label;
-	const char *why_label;
-	const char *files_label;
-	const char *more_files[3]; /* before count, after 1, after more */
-	const char *contact_message[2];
-};
-
-static const struct words french = {
-	.code = "fr",
-	.reason_lang = "fr",
-	.withheld = { "Pièce jointe retenue par Airlock", "Pièces jointes retenues par Airlock" },
-	.removed = { "Cette pièce jointe a été retirée du message et mise en quarantaine par "
-		     "mesure de sécurité.",
-		     "Ces pièces jointes ont été retirées du message et mises en quarantaine par "
-		     "mesure de sécurité." },
-	.file_label = "Fichier : ",
-	.no_name = "(sans nom)",
-	.id_label = "Identifiant de quarantaine : ",
-	.contact_files = { { "Si vous attendiez ce fichier, contactez ",
-			     " en indiquant cet identifiant." },
-			   { "Si vous attendiez ces fichiers, contactez ",
-			     " en indiquant cet identifiant." } },
-	.held_subject = "Message retenu",
-	.held_intro = "Un message qui vous était adressé a été retenu par Airlock, le filtre de "
-		      "sécurité de la messagerie : il ne vous a pas été remis et reste en "
-		      "quarantaine.",
-	.sender_label = "Expéditeur : ",
-	.envelope = { " (adresse technique d'envoi : ", ")" },
-	.unknown = "(inconnu)",
-	.subject_label = "Objet : ",
-	.no_subject = "(sans objet)",
-	.date_label = "Date : ",
-	.why_label = "Pourquoi il a été retenu :",
-	.files_label = "Pièces jointes concernées :",
-	.more_files = { "  - et ", " autre", " autres" },
-	.contact_message = { "Si vous attendiez ce message, contactez ",
-			     " en indiquant cet identifiant." },
-};
-
-static const struct words english = {
-	.code = "en",
-	.reason_lang = "en",
-	.withheld = { "Attachment withheld by Airlock", "Attachments withheld by Airlock" },
-	.removed = { "This attachment was removed from the message and kept in quarantine for "
-		     "safety.",
-		     "These attachments were removed from the message and kept in quarantine for "
-		     "safety." },
-	.file_label = "File: ",
-	.no_name = "(no name)",
-	.id_label = "Quarantine id: ",
-	.contact_files = { { "If you expected this file, contact ", " and quote this id." },
-			   { "If you expected these files, contact ", " and quote this id." } },
-	.held_subject = "Message held",
-	.held_intro = "A message addressed to you was held by Airlock, the mail security filter: "
-		      "it has not been delivered to you and is kept in quarantine.",
-	.sender_label = "Sender: ",
-	.envelope = { " (technical sending address: ", ")" },
-	.unknown = "(unknown)",
-	.subject_label = "Subject: ",
-	.no_subject = "(no subject)",
-	.date_label = "Date: ",
-	.why_label = "Why it was held:",
-	.files_label = "Attachments concerned:",
-	.more_files = { "  - and ", " more", " more" },
-	.contact_message = { "If you expected this message, contact ", " and quote this id." },
-};
-
-/* clang-format on */
-
-const char *al_notice_reason_sentence(enum al_reason reason, const char *lang)
-{
-	if ((int)reason < 0 || reason >= AL_REASON_COUNT)
-		return NULL;
-	if (lang != NULL && g_ascii_strcasecmp(lang, "fr") == 0)
-		return reason_sentences[reason].fr;
-	return reason_sentences[reason].en;
-}
-
-/* The configured languages that we have, in order, without repeats. */
-static guint notice_languages(const struct al_config *config, const struct words *out[2])
-{
-	static const struct words *const known[] = {&french, &english};
-	guint n = 0;
-
-	for (guint i = 0; config->languages != NULL && config->languages[i] != NULL; i++) {
-		for (guint k = 0; k < G_N_ELEMENTS(known); k++) {
-			gboolean seen =
-			    (n > 0 && out[0] == known[k]) || (n > 1 && out[1] == known[k]);
-
-			if (!seen && n < 2 &&
-			    g_ascii_strcasecmp(config->languages[i], known[k]->code) == 0)
-				out[n++] = known[k];
-		}
-	}
-	if (n == 0) {
-		out[n++] = &french;
-		out[n++] = &english;
-	}
-	return n;
-}
-
-static gboolean is_invisible(gunichar c)
-{
-	switch (g_unichar_type(c)) {
-	case G_UNICODE_CONTROL:
-	case G_UNICODE_FORMAT:
-	case G_UNICODE_LINE_SEPARATOR:
-	case G_UNICODE_PARAGRAPH_SEPARATOR:
-	case G_UNICODE_SURROGATE:
-		return TRUE;
-	default:
-		return FALSE;
-	}
-}
-
-/*
- * text from mail made safe to show: valid UTF-8, every control, format
- * (bidi, zero-width) or line-separator character written as "<U+XXXX>",
- * cut after max_chars characters with "...". NULL for NULL.
- */
-static char *printable(const char *text, glong max_chars)
-{
-	g_autofree char *valid = NULL;
-	GString *out;
-	glong shown = 0;
-
-	if (text == NULL)
-		return NULL;
-	valid = g_utf8_make_valid(text, -1);
-	out = g_string_sized_new(strlen(valid));
-	for (const char *p = valid; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (shown >= max_chars) {
-			g_string_append(out, "...");
-			break;
-		}
-		if (is_invisible(c)) {
-			g_string_append_printf(out, "<U+%04" G_GINT32_MODIFIER "X>", (gint32)c);
-			shown += 8;
-		} else {
-			g_string_append_unichar(out, c);
-			shown++;
-		}
-	}
-	return g_string_free(out, FALSE);
-}
-
-static char *admin_contact(const struct al_config *config)
-{
-	const char *admin = config->admin_contact;
-
-	return printable(admin != NULL && *admin != '\0' ? admin : "postmaster", ADDRESS_MAX_CHARS);
-}
-
-static void append_reasons(GString *out, al_reason_set reasons, const struct words *w)
-{
-	for (int r = 0; r < AL_REASON_COUNT; r++) {
-		if ((reasons & AL_REASON_BIT(r)) == 0)
-			continue;
-		g_string_append(out, "  - ");
-		g_string_append(out, al_notice_reason_sentence((enum al_reason)r, w->reason_lang));
-		g_string_append_c(out, '\n');
-	}
-}
-
-static void append_pair(GString *out, const char *const pair[2], const char *value)
-{
-	g_string_append(out, pair[0]);
-	g_string_append(out, value);
-	g_string_append(out, pair[1]);
-	g_string_append_c(out, '\n');
-}
 
 static void append_file_notice(GString *out, const struct words *w, GPtrArray *items,
                                const char *id, const char *admin)
@@ -319,24 +62,24 @@ static void append_file_notice(GString *out, const struct words *w, GPtrArray *i
 	g_string_append_printf(out, "%s\n\n%s\n\n", w->withheld[several], w->removed[several]);
 	for (guint i = 0; i < items->len; i++) {
 		const struct al_item *item = items->pdata[i];
-		g_autofree char *name = printable(item->filename, NAME_MAX_CHARS);
+		g_autofree char *name = al_notice_printable(item->filename, NAME_MAX_CHARS);
 
 		g_string_append_printf(out, "%s%s\n", w->file_label,
 		                       name != NULL ? name : w->no_name);
-		append_reasons(out, item->reasons, w);
+		al_notice_append_reasons(out, item->reasons, w);
 		g_string_append_c(out, '\n');
 	}
 	g_string_append_printf(out, "%s%s\n", w->id_label, id);
-	append_pair(out, w->contact_files[several], admin);
+	al_notice_append_pair(out, w->contact_files[several], admin);
 }
 
 /* The notice that stands for items (struct al_item*, at least one). */
 static char *strip_notice_text(const struct al_config *config, GPtrArray *items, const char *id)
 {
 	const struct words *langs[2];
-	guint n = notice_languages(config, langs);
-	g_autofree char *admin = admin_contact(config);
-	g_autofree char *safe_id = printable(id, NAME_MAX_CHARS);
+	guint n = al_notice_languages(config, langs);
+	g_autofree char *admin = al_notice_admin_contact(config);
+	g_autofree char *safe_id = al_notice_printable(id, NAME_MAX_CHARS);
 	GString *out = g_string_new(NULL);
 
 	for (guint i = 0; i < n; i++) {
@@ -345,32 +88,6 @@ static char *strip_notice_text(const struct al_config *config, GPtrArray *items,
 		append_file_notice(out, langs[i], items, safe_id, admin);
 	}
 	return g_string_free(out, FALSE);
-}
-
-/* Makes text (UTF-8) the content of part: charset=utf-8,
- * quoted-printable (safe on any transport, readable as source). */
-static void set_utf8_text(GMimePart *part, const char *text, gsize len)
-{
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(text, len);
-	GMimeDataWrapper *content =
-	    g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT);
-
-	g_mime_part_set_content(part, content);
-	g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", "utf-8");
-	g_mime_part_set_content_encoding(part, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-	g_object_unref(content);
-	g_object_unref(stream);
-}
-
-/* A new text/plain; charset=utf-8 quoted-printable inline part holding
- * text (transfer full). */
-static GMimeObject *notice_part(const char *text)
-{
-	GMimePart *part = g_mime_part_new_with_type("text", "plain");
-
-	set_utf8_text(part, text, strlen(text));
-	g_mime_object_set_disposition(GMIME_OBJECT(part), "inline");
-	return GMIME_OBJECT(part);
 }
 
 /* ------------------------------------------------------ part paths */
@@ -637,7 +354,7 @@ static int rewrite_text(GMimePart *part, GArray *drop, const char *notice, GErro
 		return -1;
 	}
 	out = text_with_notice(object, kept, notice);
-	set_utf8_text(part, out->str, out->len);
+	al_notice_set_utf8_text(part, out->str, out->len);
 	g_string_free(out, TRUE);
 	return 0;
 }
@@ -762,7 +479,7 @@ static int apply_change(const struct al_config *config, GMimeMessage *top,
 		return -1;
 	text = strip_notice_text(config, change->items, id);
 	if (change->whole) {
-		GMimeObject *notice = notice_part(text);
+		GMimeObject *notice = al_notice_part(text);
 
 		replace_slot(&slot, notice);
 		g_object_unref(notice);
@@ -852,221 +569,4 @@ void al_stripped_clear(struct al_stripped *stripped)
 	g_clear_pointer(&stripped->content_transfer_encoding, g_free);
 	g_clear_pointer(&stripped->content_disposition, g_free);
 	g_clear_pointer(&stripped->mime_version, g_free);
-}
-
-/* ------------------------------------------------------------- hold */
-
-/* What the hold notice says about the original. */
-struct held {
-	char *from;     /* shown From address, or NULL */
-	char *envelope; /* shown envelope sender if it differs, or NULL */
-	char *subject;
-	char *date;
-	GPtrArray *files; /* char*: shown names of quarantined items */
-	guint more_files; /* quarantined items past HOLD_MAX_FILES */
-	al_reason_set reasons;
-	char *admin;
-	char *id;
-};
-
-static void held_clear(struct held *held)
-{
-	g_free(held->from);
-	g_free(held->envelope);
-	g_free(held->subject);
-	g_free(held->date);
-	g_ptr_array_unref(held->files);
-	g_free(held->admin);
-	g_free(held->id);
-}
-
-static void held_describe_items(struct held *held, const struct al_message *message,
-                                const struct words *w)
-{
-	for (guint i = 0; message != NULL && i < message->items->len; i++) {
-		const struct al_item *item = message->items->pdata[i];
-
-		if (!item->quarantine)
-			continue;
-		if (held->files->len >= HOLD_MAX_FILES) {
-			held->more_files++;
-			continue;
-		}
-		g_ptr_array_add(held->files, item->filename != NULL
-		                                 ? printable(item->filename, NAME_MAX_CHARS)
-		                                 : g_strdup(w->no_name));
-	}
-}
-
-static char *held_date(const struct al_message *message)
-{
-	GDateTime *date = message != NULL && message->message != NULL
-	                      ? g_mime_message_get_date(message->message)
-	                      : NULL;
-
-	return date != NULL ? g_date_time_format(date, "%Y-%m-%d %H:%M:%S %z") : NULL;
-}
-
-static void held_init(struct held *held, const struct al_config *config,
-                      const struct al_verdict *verdict, const struct al_smtp_context *smtp,
-                      const char *id)
-{
-	const struct al_message *message = verdict != NULL ? verdict->message : NULL;
-	const char *from = message != NULL ? message->from : NULL;
-	const char *envelope = smtp != NULL ? smtp->envelope_from : NULL;
-
-	*held = (struct held){
-	    .from = printable(from, ADDRESS_MAX_CHARS),
-	    .subject = printable(message != NULL ? message->subject : NULL, SUBJECT_MAX_CHARS),
-	    .date = held_date(message),
-	    .files = g_ptr_array_new_with_free_func(g_free),
-	    .reasons = verdict != NULL ? verdict->reasons : 0,
-	    .admin = admin_contact(config),
-	    .id = printable(id != NULL ? id : "-", NAME_MAX_CHARS),
-	};
-	if (envelope != NULL && *envelope != '\0' &&
-	    (from == NULL || g_ascii_strcasecmp(from, envelope) != 0))
-		held->envelope = printable(envelope, ADDRESS_MAX_CHARS);
-}
-
-static void append_held_files(GString *out, const struct held *held, const struct words *w)
-{
-	if (held->files->len == 0)
-		return;
-	g_string_append_printf(out, "\n%s\n", w->files_label);
-	for (guint i = 0; i < held->files->len; i++)
-		g_string_append_printf(out, "  - %s\n", (const char *)held->files->pdata[i]);
-	if (held->more_files > 0)
-		g_string_append_printf(out, "%s%u%s\n", w->more_files[0], held->more_files,
-		                       w->more_files[held->more_files > 1 ? 2 : 1]);
-}
-
-static void append_held_notice(GString *out, const struct held *held, const struct words *w)
-{
-	g_string_append_printf(out, "%s\n\n", w->held_intro);
-	g_string_append_printf(out, "%s%s", w->sender_label,
-	                       held->from != NULL ? held->from : w->unknown);
-	if (held->envelope != NULL)
-		g_string_append_printf(out, "%s%s%s", w->envelope[0], held->envelope,
-		                       w->envelope[1]);
-	g_string_append_printf(out, "\n%s%s\n", w->subject_label,
-	                       held->subject != NULL ? held->subject : w->no_subject);
-	g_string_append_printf(out, "%s%s\n", w->date_label,
-	                       held->date != NULL ? held->date : w->unknown);
-	if (held->reasons != 0) {
-		g_string_append_printf(out, "\n%s\n", w->why_label);
-		append_reasons(out, held->reasons, w);
-	}
-	append_held_files(out, held, w);
-	g_string_append_printf(out, "\n%s%s\n", w->id_label, held->id);
-	append_pair(out, w->contact_message, held->admin);
-}
-
-/* "Airlock <admin>" when the admin contact holds an address. */
-static void add_sender(GMimeMessage *notice, const struct al_config *config)
-{
-	InternetAddressList *list = config->admin_contact != NULL
-	                                ? internet_address_list_parse(NULL, config->admin_contact)
-	                                : NULL;
-	const char *addr = "postmaster";
-
-	for (int i = 0; list != NULL && i < internet_address_list_length(list); i++) {
-		InternetAddress *address = internet_address_list_get_address(list, i);
-		const char *candidate =
-		    INTERNET_ADDRESS_IS_MAILBOX(address)
-		        ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address))
-		        : NULL;
-
-		if (candidate != NULL && strchr(candidate, '@') != NULL) {
-			addr = candidate;
-			break;
-		}
-	}
-	g_mime_message_add_mailbox(notice, GMIME_ADDRESS_TYPE_FROM, "Airlock", addr);
-	g_clear_object(&list);
-}
-
-static void add_recipients(GMimeMessage *notice, const struct al_smtp_context *smtp)
-{
-	InternetAddressList *to = g_mime_message_get_addresses(notice, GMIME_ADDRESS_TYPE_TO);
-	guint count = 0;
-
-	for (guint i = 0; smtp != NULL && smtp->recipients != NULL && smtp->recipients[i] != NULL;
-	     i++) {
-		g_autofree char *safe = printable(smtp->recipients[i], ADDRESS_MAX_CHARS);
-		InternetAddress *mailbox = internet_address_mailbox_new(NULL, safe);
-
-		internet_address_list_add(to, mailbox);
-		g_object_unref(mailbox);
-		count++;
-	}
-	if (count == 0) {
-		InternetAddress *group = internet_address_group_new("undisclosed-recipients");
-
-		internet_address_list_add(to, group);
-		g_object_unref(group);
-	}
-}
-
-static void add_headers(GMimeMessage *notice, const struct al_config *config,
-                        const struct held *held, const struct words *const *langs, guint n)
-{
-	GString *subject = g_string_new("[Airlock] ");
-	InternetAddressList *from;
-	GDateTime *now = g_date_time_new_now_local();
-	g_autofree char *domain = NULL;
-	g_autofree char *message_id = NULL;
-
-	for (guint i = 0; i < n; i++)
-		g_string_append_printf(subject, "%s%s", i > 0 ? " / " : "", langs[i]->held_subject);
-	if (held->subject != NULL)
-		g_string_append_printf(subject, ": %s", held->subject);
-	add_sender(notice, config);
-	from = g_mime_message_get_addresses(notice, GMIME_ADDRESS_TYPE_FROM);
-	domain = al_address_domain(internet_address_mailbox_get_addr(
-	    INTERNET_ADDRESS_MAILBOX(internet_address_list_get_address(from, 0))));
-	/* Without a domain GMime would append "(none)" for an unset NIS
-	 * domain name: the host name alone is a valid id-right. */
-	message_id = g_mime_utils_generate_message_id(domain != NULL ? domain : g_get_host_name());
-	g_mime_message_set_subject(notice, subject->str, "utf-8");
-	g_mime_message_set_date(notice, now);
-	g_mime_message_set_message_id(notice, message_id);
-	g_mime_object_set_header(GMIME_OBJECT(notice), "MIME-Version", "1.0", NULL);
-	g_mime_object_set_header(GMIME_OBJECT(notice), "Auto-Submitted", "auto-generated", NULL);
-	g_date_time_unref(now);
-	g_string_free(subject, TRUE);
-}
-
-char *al_notice_hold_message(const struct al_config *config, const struct al_verdict *verdict,
-                             const struct al_smtp_context *smtp, const char *quarantine_id)
-{
-	const struct words *langs[2];
-	guint n = notice_languages(config, langs);
-	GMimeMessage *notice;
-	GMimeObject *body;
-	GString *text = g_string_new(NULL);
-	struct held held;
-	char *result;
-
-	al_mime_global_init();
-	held_init(&held, config, verdict, smtp, quarantine_id);
-	for (guint i = 0; i < n; i++) {
-		if (i > 0)
-			g_string_append(text, "\n" SEPARATOR "\n");
-		g_ptr_array_set_size(held.files, 0);
-		held.more_files = 0;
-		held_describe_items(&held, verdict != NULL ? verdict->message : NULL, langs[i]);
-		append_held_notice(text, &held, langs[i]);
-	}
-	notice = g_mime_message_new(TRUE);
-	add_recipients(notice, smtp);
-	add_headers(notice, config, &held, langs, n);
-	body = notice_part(text->str);
-	g_mime_message_set_mime_part(notice, body);
-	result = g_mime_object_to_string(GMIME_OBJECT(notice), NULL);
-	g_object_unref(body);
-	g_object_unref(notice);
-	g_string_free(text, TRUE);
-	held_clear(&held);
-	return result;
 }

@@ -1,0 +1,227 @@
+/*
+ * notice_hold.c - the message each recipient of a held message gets
+ * instead of it: what was held, why, the quarantine id and whom to call,
+ * in the configured languages (see notice.h).
+ */
+#include "notice_private.h"
+
+#include <string.h>
+
+/* ------------------------------------------------------------- hold */
+
+/* What the hold notice says about the original. */
+struct held {
+	char *from;     /* shown From address, or NULL */
+	char *envelope; /* shown envelope sender if it differs, or NULL */
+	char *subject;
+	char *date;
+	GPtrArray *files; /* char*: shown names of quarantined items */
+	guint more_files; /* quarantined items past HOLD_MAX_FILES */
+	al_reason_set reasons;
+	char *admin;
+	char *id;
+};
+
+static void held_clear(struct held *held)
+{
+	g_free(held->from);
+	g_free(held->envelope);
+	g_free(held->subject);
+	g_free(held->date);
+	g_ptr_array_unref(held->files);
+	g_free(held->admin);
+	g_free(held->id);
+}
+
+static void held_describe_items(struct held *held, const struct al_message *message,
+				const struct words *w)
+{
+	for (guint i = 0; message != NULL && i < message->items->len; i++) {
+		const struct al_item *item = message->items->pdata[i];
+
+		if (!item->quarantine)
+			continue;
+		if (held->files->len >= HOLD_MAX_FILES) {
+			held->more_files++;
+			continue;
+		}
+		g_ptr_array_add(held->files,
+				item->filename != NULL
+				    ? al_notice_printable(item->filename, NAME_MAX_CHARS)
+				    : g_strdup(w->no_name));
+	}
+}
+
+static char *held_date(const struct al_message *message)
+{
+	GDateTime *date = message != NULL && message->message != NULL
+			      ? g_mime_message_get_date(message->message)
+			      : NULL;
+
+	return date != NULL ? g_date_time_format(date, "%Y-%m-%d %H:%M:%S %z") : NULL;
+}
+
+static void held_init(struct held *held, const struct al_config *config,
+		      const struct al_verdict *verdict, const struct al_smtp_context *smtp,
+		      const char *id)
+{
+	const struct al_message *message = verdict != NULL ? verdict->message : NULL;
+	const char *from = message != NULL ? message->from : NULL;
+	const char *envelope = smtp != NULL ? smtp->envelope_from : NULL;
+
+	*held = (struct held){
+	    .from = al_notice_printable(from, ADDRESS_MAX_CHARS),
+	    .subject =
+		al_notice_printable(message != NULL ? message->subject : NULL, SUBJECT_MAX_CHARS),
+	    .date = held_date(message),
+	    .files = g_ptr_array_new_with_free_func(g_free),
+	    .reasons = verdict != NULL ? verdict->reasons : 0,
+	    .admin = al_notice_admin_contact(config),
+	    .id = al_notice_printable(id != NULL ? id : "-", NAME_MAX_CHARS),
+	};
+	if (envelope != NULL && *envelope != '\0' &&
+	    (from == NULL || g_ascii_strcasecmp(from, envelope) != 0))
+		held->envelope = al_notice_printable(envelope, ADDRESS_MAX_CHARS);
+}
+
+static void append_held_files(GString *out, const struct held *held, const struct words *w)
+{
+	if (held->files->len == 0)
+		return;
+	g_string_append_printf(out, "\n%s\n", w->files_label);
+	for (guint i = 0; i < held->files->len; i++)
+		g_string_append_printf(out, "  - %s\n", (const char *)held->files->pdata[i]);
+	if (held->more_files > 0)
+		g_string_append_printf(out, "%s%u%s\n", w->more_files[0], held->more_files,
+				       w->more_files[held->more_files > 1 ? 2 : 1]);
+}
+
+static void append_held_notice(GString *out, const struct held *held, const struct words *w)
+{
+	g_string_append_printf(out, "%s\n\n", w->held_intro);
+	g_string_append_printf(out, "%s%s", w->sender_label,
+			       held->from != NULL ? held->from : w->unknown);
+	if (held->envelope != NULL)
+		g_string_append_printf(out, "%s%s%s", w->envelope[0], held->envelope,
+				       w->envelope[1]);
+	g_string_append_printf(out, "\n%s%s\n", w->subject_label,
+			       held->subject != NULL ? held->subject : w->no_subject);
+	g_string_append_printf(out, "%s%s\n", w->date_label,
+			       held->date != NULL ? held->date : w->unknown);
+	if (held->reasons != 0) {
+		g_string_append_printf(out, "\n%s\n", w->why_label);
+		al_notice_append_reasons(out, held->reasons, w);
+	}
+	append_held_files(out, held, w);
+	g_string_append_printf(out, "\n%s%s\n", w->id_label, held->id);
+	al_notice_append_pair(out, w->contact_message, held->admin);
+}
+
+/* "Airlock <admin>" when the admin contact holds an address. */
+static void add_sender(GMimeMessage *notice, const struct al_config *config)
+{
+	InternetAddressList *list = config->admin_contact != NULL
+					? internet_address_list_parse(NULL, config->admin_contact)
+					: NULL;
+	const char *addr = "postmaster";
+
+	for (int i = 0; list != NULL && i < internet_address_list_length(list); i++) {
+		InternetAddress *address = internet_address_list_get_address(list, i);
+		const char *candidate =
+		    INTERNET_ADDRESS_IS_MAILBOX(address)
+			? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address))
+			: NULL;
+
+		if (candidate != NULL && strchr(candidate, '@') != NULL) {
+			addr = candidate;
+			break;
+		}
+	}
+	g_mime_message_add_mailbox(notice, GMIME_ADDRESS_TYPE_FROM, "Airlock", addr);
+	g_clear_object(&list);
+}
+
+static void add_recipients(GMimeMessage *notice, const struct al_smtp_context *smtp)
+{
+	InternetAddressList *to = g_mime_message_get_addresses(notice, GMIME_ADDRESS_TYPE_TO);
+	guint count = 0;
+
+	for (guint i = 0; smtp != NULL && smtp->recipients != NULL && smtp->recipients[i] != NULL;
+	     i++) {
+		g_autofree char *safe = al_notice_printable(smtp->recipients[i], ADDRESS_MAX_CHARS);
+		InternetAddress *mailbox = internet_address_mailbox_new(NULL, safe);
+
+		internet_address_list_add(to, mailbox);
+		g_object_unref(mailbox);
+		count++;
+	}
+	if (count == 0) {
+		InternetAddress *group = internet_address_group_new("undisclosed-recipients");
+
+		internet_address_list_add(to, group);
+		g_object_unref(group);
+	}
+}
+
+static void add_headers(GMimeMessage *notice, const struct al_config *config,
+			const struct held *held, const struct words *const *langs, guint n)
+{
+	GString *subject = g_string_new("[Airlock] ");
+	InternetAddressList *from;
+	GDateTime *now = g_date_time_new_now_local();
+	g_autofree char *domain = NULL;
+	g_autofree char *message_id = NULL;
+
+	for (guint i = 0; i < n; i++)
+		g_string_append_printf(subject, "%s%s", i > 0 ? " / " : "", langs[i]->held_subject);
+	if (held->subject != NULL)
+		g_string_append_printf(subject, ": %s", held->subject);
+	add_sender(notice, config);
+	from = g_mime_message_get_addresses(notice, GMIME_ADDRESS_TYPE_FROM);
+	domain = al_address_domain(internet_address_mailbox_get_addr(
+	    INTERNET_ADDRESS_MAILBOX(internet_address_list_get_address(from, 0))));
+	/* Without a domain GMime would append "(none)" for an unset NIS
+	 * domain name: the host name alone is a valid id-right. */
+	message_id = g_mime_utils_generate_message_id(domain != NULL ? domain : g_get_host_name());
+	g_mime_message_set_subject(notice, subject->str, "utf-8");
+	g_mime_message_set_date(notice, now);
+	g_mime_message_set_message_id(notice, message_id);
+	g_mime_object_set_header(GMIME_OBJECT(notice), "MIME-Version", "1.0", NULL);
+	g_mime_object_set_header(GMIME_OBJECT(notice), "Auto-Submitted", "auto-generated", NULL);
+	g_date_time_unref(now);
+	g_string_free(subject, TRUE);
+}
+
+char *al_notice_hold_message(const struct al_config *config, const struct al_verdict *verdict,
+			     const struct al_smtp_context *smtp, const char *quarantine_id)
+{
+	const struct words *langs[2];
+	guint n = al_notice_languages(config, langs);
+	GMimeMessage *notice;
+	GMimeObject *body;
+	GString *text = g_string_new(NULL);
+	struct held held;
+	char *result;
+
+	al_mime_global_init();
+	held_init(&held, config, verdict, smtp, quarantine_id);
+	for (guint i = 0; i < n; i++) {
+		if (i > 0)
+			g_string_append(text, "\n" SEPARATOR "\n");
+		g_ptr_array_set_size(held.files, 0);
+		held.more_files = 0;
+		held_describe_items(&held, verdict != NULL ? verdict->message : NULL, langs[i]);
+		append_held_notice(text, &held, langs[i]);
+	}
+	notice = g_mime_message_new(TRUE);
+	add_recipients(notice, smtp);
+	add_headers(notice, config, &held, langs, n);
+	body = al_notice_part(text->str);
+	g_mime_message_set_mime_part(notice, body);
+	result = g_mime_object_to_string(GMIME_OBJECT(notice), NULL);
+	g_object_unref(body);
+	g_object_unref(notice);
+	g_string_free(text, TRUE);
+	held_clear(&held);
+	return result;
+}
