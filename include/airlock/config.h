@@ -32,6 +32,7 @@ struct al_config {
 	char *milter_pidfile;
 	enum al_action on_error; /* tempfail (default) or accept */
 	guint milter_timeout_seconds;
+	guint milter_max_jobs; /* messages judged at once; 0: one per CPU core */
 
 	/* [scan] */
 	char *signatures_dir;	   /* ours: .ndb/.ldb/.hdb/.yar + filetypes.conf */

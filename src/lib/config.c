@@ -110,6 +110,8 @@ static const struct setting settings[] = {
 	  .offset = AT(on_error), .check = check_on_error },
 	{ .section = "milter", .key = "timeout", .type = SET_UINT, .default_text = "300",
 	  .offset = AT(milter_timeout_seconds), .min = 1, .max = 3600 },
+	{ .section = "milter", .key = "max_jobs", .type = SET_UINT, .default_text = "0",
+	  .offset = AT(milter_max_jobs), .min = 0, .max = 1024 },
 
 	{ .section = "scan", .key = "signatures", .type = SET_PATH,
 	  .default_text = "/usr/share/airlock/signatures", .offset = AT(signatures_dir) },

@@ -240,7 +240,8 @@ static sfsistat on_eom(SMFICTX *ctx)
 		.helo = conn->helo,
 	};
 	bytes = conn->message->spool != NULL ? al_spool_size(conn->message->spool) : 0;
-	budget_acquire(bytes, conn->message->rt->config->max_concurrent_bytes);
+	budget_acquire(bytes, conn->message->rt->config->max_concurrent_bytes,
+		       conn->message->rt->config->milter_max_jobs);
 	status = act_on_message(&input);
 	budget_release(bytes);
 	message_free(&conn->message);

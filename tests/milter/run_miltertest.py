@@ -339,8 +339,9 @@ class Runner:
         self.check_strip_result(again, signed, "report.pdf")
 
     def test_big_messages_wait_their_turn(self):
-        # max_concurrent_size = 1M: six messages of 0.3 to 2 MB at once are
-        # judged a few at a time (the 2 MB one alone); every one is answered.
+        # max_concurrent_size = 1M, max_jobs = 2: six messages of 0.3 to 2 MB
+        # at once are judged two at a time at most (the 2 MB one alone);
+        # every one is answered.
         results = {}
 
         def send(n, size):
@@ -499,7 +500,8 @@ class Runner:
             self.test_tempfail_when_store_is_read_only,
             self.test_chunked_bodies,
         ])
-        self.with_daemon("budget", {"limits": {"max_concurrent_size": "1M"}}, [
+        self.with_daemon("budget", {"limits": {"max_concurrent_size": "1M"},
+                                    "milter": {"max_jobs": "2"}}, [
             self.test_big_messages_wait_their_turn,
         ])
         self.with_daemon("reject", {"policy": {"action_virus": "reject"}}, [
