@@ -76,12 +76,20 @@ gboolean al_store_parse_id(const char *text, char id_r[AL_STORE_ID_LEN + 1]);
  * Quarantines one message: copies original (transfer none; read from its
  * start to its end) to the store, fsyncs, then records the verdict (items,
  * reasons, origin), the SMTP context and a `quarantined` event in one
- * transaction. id is the caller's (al_store_new_id(), canonical form),
- * so that notices can name it before the store call; an id already in
- * the store is refused and its original left untouched. The event's who
- * is "airlock". Returns 0 or -1 with error.
+ * transaction. id is the caller's (al_store_new_id(), canonical form);
+ * an id already in the store is refused and its original left untouched.
+ * The event's who is "airlock".
+ *
+ * A message already quarantined in the last AL_STORE_RETRY_WINDOW_SECONDS
+ * with the same bytes, envelope sender and recipients, and still
+ * quarantined, is the same message offered again by the MTA (its answer
+ * was lost: the daemon was killed after the commit). It is not stored
+ * twice: the new copy is removed, the existing message gets a
+ * "received-again" event (detail: the queue id), its id is copied into
+ * id, and 1 is returned. Returns 0 when stored, -1 with error.
  */
-int al_store_quarantine(struct al_store *store, const char *id, GMimeStream *original,
+#define AL_STORE_RETRY_WINDOW_SECONDS (5 * 86400)
+int al_store_quarantine(struct al_store *store, char id[AL_STORE_ID_LEN + 1], GMimeStream *original,
 			const struct al_smtp_context *smtp, const struct al_verdict *verdict,
 			GError **error);
 

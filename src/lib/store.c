@@ -553,6 +553,7 @@ struct quarantine_job {
 	const struct al_smtp_context *smtp;
 	const struct al_verdict *verdict;
 	const struct original_file *file;
+	char *same_as; /* an identical message already quarantined, or NULL */
 };
 
 static int insert_item(struct al_store *store, const char *id, const struct al_item *item,
@@ -608,12 +609,45 @@ static int insert_message(struct al_store *store, const struct quarantine_job *j
 	    path);
 }
 
+/* The newest message still quarantined with the same bytes, envelope
+ * sender and recipients (in order), received in the retry window. */
+static int find_same(struct al_store *store, struct quarantine_job *job, GError **error)
+{
+	const char *const *recipients = job->smtp->recipients;
+	g_autofree char *joined =
+		recipients != NULL ? g_strjoinv("\n", (char **)recipients) : g_strdup("");
+	sqlite3_stmt *stmt = al_store_sql_prepare(
+		store, error,
+		"SELECT id FROM messages m WHERE sha256 = ? AND status = 'quarantined'"
+		" AND received_at >= ? AND envelope_from IS ?"
+		" AND coalesce((SELECT group_concat(address, char(10)) FROM"
+		"  (SELECT address FROM recipients r WHERE r.message_id = m.id ORDER BY rowid)),"
+		"  '') = ? ORDER BY id DESC LIMIT 1",
+		"titt", job->file->sha256,
+		(gint64)(g_get_real_time() / G_USEC_PER_SEC) - AL_STORE_RETRY_WINDOW_SECONDS,
+		job->smtp->envelope_from, joined);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	rc = al_store_sql_step(store, stmt, error);
+	if (rc > 0)
+		job->same_as = al_store_sql_column_dup(stmt, 0);
+	sqlite3_finalize(stmt);
+	return rc < 0 ? -1 : 0;
+}
+
 static int record_quarantine(struct al_store *store, const void *data, GError **error)
 {
-	const struct quarantine_job *job = data;
+	struct quarantine_job *job = (struct quarantine_job *)data;
 	const struct al_message *message = job->verdict->message;
 	const char *const *recipients = job->smtp->recipients;
 
+	if (find_same(store, job, error) < 0)
+		return -1;
+	if (job->same_as != NULL)
+		return al_store_insert_event(store, job->same_as, "received-again", QUARANTINE_WHO,
+					     job->smtp->queue_id, error);
 	if (insert_message(store, job, error) < 0)
 		return -1;
 	for (gsize i = 0; recipients != NULL && recipients[i] != NULL; i++)
@@ -635,7 +669,7 @@ char *al_store_file_path(struct al_store *store, const char *id)
 	return g_build_filename(store->msg_dir, name, NULL);
 }
 
-int al_store_quarantine(struct al_store *store, const char *id, GMimeStream *original,
+int al_store_quarantine(struct al_store *store, char id[AL_STORE_ID_LEN + 1], GMimeStream *original,
 			const struct al_smtp_context *smtp, const struct al_verdict *verdict,
 			GError **error)
 {
@@ -662,5 +696,12 @@ int al_store_quarantine(struct al_store *store, const char *id, GMimeStream *ori
 		(void)unlink(path); /* best effort: no row names it */
 		return -1;
 	}
-	return 0;
+	if (job.same_as == NULL)
+		return 0;
+	/* Stored once already: the new copy goes (a failure leaves a file
+	 * that no row names, which harms nothing). */
+	(void)unlink(path);
+	g_strlcpy(id, job.same_as, AL_STORE_ID_LEN + 1);
+	g_free(job.same_as);
+	return 1;
 }

@@ -9,6 +9,7 @@
  * and the log line says what failed and what the MTA was told.
  */
 #include "act.h"
+#include "budget.h"
 
 #include "log.h"
 #include "ops.h"
@@ -31,6 +32,7 @@ struct act_state {
 	GPtrArray *recipients; /* NULL-terminated view for smtp */
 	struct al_verdict *verdict;
 	char id[AL_STORE_ID_LEN + 1];
+	gboolean stored_before; /* the MTA offered a message already quarantined */
 	char *released_id; /* a valid X-Airlock-Release header names it */
 	const char *release_token; /* that header's value (borrowed) */
 	const char *failed_step; /* what failed, for the log */
@@ -94,7 +96,32 @@ static int quarantine(struct act_state *s)
 		s->id[0] = '\0';
 		return failed(s, "quarantine store");
 	}
+	s->stored_before = rc == 1;
+	if (s->stored_before)
+		log_msg(LOG_NOTICE, "%s: already quarantined as %s (the MTA offered it again)",
+			queue_id(s), s->id);
 	return 0;
+}
+
+/* Whether the recipients of message id were told already (a message the
+ * MTA offers again after a lost answer). A store error says no: a second
+ * notice is better than none. */
+static gboolean already_notified(struct act_state *s)
+{
+	struct al_store *store = runtime_store_begin(s->m->rt, NULL);
+	struct al_store_message stored = { 0 };
+	gboolean notified = FALSE;
+	int rc;
+
+	if (store == NULL)
+		return FALSE;
+	rc = al_store_get_message(store, s->id, &stored, NULL);
+	runtime_store_end(s->m->rt, FALSE);
+	for (guint i = 0; rc == 0 && i < stored.events->len; i++)
+		if (strcmp(((struct al_store_event *)stored.events->pdata[i])->event, "notified") == 0)
+			notified = TRUE;
+	al_store_message_clear(&stored);
+	return notified;
 }
 
 /* An audit event after the MTA's answer is decided: a failure is logged,
@@ -197,7 +224,7 @@ static int do_hold(struct act_state *s)
 		return -1;
 	/* The original is safe in the store: a notice that cannot be sent is
 	 * logged, the message is still held, nothing is lost. */
-	if (s->m->recipients->len > 0)
+	if (s->m->recipients->len > 0 && !(s->stored_before && already_notified(s)))
 		send_hold_notice(s);
 	return 0;
 }
@@ -329,6 +356,8 @@ static int use_release(struct act_state *s)
 
 static int judge(struct act_state *s)
 {
+	int rc;
+
 	if (s->m->spool_error != NULL) {
 		s->error = g_error_copy(s->m->spool_error);
 		return failed(s, "spool");
@@ -342,7 +371,13 @@ static int judge(struct act_state *s)
 		return -1;
 	if (s->released_id != NULL)
 		return 0;
-	if (al_pipeline_run(s->m->rt->pipeline, s->stream, &s->smtp, &s->verdict, &s->error) < 0)
+	/* Only the judging waits its turn: a hold notice, sent through the
+	 * MTA and so through this milter, must never wait behind the message
+	 * that sends it. */
+	budget_acquire(s->content.size, s->config->max_concurrent_bytes, s->config->milter_max_jobs);
+	rc = al_pipeline_run(s->m->rt->pipeline, s->stream, &s->smtp, &s->verdict, &s->error);
+	budget_release(s->content.size);
+	if (rc < 0)
 		return failed(s, "scan");
 	return 0;
 }

@@ -11,7 +11,6 @@
 #include "filter.h"
 
 #include "act.h"
-#include "budget.h"
 #include "log.h"
 #include "ops.h"
 
@@ -224,7 +223,6 @@ static sfsistat on_eom(SMFICTX *ctx)
 	struct connection_state *conn = connection(ctx);
 	struct act_input input;
 	sfsistat status;
-	guint64 bytes;
 
 	if (conn == NULL || conn->message == NULL)
 		return SMFIS_TEMPFAIL;
@@ -239,11 +237,7 @@ static sfsistat on_eom(SMFICTX *ctx)
 		.client_name = conn->client_name,
 		.helo = conn->helo,
 	};
-	bytes = conn->message->spool != NULL ? al_spool_size(conn->message->spool) : 0;
-	budget_acquire(bytes, conn->message->rt->config->max_concurrent_bytes,
-		       conn->message->rt->config->milter_max_jobs);
 	status = act_on_message(&input);
-	budget_release(bytes);
 	message_free(&conn->message);
 	return status;
 }

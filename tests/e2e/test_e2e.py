@@ -91,7 +91,11 @@ class E2E:
 
     def setup(self):
         port = free_port()
+        # max_jobs = 1: a hold notice goes back through Postfix and this
+        # milter while its message is being answered; it must not wait for
+        # the only job (a deadlock until the MTA's timeout, seen once).
         self.daemon = Daemon(self.binary, DAEMON_USER, {
+            "milter": {"max_jobs": "1"},
             "origin": {"authserv_id": AUTHSERV_ID,
                        "trusted_senders": "partner.example;lab@other.example",
                        "internal_networks": "10.99.0.0/16"},

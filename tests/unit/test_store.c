@@ -388,8 +388,10 @@ static void test_store_quarantine_refuses_ids_that_are_not_canonical(struct fixt
 
 	(void)data;
 	for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
-		g_assert_cmpint(quarantine_bytes(f->store, bad[i], original, verdict, &error), ==,
-				-1);
+		char id[64];
+
+		g_strlcpy(id, bad[i], sizeof(id));
+		g_assert_cmpint(quarantine_bytes(f->store, id, original, verdict, &error), ==, -1);
 		g_assert_error(error, AL_ERROR, AL_ERROR_INTERNAL);
 		g_clear_error(&error);
 	}

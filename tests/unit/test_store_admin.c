@@ -16,7 +16,9 @@
 /* Quarantines a strip verdict's message under a new id in id_r. */
 static void quarantine_one(struct fixture *f, char id_r[AL_STORE_ID_LEN + 1])
 {
-	g_autoptr(GByteArray) original = make_original(100);
+	static guint serial;
+	/* Other bytes each time: the same ones would be a retry (stored once). */
+	g_autoptr(GByteArray) original = make_original(100 + serial++);
 	struct al_verdict *verdict = make_strip_verdict();
 	GError *error = NULL;
 
@@ -401,6 +403,48 @@ static void test_store_purge_removes_old_files_keeps_audit(struct fixture *f, gc
 	g_assert_cmpuint(purged, ==, 0);
 }
 
+/* The MTA retries a message whose answer was lost (daemon killed after
+ * the commit): the same bytes, sender and recipients are not stored
+ * twice; the existing message gets a "received-again" event. */
+static void test_store_retried_message_is_stored_once(struct fixture *f, gconstpointer data)
+{
+	g_autoptr(GByteArray) original = make_original(100);
+	g_autoptr(GByteArray) other = make_original(101);
+	struct al_verdict *verdict = make_strip_verdict();
+	char first[AL_STORE_ID_LEN + 1], again[AL_STORE_ID_LEN + 1];
+	char different[AL_STORE_ID_LEN + 1];
+	g_autofree char *again_new = NULL;
+	GError *error = NULL;
+
+	(void)data;
+	al_store_new_id(first);
+	g_assert_cmpint(quarantine_bytes(f->store, first, original, verdict, &error), ==, 0);
+	al_store_new_id(again);
+	again_new = g_strdup(again);
+	g_assert_cmpint(quarantine_bytes(f->store, again, original, verdict, &error), ==, 1);
+	g_assert_no_error(error);
+	g_assert_cmpstr(again, ==, first);
+	g_assert_false(original_exists(f, again_new));
+	g_assert_cmpuint(count_entries(f->msg), ==, 1);
+	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM messages WHERE id <> ?", first), ==,
+			0);
+	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM events WHERE event = 'received-again'"
+				       " AND message_id = ?",
+				first),
+			==, 1);
+	/* Other bytes are another message. */
+	al_store_new_id(different);
+	g_assert_cmpint(quarantine_bytes(f->store, different, other, verdict, &error), ==, 0);
+	g_assert_cmpuint(count_entries(f->msg), ==, 2);
+	/* Once released, the same bytes again are a new quarantine. */
+	g_strfreev(al_store_claim_release(f->store, first, NULL, "admin", &error));
+	g_assert_no_error(error);
+	al_store_new_id(again);
+	g_assert_cmpint(quarantine_bytes(f->store, again, original, verdict, &error), ==, 0);
+	g_assert_cmpstr(again, !=, first);
+	free_verdict(verdict);
+}
+
 #define ADD_FIXTURE_TEST(path, fn)                                                                 \
 	g_test_add(path, struct fixture, NULL, fixture_setup, fn, fixture_teardown)
 
@@ -421,6 +465,8 @@ int main(int argc, char **argv)
 			 test_store_two_releases_at_once_release_once);
 	ADD_FIXTURE_TEST("/store-admin/release/token-passes-once",
 			 test_store_release_token_passes_once);
+	ADD_FIXTURE_TEST("/store-admin/quarantine/retried-message-stored-once",
+			 test_store_retried_message_is_stored_once);
 	ADD_FIXTURE_TEST("/store-admin/delete/removes-file-keeps-rows",
 			 test_store_delete_removes_file_keeps_rows);
 	ADD_FIXTURE_TEST("/store-admin/delete/failure-changes-nothing",

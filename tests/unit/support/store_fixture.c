@@ -223,7 +223,7 @@ GByteArray *make_original(gsize body_bytes)
 	return bytes;
 }
 
-int quarantine_bytes(struct al_store *store, const char *id, const GByteArray *bytes,
+int quarantine_bytes(struct al_store *store, char *id, const GByteArray *bytes,
 		     const struct al_verdict *verdict, GError **error)
 {
 	GMimeStream *stream =

@@ -37,7 +37,7 @@ void add_item(struct al_verdict *verdict, struct al_item *item);
 struct al_verdict *make_strip_verdict(void);
 GByteArray *make_original(gsize body_bytes);
 void free_verdict(struct al_verdict *verdict);
-int quarantine_bytes(struct al_store *store, const char *id, const GByteArray *bytes,
+int quarantine_bytes(struct al_store *store, char *id, const GByteArray *bytes,
 		     const struct al_verdict *verdict, GError **error);
 void fixture_setup(struct fixture *f, gconstpointer data);
 void fixture_teardown(struct fixture *f, gconstpointer data);
