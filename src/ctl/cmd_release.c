@@ -107,7 +107,7 @@ static char *virus_names(const struct al_verdict *verdict)
 	return g_string_free(out, FALSE);
 }
 
-/* Rescans the original with the current engine; found_r: its reasons. */
+/* Rescans the original with the current engine into *verdict_r. */
 static int rescan(const struct ctl_admin *admin, const struct al_store_message *m,
 		  GMimeStream *original, struct al_verdict **verdict_r)
 {
@@ -161,8 +161,8 @@ static int check_danger(const struct al_store_message *m, const struct al_verdic
 }
 
 /* The original with our header on top, in the original's line ends. */
-static GByteArray *signed_message(const struct ctl_admin *admin, const struct al_store_message *m,
-				  GMimeStream *original, const struct al_release_key *key)
+static GByteArray *signed_message(const struct al_store_message *m, GMimeStream *original,
+				  const struct al_release_key *key)
 {
 	g_autoptr(GError) error = NULL;
 	GByteArray *out = g_byte_array_new();
@@ -174,7 +174,6 @@ static GByteArray *signed_message(const struct ctl_admin *admin, const struct al
 	const char *newline;
 	ssize_t n;
 
-	(void)admin;
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(mem), FALSE);
 	if (al_release_digest(original, digest, &error) < 0) {
 		ctl_error("%s: not released: %s", m->id, error->message);
@@ -250,7 +249,7 @@ static int release(struct ctl_admin *admin, const struct release_options *o,
 	if (rescan(admin, m, original, &verdict) < 0 ||
 	    check_danger(m, verdict, o->force, &forced) < 0)
 		goto out;
-	message = signed_message(admin, m, original, &key);
+	message = signed_message(m, original, &key);
 	if (message == NULL)
 		goto out;
 	rcpts = al_store_claim_release(admin->store, m->id, (const char *const *)o->to, admin->who,
