@@ -62,7 +62,7 @@
  *	The engine is read-only once compiled; scans run concurrently, each
  *	with its own context. al_scanner_ref()/unref() are atomic.
  */
-#include "airlock/scan.h"
+#include "scan_private.h"
 #include "airlock/inspect.h"
 
 #include <clamav.h>
@@ -76,14 +76,6 @@
 #define TRUNCATION_SLACK_BYTES 4096 /* libclamav cuts at a page boundary */
 #define MAX_MESSAGE_BYTES 300
 
-struct al_scanner {
-	gint refcount;
-	struct cl_engine *engine;
-	struct al_typeid *typeid; /* borrowed */
-	guint signature_count;
-	guint64 max_filesize_bytes;
-	guint max_seconds;
-};
 
 /* The layer libclamav is scanning through a descriptor. */
 struct layer {
@@ -103,281 +95,6 @@ struct scan_context {
 	guint inner_details;	  /* item details quoting inner files */
 	guint inner_details_unlisted;
 };
-
-/* libclamav's warnings and errors since the current load or scan began in
- * this thread, joined by "; " (transfer full). */
-static GPrivate last_message = G_PRIVATE_INIT(g_free);
-
-static cl_error_t global_init_result;
-
-static void on_clamav_message(enum cl_msg severity, const char *fullmsg, const char *msg,
-			      void *context)
-{
-	const char *before = g_private_get(&last_message);
-	g_autofree char *line = NULL;
-
-	(void)fullmsg;
-	(void)context;
-	if (severity < CL_MSG_WARN || msg == NULL)
-		return;
-	if (before != NULL && strlen(before) >= MAX_MESSAGE_BYTES)
-		return;
-	line = g_utf8_make_valid(msg, MIN(strcspn(msg, "\r\n"), (gsize)MAX_MESSAGE_BYTES));
-	g_private_replace(&last_message, before != NULL ? g_strconcat(before, "; ", line, NULL)
-							: g_steal_pointer(&line));
-}
-
-/* ": message" for an error text, or "". */
-static const char *message_suffix(char **buffer)
-{
-	const char *message = g_private_get(&last_message);
-
-	if (message == NULL || message[0] == '\0')
-		return "";
-	*buffer = g_strconcat(": ", message, NULL);
-	return *buffer;
-}
-
-static gpointer global_init_once(gpointer data)
-{
-	(void)data;
-	cl_set_clcb_msg(on_clamav_message);
-	global_init_result = cl_init(CL_INIT_DEFAULT);
-	return NULL;
-}
-
-int al_scan_global_init(GError **error)
-{
-	static GOnce once = G_ONCE_INIT;
-
-	g_once(&once, global_init_once, NULL);
-	if (global_init_result != CL_SUCCESS) {
-		g_set_error(error, AL_ERROR, AL_ERROR_SCAN, "cannot initialise libclamav: %s",
-			    cl_strerror(global_init_result));
-		return -1;
-	}
-	return 0;
-}
-
-/* ------------------------------------------------------------- engine */
-
-static int set_limits(struct cl_engine *engine, const struct al_config *config, GError **error)
-{
-	const struct {
-		enum cl_engine_field field;
-		guint64 value;
-		const char *name;
-	} limits[] = {
-		{ CL_ENGINE_MAX_FILESIZE, config->scan_max_filesize_bytes, "max file size" },
-		{ CL_ENGINE_MAX_SCANSIZE, config->scan_max_scansize_bytes, "max scan size" },
-		{ CL_ENGINE_MAX_RECURSION, config->scan_max_recursion, "max recursion" },
-		{ CL_ENGINE_MAX_FILES, config->scan_max_files, "max files" },
-		{ CL_ENGINE_MAX_SCANTIME, (guint64)config->scan_max_seconds * 1000,
-		  "max scan time" },
-		{ CL_ENGINE_DISABLE_CACHE, 1, "clean-file cache switch" },
-	};
-
-	for (guint i = 0; i < G_N_ELEMENTS(limits); i++) {
-		guint64 value = MIN(limits[i].value, (guint64)G_MAXUINT32);
-		cl_error_t rc;
-
-		/* 64-bit fields take larger values; the 32-bit ones are clamped. */
-		if (limits[i].field == CL_ENGINE_MAX_FILESIZE ||
-		    limits[i].field == CL_ENGINE_MAX_SCANSIZE)
-			value = MIN(limits[i].value, (guint64)G_MAXINT64);
-		rc = cl_engine_set_num(engine, limits[i].field, (long long)value);
-		if (rc != CL_SUCCESS) {
-			g_set_error(error, AL_ERROR, AL_ERROR_SCAN, "cannot set libclamav's %s: %s",
-				    limits[i].name, cl_strerror(rc));
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Extracted layers go to our private spool directory rather than /tmp. */
-static int set_tmpdir(struct cl_engine *engine, const struct al_config *config, GPtrArray *warnings,
-		      GError **error)
-{
-	cl_error_t rc;
-
-	if (config->spool_dir == NULL)
-		return 0;
-	if (!g_file_test(config->spool_dir, G_FILE_TEST_IS_DIR)) {
-		g_ptr_array_add(warnings, g_strdup_printf("spool directory %s does not exist: "
-							  "ClamAV extracts files to the system "
-							  "temporary directory",
-							  config->spool_dir));
-		return 0;
-	}
-	rc = cl_engine_set_str(engine, CL_ENGINE_TMPDIR, config->spool_dir);
-	if (rc != CL_SUCCESS) {
-		g_set_error(error, AL_ERROR, AL_ERROR_SCAN, "cannot set libclamav's tmpdir: %s",
-			    cl_strerror(rc));
-		return -1;
-	}
-	return 0;
-}
-
-static int load_signatures(struct cl_engine *engine, const char *dir, guint *count_r,
-			   GError **error)
-{
-	unsigned int loaded = 0;
-	g_autofree char *suffix = NULL;
-	cl_error_t rc;
-
-	g_private_replace(&last_message, NULL);
-	rc = cl_load(dir, engine, &loaded, CL_DB_STDOPT);
-	if (rc != CL_SUCCESS) {
-		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG,
-			    "cannot load signatures from %s: %s%s", dir, cl_strerror(rc),
-			    message_suffix(&suffix));
-		return -1;
-	}
-	*count_r += loaded;
-	return 0;
-}
-
-static gboolean is_database_file(const char *name)
-{
-	static const char *const extensions[] = {
-		".cvd", ".cld", ".cud", ".ndb", ".ndu", ".ldb", ".ldu", ".hdb",	 ".hdu",  ".hsb",
-		".hsu", ".mdb", ".mdu", ".msb", ".msu", ".cdb", ".cbc", ".yar",	 ".yara", ".idb",
-		".pdb", ".wdb", ".gdb", ".ftm", ".fp",	".sfp", ".ign", ".ign2", ".crb",  ".sdb",
-	};
-
-	for (guint i = 0; i < G_N_ELEMENTS(extensions); i++)
-		if (g_str_has_suffix(name, extensions[i]))
-			return TRUE;
-	return FALSE;
-}
-
-/* Why dir cannot be loaded (transfer full), or NULL when it holds at least
- * one database file. */
-static char *database_dir_problem(const char *dir)
-{
-	g_autoptr(GDir) listing = NULL;
-	g_autoptr(GError) error = NULL;
-	const char *name;
-
-	listing = g_dir_open(dir, 0, &error);
-	if (listing == NULL)
-		return g_strdup_printf("ClamAV database directory %s cannot be read (%s): only "
-				       "Airlock's own signatures are loaded",
-				       dir, error->message);
-	while ((name = g_dir_read_name(listing)) != NULL)
-		if (is_database_file(name))
-			return NULL;
-	return g_strdup_printf("ClamAV database directory %s holds no database (run freshclam): "
-			       "only Airlock's own signatures are loaded",
-			       dir);
-}
-
-static int load_all(struct al_scanner *scanner, const struct al_config *config, GPtrArray *warnings,
-		    GError **error)
-{
-	g_autofree char *problem = NULL;
-
-	if (config->signatures_dir == NULL) {
-		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG, "[scan] signatures is not set");
-		return -1;
-	}
-	if (load_signatures(scanner->engine, config->signatures_dir, &scanner->signature_count,
-			    error) < 0)
-		return -1;
-	if (config->clamav_database_dir != NULL) {
-		problem = database_dir_problem(config->clamav_database_dir);
-		if (problem != NULL)
-			g_ptr_array_add(warnings, g_steal_pointer(&problem));
-		else if (load_signatures(scanner->engine, config->clamav_database_dir,
-					 &scanner->signature_count, error) < 0)
-			return -1;
-	}
-	if (scanner->signature_count == 0) {
-		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG, "no signature loaded from %s%s%s",
-			    config->signatures_dir, config->clamav_database_dir ? " nor " : "",
-			    config->clamav_database_dir ? config->clamav_database_dir : "");
-		return -1;
-	}
-	return 0;
-}
-
-static cl_error_t on_inspect(int fd, const char *type, const char **ancestors,
-			     size_t parent_file_size, const char *file_name, size_t file_size,
-			     const char *file_buffer, uint32_t recursion_level,
-			     uint32_t layer_attributes, void *context);
-static void on_virus(int fd, const char *virname, void *context);
-
-static int build_engine(struct al_scanner *scanner, const struct al_config *config,
-			GPtrArray *warnings, GError **error)
-{
-	g_autofree char *suffix = NULL;
-	cl_error_t rc;
-
-	scanner->engine = cl_engine_new();
-	if (scanner->engine == NULL) {
-		g_set_error(error, AL_ERROR, AL_ERROR_NOMEM, "cannot create a libclamav engine");
-		return -1;
-	}
-	if (set_limits(scanner->engine, config, error) < 0 ||
-	    set_tmpdir(scanner->engine, config, warnings, error) < 0 ||
-	    load_all(scanner, config, warnings, error) < 0)
-		return -1;
-	g_private_replace(&last_message, NULL);
-	rc = cl_engine_compile(scanner->engine);
-	if (rc != CL_SUCCESS) {
-		g_set_error(error, AL_ERROR, AL_ERROR_SCAN, "cannot compile the signatures: %s%s",
-			    cl_strerror(rc), message_suffix(&suffix));
-		return -1;
-	}
-	cl_engine_set_clcb_file_inspection(scanner->engine, on_inspect);
-	cl_engine_set_clcb_virus_found(scanner->engine, on_virus);
-	return 0;
-}
-
-struct al_scanner *al_scanner_new(const struct al_config *config, struct al_typeid *typeid,
-				  GPtrArray **warnings_r, GError **error)
-{
-	struct al_scanner *scanner = g_new0(struct al_scanner, 1);
-	g_autoptr(GPtrArray) warnings = g_ptr_array_new_with_free_func(g_free);
-
-	scanner->refcount = 1;
-	scanner->typeid = typeid;
-	scanner->max_filesize_bytes = config->scan_max_filesize_bytes;
-	scanner->max_seconds = config->scan_max_seconds;
-	if (al_scan_global_init(error) < 0 || build_engine(scanner, config, warnings, error) < 0) {
-		al_scanner_unref(&scanner);
-		return NULL;
-	}
-	if (warnings_r != NULL)
-		*warnings_r = g_steal_pointer(&warnings);
-	return scanner;
-}
-
-struct al_scanner *al_scanner_ref(struct al_scanner *scanner)
-{
-	g_atomic_int_inc(&scanner->refcount);
-	return scanner;
-}
-
-void al_scanner_unref(struct al_scanner **scanner)
-{
-	struct al_scanner *s = *scanner;
-
-	if (s == NULL)
-		return;
-	*scanner = NULL;
-	if (!g_atomic_int_dec_and_test(&s->refcount))
-		return;
-	if (s->engine != NULL)
-		cl_engine_free(s->engine);
-	g_free(s);
-}
-
-guint al_scanner_signature_count(const struct al_scanner *scanner)
-{
-	return scanner->signature_count;
-}
 
 /* --------------------------------------------------------------- scan */
 
@@ -559,7 +276,7 @@ static void inspect_inner(struct al_inner *inner, const char *file_name, const c
 		inner_add_detail(inner, sentences->pdata[i]);
 }
 
-static cl_error_t on_inspect(int fd, const char *type, const char **ancestors,
+cl_error_t al_scan_on_inspect(int fd, const char *type, const char **ancestors,
 			     size_t parent_file_size, const char *file_name, size_t file_size,
 			     const char *file_buffer, uint32_t recursion_level,
 			     uint32_t layer_attributes, void *context)
@@ -701,7 +418,7 @@ static gboolean already_recorded(const struct scan_context *ctx, const char *vir
 	return g_hash_table_contains(ctx->signatures, name);
 }
 
-static void on_virus(int fd, const char *virname, void *context)
+void al_scan_on_virus(int fd, const char *virname, void *context)
 {
 	struct scan_context *ctx = context;
 	const struct layer *where = NULL;
@@ -728,7 +445,7 @@ static void scan_failed(const struct al_item *item, GError **error, int code, co
 	g_autofree char *suffix = NULL;
 
 	g_set_error(error, AL_ERROR, code, "scanner failed on part %s (%s): %s%s",
-		    item->part != NULL ? item->part : "?", name, what, message_suffix(&suffix));
+		    item->part != NULL ? item->part : "?", name, what, al_scan_message_suffix(&suffix));
 }
 
 static int run_scan(struct scan_context *ctx, cl_error_t *rc_r, const char **virname_r,
@@ -748,7 +465,7 @@ static int run_scan(struct scan_context *ctx, cl_error_t *rc_r, const char **vir
 	gsize size = 0;
 	cl_fmap_t *map;
 
-	g_private_replace(&last_message, NULL);
+	al_scan_clear_messages();
 	if (item->content.bytes != NULL) {
 		data = g_bytes_get_data(item->content.bytes, &size);
 	} else if (item->content.fd <= STDERR_FILENO) {
