@@ -56,24 +56,14 @@
  *	from mail in them are bounded and their bidi, invisible and control
  *	characters written as <U+XXXX>.
  */
-#include "airlock/typeid.h"
+#include "typeid_private.h"
 
 #include <magic.h>
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_EXTENSION_BYTES 32
-#define MAX_SHOWN_BYTES 120
-#define MIN_PADDING_SPACES 3
 #define LINE_SHIFT 8 /* table values: (line << LINE_SHIFT) | category */
 
-struct al_typeid {
-	GHashTable *by_mime;	  /* "type/subtype" -> value */
-	GHashTable *by_mime_top;  /* "type" (from "type/ *") -> value */
-	GHashTable *by_extension; /* "exe" -> value */
-	GHashTable *by_clamav;	  /* "CL_TYPE_MSEXE" -> value */
-	GAsyncQueue *cookies;	  /* idle magic_t */
-};
 
 static const char *const category_names[AL_CAT_COUNT] = {
 	[AL_CAT_OTHER] = "other",	    [AL_CAT_TEXT] = "text",
@@ -94,16 +84,6 @@ static const char *const category_nouns[AL_CAT_COUNT] = {
 	[AL_CAT_ACTIVE_DOC] = "a document format that runs code",
 };
 
-/* "file name ends in .js, ..." */
-static const char *const extension_phrases[AL_CAT_COUNT] = {
-	[AL_CAT_EXECUTABLE] = "a program Windows runs when opened",
-	[AL_CAT_SCRIPT] = "a script Windows runs when opened",
-	[AL_CAT_INSTALLER] = "an installer package that runs when opened",
-	[AL_CAT_DISK_IMAGE] = "a disk image Windows mounts as a drive when opened",
-	[AL_CAT_SHORTCUT] = "a shortcut that can start any program",
-	[AL_CAT_ACTIVE_DOC] = "a document format that runs code when opened",
-};
-
 gboolean al_category_is_dangerous(enum al_category category)
 {
 	switch (category) {
@@ -120,7 +100,7 @@ gboolean al_category_is_dangerous(enum al_category category)
 }
 
 /* Categories a sender may claim without our noticing anything odd. */
-static gboolean is_harmless(enum al_category category)
+gboolean al_typeid_is_harmless(enum al_category category)
 {
 	switch (category) {
 	case AL_CAT_TEXT:
@@ -151,7 +131,7 @@ static int category_from_name(const char *name)
 
 /* ------------------------------------------------------------ the table */
 
-static enum al_category lookup(GHashTable *table, const char *key)
+enum al_category al_typeid_lookup(GHashTable *table, const char *key)
 {
 	gpointer value;
 
@@ -402,18 +382,18 @@ enum al_category al_typeid_category_of_type(const struct al_typeid *typeid, cons
 	if (mime_type == NULL)
 		return AL_CAT_OTHER;
 	key = g_ascii_strdown(mime_type, strcspn(mime_type, "; \t"));
-	category = lookup(typeid->by_mime, key);
+	category = al_typeid_lookup(typeid->by_mime, key);
 	if (category != AL_CAT_OTHER || (slash = strchr(key, '/')) == NULL)
 		return category;
 	key[slash - key] = '\0';
-	return lookup(typeid->by_mime_top, key);
+	return al_typeid_lookup(typeid->by_mime_top, key);
 }
 
 /* The extension Windows acts on: after the last dot of the last path
  * component, once trailing dots and spaces are dropped; lower case, or
  * NULL when there is none. dot_r, if not NULL, gets the offset of that
  * dot in name. */
-static char *last_extension(const char *name, gsize *dot_r)
+char *al_typeid_last_extension(const char *name, gsize *dot_r)
 {
 	const char *base = name, *end, *dot;
 
@@ -437,204 +417,14 @@ enum al_category al_typeid_category_of_name(const struct al_typeid *typeid, cons
 
 	if (filename == NULL)
 		return AL_CAT_OTHER;
-	extension = last_extension(filename, NULL);
-	return lookup(typeid->by_extension, extension);
+	extension = al_typeid_last_extension(filename, NULL);
+	return al_typeid_lookup(typeid->by_extension, extension);
 }
 
 enum al_category al_typeid_category_of_clamav(const struct al_typeid *typeid,
 					      const char *clamav_type)
 {
-	return lookup(typeid->by_clamav, clamav_type);
-}
-
-/* ------------------------------------------------------------ findings */
-
-/* Where sentences go: an item's details, or a list joined into an inner
- * file's one detail. */
-struct findings {
-	al_reason_set reasons;
-	GPtrArray *details; /* char*, may be NULL: reasons only */
-};
-
-static void found(struct findings *findings, enum al_reason reason, char *sentence)
-{
-	findings->reasons |= AL_REASON_BIT(reason);
-	if (findings->details != NULL)
-		g_ptr_array_add(findings->details, sentence);
-	else
-		g_free(sentence);
-}
-
-static gboolean is_bidi_control(gunichar c)
-{
-	return (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069) || c == 0x200E ||
-	       c == 0x200F || c == 0x061C;
-}
-
-static gboolean is_invisible(gunichar c)
-{
-	return (c >= 0x200B && c <= 0x200D) || c == 0xFEFF || c == 0x00AD ||
-	       (c >= 0x2060 && c <= 0x2064) || c == 0x180E || c == 0x3164 || c == 0x115F ||
-	       c == 0x1160 || c == 0xFFA0 || c == 0x034F;
-}
-
-static gboolean is_control(gunichar c)
-{
-	return c < 0x20 || (c >= 0x7F && c <= 0x9F);
-}
-
-static gboolean is_padding_space(gunichar c)
-{
-	return c == ' ' || c == 0x00A0 || (c >= 0x2000 && c <= 0x200A) || c == 0x202F ||
-	       c == 0x205F || c == 0x3000 || c == 0x2800;
-}
-
-/* A mail-supplied name fit for a sentence: bounded, with the characters
- * that would reorder or hide text written as <U+XXXX>. */
-static char *shown_name(const char *name)
-{
-	GString *out = g_string_new(NULL);
-
-	for (const char *p = name; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (out->len >= MAX_SHOWN_BYTES) {
-			g_string_append(out, "...");
-			break;
-		}
-		if (is_bidi_control(c) || is_invisible(c) || is_control(c))
-			g_string_append_printf(out, "<U+%04X>", (unsigned)c);
-		else
-			g_string_append_unichar(out, c);
-	}
-	return g_string_free(out, FALSE);
-}
-
-static void check_characters(const char *name, struct findings *findings)
-{
-	gunichar bidi = 0, invisible = 0, control = 0;
-
-	for (const char *p = name; *p != '\0'; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-
-		if (bidi == 0 && is_bidi_control(c))
-			bidi = c;
-		else if (invisible == 0 && is_invisible(c))
-			invisible = c;
-		else if (control == 0 && is_control(c))
-			control = c;
-	}
-	if (bidi == 0x202E || bidi == 0x202B || bidi == 0x2067)
-		found(findings, AL_REASON_DISGUISED,
-		      g_strdup_printf("name contains a right-to-left override (U+%04X) that "
-				      "reverses how it is displayed",
-				      (unsigned)bidi));
-	else if (bidi != 0)
-		found(findings, AL_REASON_DISGUISED,
-		      g_strdup_printf("name contains the bidirectional control U+%04X that "
-				      "changes how it is displayed",
-				      (unsigned)bidi));
-	if (invisible != 0)
-		found(findings, AL_REASON_DISGUISED,
-		      g_strdup_printf("name contains the invisible character U+%04X",
-				      (unsigned)invisible));
-	if (control != 0)
-		found(findings, AL_REASON_DISGUISED,
-		      g_strdup_printf("name contains the control character U+%04X",
-				      (unsigned)control));
-}
-
-/* Number of padding spaces just before offset end of name. */
-static guint spaces_before(const char *name, gsize end)
-{
-	const char *p = name + end;
-	guint count = 0;
-
-	while (p > name) {
-		const char *prev = g_utf8_find_prev_char(name, p);
-
-		if (prev == NULL || !is_padding_space(g_utf8_get_char(prev)))
-			break;
-		count++;
-		p = prev;
-	}
-	return count;
-}
-
-/* "facture.pdf.exe", "photo.jpg    .scr", "invoice.pdf .exe": the
- * extension before the last one, once dots, padding and invisible
- * characters between the two are dropped. */
-static char *previous_extension(const char *name, gsize dot)
-{
-	g_autofree char *stem = g_strndup(name, dot);
-	char *end = stem + strlen(stem);
-
-	while (end > stem) {
-		char *prev = g_utf8_find_prev_char(stem, end);
-		gunichar c = g_utf8_get_char(prev);
-
-		if (c != '.' && !is_padding_space(c) && !is_invisible(c))
-			break;
-		end = prev;
-	}
-	*end = '\0';
-	return last_extension(stem, NULL);
-}
-
-static void check_extensions(const struct al_typeid *typeid, const char *name,
-			     struct findings *findings)
-{
-	gsize dot = 0;
-	g_autofree char *extension = last_extension(name, &dot);
-	g_autofree char *previous = NULL;
-	g_autofree char *shown = NULL;
-	g_autofree char *shown_previous = NULL;
-	enum al_category category;
-	guint padding;
-
-	if (extension == NULL)
-		return;
-	shown = shown_name(extension);
-	category = lookup(typeid->by_extension, extension);
-	if (al_category_is_dangerous(category))
-		found(findings, AL_REASON_EXECUTABLE,
-		      g_strdup_printf("file name ends in .%s, %s", shown,
-				      extension_phrases[category]));
-	padding = spaces_before(name, dot);
-	if (padding >= MIN_PADDING_SPACES && !is_harmless(category))
-		found(findings, AL_REASON_DISGUISED,
-		      g_strdup_printf("name pushes its extension .%s out of view behind %u spaces",
-				      shown, padding));
-	previous = previous_extension(name, dot);
-	if (!al_category_is_dangerous(category) ||
-	    !is_harmless(lookup(typeid->by_extension, previous)))
-		return;
-	shown_previous = shown_name(previous);
-	found(findings, AL_REASON_DISGUISED,
-	      g_strdup_printf("double extension: looks like a .%s but is a .%s (%s)",
-			      shown_previous, shown, al_category_name(category)));
-}
-
-static al_reason_set check_name(const struct al_typeid *typeid, const char *filename,
-				struct findings *findings)
-{
-	g_autofree char *name = NULL;
-	al_reason_set before = findings->reasons;
-
-	if (filename == NULL || filename[0] == '\0')
-		return 0;
-	name = g_utf8_make_valid(filename, -1);
-	check_characters(name, findings);
-	check_extensions(typeid, name, findings);
-	return findings->reasons & ~before;
-}
-
-al_reason_set al_typeid_check_name(const struct al_typeid *typeid, const char *filename,
-				   GPtrArray *details)
-{
-	struct findings findings = { .details = details };
-
-	return check_name(typeid, filename, &findings);
+	return al_typeid_lookup(typeid->by_clamav, clamav_type);
 }
 
 /* ------------------------------------------------------------ judgement */
@@ -696,20 +486,20 @@ static void judge_content(const struct al_typeid *typeid, const struct evidence 
 		return;
 	if (evidence->description != NULL && strcmp(label, evidence->detected_type) == 0)
 		description = bounded_text(evidence->description);
-	found(findings, AL_REASON_EXECUTABLE,
+	al_typeid_found(findings, AL_REASON_EXECUTABLE,
 	      g_strdup_printf("content is %s (%s%s%s)", noun, label, description ? ": " : "",
 			      description ? description : ""));
 	if (evidence->name != NULL)
-		extension = last_extension(evidence->name, NULL);
-	if (is_harmless(lookup(typeid->by_extension, extension))) {
-		shown = shown_name(extension);
-		found(findings, AL_REASON_DISGUISED,
+		extension = al_typeid_last_extension(evidence->name, NULL);
+	if (al_typeid_is_harmless(al_typeid_lookup(typeid->by_extension, extension))) {
+		shown = al_typeid_shown_name(extension);
+		al_typeid_found(findings, AL_REASON_DISGUISED,
 		      g_strdup_printf("named .%s but content is %s (%s)", shown, noun, label));
 		g_clear_pointer(&shown, g_free);
 	}
-	if (is_harmless(declared)) {
-		shown = shown_name(evidence->declared_type);
-		found(findings, AL_REASON_DISGUISED,
+	if (al_typeid_is_harmless(declared)) {
+		shown = al_typeid_shown_name(evidence->declared_type);
+		al_typeid_found(findings, AL_REASON_DISGUISED,
 		      g_strdup_printf("declared as %s but content is %s (%s)", shown, noun, label));
 	}
 }
@@ -724,8 +514,8 @@ static void judge_declared(const struct al_typeid *typeid, const struct evidence
 
 	if (!al_category_is_dangerous(declared) || evidence->name != NULL)
 		return;
-	shown = shown_name(evidence->declared_type);
-	found(findings, AL_REASON_EXECUTABLE,
+	shown = al_typeid_shown_name(evidence->declared_type);
+	al_typeid_found(findings, AL_REASON_EXECUTABLE,
 	      g_strdup_printf("declared as %s (%s) and has no name", shown,
 			      category_nouns[declared]));
 }
@@ -734,7 +524,7 @@ static void judge(const struct al_typeid *typeid, const struct evidence *evidenc
 		  struct findings *findings)
 {
 	judge_content(typeid, evidence, findings);
-	check_name(typeid, evidence->name, findings);
+	al_typeid_check_name_into(typeid, evidence->name, findings);
 	judge_declared(typeid, evidence, findings);
 }
 
