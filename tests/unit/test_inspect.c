@@ -6,6 +6,7 @@
  * finding explains it; the harmless twin of every threat must give none.
  */
 #include "airlock/inspect.h"
+#include "support/samples.h"
 
 #include <string.h>
 
@@ -15,18 +16,6 @@
 #define LIMITS AL_REASON_BIT(AL_REASON_LIMITS)
 #define MALF AL_REASON_BIT(AL_REASON_MALFORMED)
 #define POLY AL_REASON_BIT(AL_REASON_POLYGLOT)
-
-static void put_le16(guint8 *p, guint16 v)
-{
-	p[0] = v & 0xff;
-	p[1] = v >> 8;
-}
-
-static void put_le32(guint8 *p, guint32 v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (v >> (8 * i)) & 0xff;
-}
 
 /* Inspects and checks that there is one sentence per reason at least;
  * the first sentence is returned in *first_r when asked. */

@@ -9,6 +9,7 @@
  * ones with the zip(1) program.
  */
 #include "airlock/scan.h"
+#include "support/samples.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -50,35 +51,6 @@ static GBytes *eicar(void)
 
 	g_assert_cmpuint(g_bytes_get_size(bytes), ==, 68);
 	return bytes;
-}
-
-static void put_le16(guint8 *p, guint16 v)
-{
-	p[0] = v & 0xff;
-	p[1] = v >> 8;
-}
-
-static void put_le32(guint8 *p, guint32 v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (v >> (8 * i)) & 0xff;
-}
-
-/* A minimal PE32: MZ, e_lfanew, "PE\0\0", COFF header, optional magic. */
-static GBytes *sample_pe(void)
-{
-	guint8 *pe = g_malloc0(512);
-
-	pe[0] = 'M';
-	pe[1] = 'Z';
-	put_le32(pe + 0x3c, 0x80);
-	memcpy(pe + 0x80, "PE\0\0", 4);
-	put_le16(pe + 0x84, 0x14c);
-	put_le16(pe + 0x86, 1);
-	put_le16(pe + 0x94, 0xe0);
-	put_le16(pe + 0x96, 0x102);
-	put_le16(pe + 0x98, 0x10b);
-	return g_bytes_new_take(pe, 512);
 }
 
 static GBytes *text_bytes(const char *text)

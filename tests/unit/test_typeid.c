@@ -6,6 +6,7 @@
  * by byte, so anyone can see what they hold.
  */
 #include "airlock/typeid.h"
+#include "support/samples.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -19,36 +20,6 @@
 static struct al_typeid *typeid;
 
 /* ------------------------------------------------------------ samples */
-
-static void put_le16(guint8 *p, guint16 v)
-{
-	p[0] = v & 0xff;
-	p[1] = v >> 8;
-}
-
-static void put_le32(guint8 *p, guint32 v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (v >> (8 * i)) & 0xff;
-}
-
-/* MZ header, e_lfanew -> "PE\0\0", a COFF header for i386 and the magic of
- * a PE32 optional header: what libmagic needs to call it a PE. */
-static GBytes *sample_pe(void)
-{
-	guint8 *pe = g_malloc0(512);
-
-	pe[0] = 'M';
-	pe[1] = 'Z';
-	put_le32(pe + 0x3c, 0x80);
-	memcpy(pe + 0x80, "PE\0\0", 4);
-	put_le16(pe + 0x84, 0x14c); /* machine: i386 */
-	put_le16(pe + 0x86, 1);	    /* sections */
-	put_le16(pe + 0x94, 0xe0);  /* optional header size */
-	put_le16(pe + 0x96, 0x102); /* characteristics: executable, 32-bit */
-	put_le16(pe + 0x98, 0x10b); /* PE32 */
-	return g_bytes_new_take(pe, 512);
-}
 
 /* An MS-DOS header alone, no PE behind it. */
 static GBytes *sample_dos(void)
