@@ -3,7 +3,7 @@
  * message, with the engine built the way src/lib/scan.c builds it.
  *
  * SYNOPSIS
- *	scan_only -d DIR [-d DIR]... [-r ROUNDS] [-j THREADS] [-i] LIST
+ *	scan_only -d DIR [-d DIR]... [-r ROUNDS] [-j THREADS] [-i] [-n] LIST
  *
  * DESCRIPTION
  *	LIST holds one message per line: the paths of the files the
@@ -15,7 +15,9 @@
  *	(airlock.conf's default [scan] limits, clean-file cache off). No
  *	callbacks: what remains is libclamav's own work. With -i, an empty
  *	file-inspection callback is registered (scan.c registers one), to
- *	measure what merely having one costs inside libclamav.
+ *	measure what merely having one costs inside libclamav. With -n,
+ *	image fuzzy hashes are not computed, as scan.c does when [scan]
+ *	image_fuzzy_hash resolves to off (no fuzzy_img signature loaded).
  *
  *	Each round scans every message once, the messages shared out among
  *	THREADS threads (default 1). Prints one JSON object: engine load and
@@ -221,11 +223,13 @@ fail:
 	return NULL;
 }
 
+static unsigned int parse_options = ~0u;
+
 static int scan_part(struct cl_engine *engine, const struct part *part)
 {
 	struct cl_scan_options options = {
 		.general = CL_SCAN_GENERAL_ALLMATCHES | CL_SCAN_GENERAL_HEURISTICS,
-		.parse = ~0u,
+		.parse = parse_options,
 		.heuristic = CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC |
 			     CL_SCAN_HEURISTIC_MACROS | CL_SCAN_HEURISTIC_EXCEEDS_MAX,
 		.mail = 0,
@@ -307,7 +311,8 @@ static int run_round(struct corpus *corpus, int threads, int round)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: scan_only -d DIR [-d DIR]... [-r ROUNDS] [-j THREADS] [-i] LIST\n");
+	fprintf(stderr,
+		"usage: scan_only -d DIR [-d DIR]... [-r ROUNDS] [-j THREADS] [-i] [-n] LIST\n");
 	return 2;
 }
 
@@ -320,7 +325,7 @@ int main(int argc, char **argv)
 	long long load_us;
 	long rss_before_kib;
 
-	while ((opt = getopt(argc, argv, "d:r:j:i")) != -1) {
+	while ((opt = getopt(argc, argv, "d:r:j:in")) != -1) {
 		if (opt == 'd' && dir_count < MAX_DIRS)
 			dirs[dir_count++] = optarg;
 		else if (opt == 'r')
@@ -329,6 +334,8 @@ int main(int argc, char **argv)
 			threads = atoi(optarg);
 		else if (opt == 'i')
 			inspect = 1;
+		else if (opt == 'n')
+			parse_options = ~(unsigned int)CL_SCAN_PARSE_IMAGE_FUZZY_HASH;
 		else
 			return usage();
 	}

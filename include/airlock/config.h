@@ -42,6 +42,7 @@ struct al_config {
 	guint scan_max_recursion;
 	guint scan_max_files;
 	guint scan_max_seconds;
+	char *scan_image_fuzzy_hash; /* "auto" (default), "yes" or "no" */
 
 	/* [limits] */
 	guint64 max_message_bytes;

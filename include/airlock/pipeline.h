@@ -55,6 +55,9 @@ const struct al_config *al_pipeline_config(const struct al_pipeline *pipeline);
 /* Signatures loaded in the pipeline's ClamAV engine. */
 guint al_pipeline_signature_count(const struct al_pipeline *pipeline);
 
+/* "on" or "off": whether the scanner computes image fuzzy hashes. */
+const char *al_pipeline_image_fuzzy_hash(const struct al_pipeline *pipeline);
+
 /* Optional learned-correspondents lookup (the store, in the milter). */
 void al_pipeline_set_learned(struct al_pipeline *pipeline, al_origin_learned_fn learned,
 			     void *context);

@@ -50,6 +50,10 @@ void al_scanner_unref(struct al_scanner **scanner);
 /* Number of signatures loaded. */
 guint al_scanner_signature_count(const struct al_scanner *scanner);
 
+/* Whether libclamav computes image fuzzy hashes ([scan] image_fuzzy_hash;
+ * with "auto", whether a loaded database has a fuzzy_img signature). */
+gboolean al_scanner_image_fuzzy_hash(const struct al_scanner *scanner);
+
 /*
  * Scans item->content: appends to item->virus_names and item->inner, adds
  * reasons (virus, executable for dangerous inner files, disguised,

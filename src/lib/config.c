@@ -93,6 +93,7 @@ static const char *check_authserv_id(char *value);
 static const char *check_sender(char *value);
 static const char *check_mime_pattern(char *value);
 static const char *check_language(char *value);
+static const char *check_auto_yes_no(char *value);
 
 /* clang-format off */
 #define ACTION_SETTING(name, reason, text)                                                       \
@@ -127,6 +128,8 @@ static const struct setting settings[] = {
 	  .offset = AT(scan_max_files), .min = 1, .max = 1000000 },
 	{ .section = "scan", .key = "max_seconds", .type = SET_UINT, .default_text = "120",
 	  .offset = AT(scan_max_seconds), .min = 1, .max = 3600 },
+	{ .section = "scan", .key = "image_fuzzy_hash", .type = SET_STRING, .default_text = "auto",
+	  .offset = AT(scan_image_fuzzy_hash), .min = 1, .max = 8, .check = check_auto_yes_no },
 
 	{ .section = "limits", .key = "max_message_size", .type = SET_SIZE, .default_text = "200M",
 	  .offset = AT(max_message_bytes), .min = KIB, .max = 16 * GIB },
@@ -200,6 +203,14 @@ static void lower_in_place(char *value)
 {
 	for (char *p = value; *p != '\0'; p++)
 		*p = g_ascii_tolower(*p);
+}
+
+static const char *check_auto_yes_no(char *value)
+{
+	lower_in_place(value);
+	if (strcmp(value, "auto") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)
+		return NULL;
+	return "auto, yes or no";
 }
 
 static const char *check_on_error(char *value)

@@ -67,6 +67,11 @@ guint al_pipeline_signature_count(const struct al_pipeline *pipeline)
 	return al_scanner_signature_count(pipeline->scanner);
 }
 
+const char *al_pipeline_image_fuzzy_hash(const struct al_pipeline *pipeline)
+{
+	return al_scanner_image_fuzzy_hash(pipeline->scanner) ? "on" : "off";
+}
+
 void al_pipeline_set_learned(struct al_pipeline *pipeline, al_origin_learned_fn learned,
 			     void *context)
 {

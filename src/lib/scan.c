@@ -454,7 +454,7 @@ static int run_scan(struct scan_context *ctx, cl_error_t *rc_r, const char **vir
 	const struct al_item *item = ctx->item;
 	struct cl_scan_options options = {
 		.general = CL_SCAN_GENERAL_ALLMATCHES | CL_SCAN_GENERAL_HEURISTICS,
-		.parse = ~0u,
+		.parse = ctx->scanner->image_fuzzy_hash ? ~0u : ~(unsigned)CL_SCAN_PARSE_IMAGE_FUZZY_HASH,
 		.heuristic = CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC |
 			     CL_SCAN_HEURISTIC_MACROS | CL_SCAN_HEURISTIC_EXCEEDS_MAX,
 		.mail = 0,

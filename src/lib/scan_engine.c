@@ -150,7 +150,7 @@ static int load_signatures(struct cl_engine *engine, const char *dir, guint *cou
 	return 0;
 }
 
-static gboolean is_database_file(const char *name)
+gboolean al_scan_is_database_file(const char *name)
 {
 	static const char *const extensions[] = {
 	    ".cvd", ".cld", ".cud", ".ndb", ".ndu", ".ldb", ".ldu", ".hdb",  ".hdu",  ".hsb",
@@ -178,17 +178,33 @@ static char *database_dir_problem(const char *dir)
 				       "Airlock's own signatures are loaded",
 				       dir, error->message);
 	while ((name = g_dir_read_name(listing)) != NULL)
-		if (is_database_file(name))
+		if (al_scan_is_database_file(name))
 			return NULL;
 	return g_strdup_printf("ClamAV database directory %s holds no database (run freshclam): "
 			       "only Airlock's own signatures are loaded",
 			       dir);
 }
 
+/* [scan] image_fuzzy_hash: "yes", "no", or "auto" (also when unset):
+ * whether a loaded database has a fuzzy_img signature (scan_fuzzy.c). */
+static gboolean uses_fuzzy_hashes(const struct al_config *config, gboolean system_loaded)
+{
+	const char *mode = config->scan_image_fuzzy_hash;
+
+	if (g_strcmp0(mode, "yes") == 0)
+		return TRUE;
+	if (g_strcmp0(mode, "no") == 0)
+		return FALSE;
+	return al_scan_dir_uses_fuzzy_img(config->signatures_dir) ||
+	       (config->clamav_database_dir != NULL && system_loaded &&
+		al_scan_dir_uses_fuzzy_img(config->clamav_database_dir));
+}
+
 static int load_all(struct al_scanner *scanner, const struct al_config *config, GPtrArray *warnings,
 		    GError **error)
 {
 	g_autofree char *problem = NULL;
+	gboolean system_loaded = FALSE;
 
 	if (config->signatures_dir == NULL) {
 		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG, "[scan] signatures is not set");
@@ -204,7 +220,10 @@ static int load_all(struct al_scanner *scanner, const struct al_config *config, 
 		else if (load_signatures(scanner->engine, config->clamav_database_dir,
 					 &scanner->signature_count, error) < 0)
 			return -1;
+		else
+			system_loaded = TRUE;
 	}
+	scanner->image_fuzzy_hash = uses_fuzzy_hashes(config, system_loaded);
 	if (scanner->signature_count == 0) {
 		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG, "no signature loaded from %s%s%s",
 			    config->signatures_dir, config->clamav_database_dir ? " nor " : "",
@@ -283,4 +302,9 @@ void al_scanner_unref(struct al_scanner **scanner)
 guint al_scanner_signature_count(const struct al_scanner *scanner)
 {
 	return scanner->signature_count;
+}
+
+gboolean al_scanner_image_fuzzy_hash(const struct al_scanner *scanner)
+{
+	return scanner->image_fuzzy_hash;
 }

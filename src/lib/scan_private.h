@@ -17,7 +17,16 @@ struct al_scanner {
 	guint signature_count;
 	guint64 max_filesize_bytes;
 	guint max_seconds;
+	gboolean image_fuzzy_hash; /* libclamav computes image pHashes */
 };
+
+/* A file name libclamav loads as a database (.cvd, .ndb, .ldb...). */
+gboolean al_scan_is_database_file(const char *name);
+
+/* scan_fuzzy.c: TRUE when a database file in dir may hold an image fuzzy
+ * hash subsignature ("fuzzy_img#"), or cannot be read; FALSE when none
+ * does. */
+gboolean al_scan_dir_uses_fuzzy_img(const char *dir);
 
 /* libclamav's warnings and errors since the last al_scan_clear_messages()
  * in this thread: ": message" (in *buffer, transfer full) or "". */

@@ -85,7 +85,8 @@ static int check_config(const char *path)
 	}
 	for (guint i = 0; warnings != NULL && i < warnings->len; i++)
 		fprintf(stderr, "airlock-milter: warning: %s\n", (const char *)warnings->pdata[i]);
-	printf("%s: configuration OK, %u signatures\n", path, al_pipeline_signature_count(pipeline));
+	printf("%s: configuration OK, %u signatures, image fuzzy hashes %s\n", path,
+	       al_pipeline_signature_count(pipeline), al_pipeline_image_fuzzy_hash(pipeline));
 	al_pipeline_free(&pipeline);
 	al_config_free(&config);
 	return 0;
@@ -318,8 +319,9 @@ static int start(const struct options *o)
 	}
 	if (write_pidfile(config->milter_pidfile) < 0 || install_signals() < 0)
 		goto out;
-	log_msg(LOG_INFO, "airlock-milter %s ready on %s, %u signatures", AL_VERSION,
-		config->milter_socket, al_pipeline_signature_count(rt->pipeline));
+	log_msg(LOG_INFO, "airlock-milter %s ready on %s, %u signatures, image fuzzy hashes %s",
+		AL_VERSION, config->milter_socket, al_pipeline_signature_count(rt->pipeline),
+		al_pipeline_image_fuzzy_hash(rt->pipeline));
 	status = main_loop(o->config_path, config->milter_timeout_seconds);
 	unlink(config->milter_pidfile);
 out:

@@ -196,8 +196,9 @@ int runtime_reload(const char *config_path)
 		return -1;
 	}
 	runtime_install(rt);
-	log_msg(LOG_INFO, "reloaded %s: %u signatures, generation %u", config_path,
-		al_pipeline_signature_count(rt->pipeline), rt->generation);
+	log_msg(LOG_INFO, "reloaded %s: %u signatures, image fuzzy hashes %s, generation %u",
+		config_path, al_pipeline_signature_count(rt->pipeline),
+		al_pipeline_image_fuzzy_hash(rt->pipeline), rt->generation);
 	return 0;
 }
 

@@ -58,18 +58,6 @@ static GBytes *text_bytes(const char *text)
 	return g_bytes_new(text, strlen(text));
 }
 
-static guint32 crc32_of(const guint8 *data, gsize length)
-{
-	guint32 crc = 0xffffffffu;
-
-	for (gsize i = 0; i < length; i++) {
-		crc ^= data[i];
-		for (int bit = 0; bit < 8; bit++)
-			crc = (crc >> 1) ^ (0xedb88320u & (0u - (crc & 1)));
-	}
-	return ~crc;
-}
-
 struct zip_entry {
 	const char *name;
 	GBytes *content;
@@ -87,7 +75,7 @@ static GBytes *write_zip(const struct zip_entry *entries, guint count)
 		gsize size;
 		const guint8 *data = g_bytes_get_data(entries[i].content, &size);
 		guint16 name_length = (guint16)strlen(entries[i].name);
-		guint32 crc = crc32_of(data, size);
+		guint32 crc = sample_crc32(data, size);
 		guint32 offset = zip->len;
 
 		memset(header, 0, sizeof(header));

@@ -48,16 +48,6 @@ static GBytes *sample_elf(void)
 	return g_bytes_new_take(elf, 64);
 }
 
-static GBytes *sample_png(void)
-{
-	static const guint8 png[] = {
-		0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R', 0,
-		0,    0,   1,	0,   0,	   0,	 1,    8,    2, 0, 0, 0,  0,   0,   0,	 0,
-	};
-
-	return g_bytes_new_static(png, sizeof(png));
-}
-
 static GBytes *text_bytes(const char *text)
 {
 	return g_bytes_new_static(text, strlen(text));

@@ -16,4 +16,14 @@ void put_le32(guint8 *p, guint32 v);
  * needs to call it a PE (transfer full). */
 GBytes *sample_pe(void);
 
+/* CRC-32 as zip and PNG use it. */
+guint32 sample_crc32(const guint8 *data, gsize length);
+
+/* A 64x64 RGB PNG, its deflate stream stored (uncompressed): red rises
+ * with x, green with y, blue is a 16-pixel checkerboard. SAMPLE_PNG_FUZZY
+ * is its image fuzzy hash (sigtool --fuzzy-img), which depends only on
+ * the pixels (transfer full). */
+GBytes *sample_png(void);
+#define SAMPLE_PNG_FUZZY "8a0f8d272c52fe72"
+
 #endif
