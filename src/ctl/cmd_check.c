@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 struct check_options {
@@ -132,7 +133,10 @@ static int check_file(struct al_pipeline *pipeline, const struct check_options *
 		ctl_error("cannot read %s: %s", file, g_strerror(errno));
 		return -1;
 	}
-	stream = g_mime_stream_fs_new(fd);
+	/* Mapped as the milter maps its spooled messages (empty: read). */
+	stream = g_mime_stream_mmap_new(fd, PROT_READ, MAP_PRIVATE);
+	if (stream == NULL)
+		stream = g_mime_stream_fs_new(fd);
 	if (al_pipeline_run(pipeline, stream, &smtp, &verdict, &error) < 0) {
 		ctl_error("%s: not judged: %s (the milter would answer tempfail)", file,
 			  error->message);
