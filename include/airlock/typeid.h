@@ -59,6 +59,10 @@ char *al_typeid_detect(struct al_typeid *typeid, const void *data, gsize len,
 
 #define AL_TYPEID_HEAD_BYTES (1024 * 1024)
 
+/* How often al_typeid_detect() answered a MIME type from its memory of
+ * small contents already typed, and how often it had to ask libmagic. */
+void al_typeid_cache_stats(struct al_typeid *typeid, guint64 *hits_r, guint64 *misses_r);
+
 enum al_category al_typeid_category_of_type(const struct al_typeid *typeid, const char *mime_type);
 enum al_category al_typeid_category_of_name(const struct al_typeid *typeid, const char *filename);
 enum al_category al_typeid_category_of_clamav(const struct al_typeid *typeid,

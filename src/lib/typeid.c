@@ -319,6 +319,11 @@ char *al_typeid_detect(struct al_typeid *typeid, const void *data, gsize len, ch
 		return g_strdup("application/x-empty");
 	}
 	len = MIN(len, (gsize)AL_TYPEID_HEAD_BYTES);
+	if (description_r == NULL) {
+		type = al_typeid_cache_get(typeid, data, len);
+		if (type != NULL)
+			return type;
+	}
 	cookie = take_cookie(typeid);
 	type = magic_answer(cookie, MAGIC_MIME_TYPE, data, len);
 	if (description_r != NULL)
@@ -328,6 +333,7 @@ char *al_typeid_detect(struct al_typeid *typeid, const void *data, gsize len, ch
 		g_free(type);
 		type = g_strdup("application/octet-stream");
 	}
+	al_typeid_cache_put(typeid, data, len, type);
 	return type;
 }
 
@@ -343,6 +349,7 @@ struct al_typeid *al_typeid_new(const char *table_path, GError **error)
 	typeid->by_extension = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	typeid->by_clamav = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	typeid->cookies = g_async_queue_new();
+	al_typeid_cache_init(typeid);
 	if (load_table(typeid, table_path, error) < 0)
 		goto fail;
 	cookie = open_cookie(error);
@@ -369,6 +376,7 @@ void al_typeid_free(struct al_typeid **typeid)
 	g_hash_table_destroy(t->by_mime_top);
 	g_hash_table_destroy(t->by_extension);
 	g_hash_table_destroy(t->by_clamav);
+	al_typeid_cache_clear(t);
 	g_free(t);
 	*typeid = NULL;
 }

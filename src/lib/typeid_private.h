@@ -17,6 +17,10 @@ struct al_typeid {
 	GHashTable *by_extension; /* "exe" -> value */
 	GHashTable *by_clamav;    /* "CL_TYPE_MSEXE" -> value */
 	GAsyncQueue *cookies;     /* idle magic_t */
+	GMutex cache_lock;        /* typeid_cache.c */
+	GHashTable *cache;        /* GBytes content -> MIME type */
+	guint64 cache_hits;
+	guint64 cache_misses;
 };
 
 /* Where sentences go: an item's details, or a list joined into an inner
@@ -45,5 +49,13 @@ char *al_typeid_shown_name(const char *name);
 /* The name checks of al_typeid_check_name() into findings. */
 al_reason_set al_typeid_check_name_into(const struct al_typeid *typeid, const char *filename,
 					struct findings *findings);
+
+/* typeid_cache.c: libmagic's MIME type for small contents, remembered
+ * (see there). get returns a copy or NULL; put ignores what is too large;
+ * clear is safe on a table whose cache was never initialised. */
+void al_typeid_cache_init(struct al_typeid *typeid);
+void al_typeid_cache_clear(struct al_typeid *typeid);
+char *al_typeid_cache_get(struct al_typeid *typeid, const void *data, gsize len);
+void al_typeid_cache_put(struct al_typeid *typeid, const void *data, gsize len, const char *type);
 
 #endif

@@ -461,7 +461,9 @@ static gpointer detect_many(gpointer data)
 		gsize size;
 		const void *data_ptr = g_bytes_get_data(bytes, &size);
 		g_autofree char *description = NULL;
-		g_autofree char *type = al_typeid_detect(typeid, data_ptr, size, &description);
+		/* Every fourth call without a description: through the cache. */
+		g_autofree char *type =
+			al_typeid_detect(typeid, data_ptr, size, i % 4 < 2 ? NULL : &description);
 
 		if (g_strcmp0(type, want) != 0)
 			return GINT_TO_POINTER(1);
@@ -477,6 +479,40 @@ static void test_typeid_detection_is_thread_safe(void)
 		threads[i] = g_thread_new("detect", detect_many, NULL);
 	for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
 		g_assert_null(g_thread_join(threads[i]));
+}
+
+/* libmagic's answers for small contents are remembered, keyed by the
+ * whole content: a different content of the same length gets its own. */
+static void test_typeid_small_contents_are_typed_once(void)
+{
+	static const char xml[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				  "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/"
+				  "content-types\"><Default Extension=\"xml\"/></Types>\n";
+	g_autofree char *script = g_strnfill(sizeof(xml) - 1, ' ');
+	g_autofree char *large = g_strnfill(9000, 'a');
+	guint64 hits0, misses0, hits, misses;
+	g_autofree char *first = NULL, *again = NULL, *other = NULL, *big1 = NULL, *big2 = NULL;
+
+	memcpy(script, "#!/bin/sh\nrm -rf /home\n", 24);
+	al_typeid_cache_stats(typeid, &hits0, &misses0);
+	first = al_typeid_detect(typeid, xml, sizeof(xml) - 1, NULL);
+	again = al_typeid_detect(typeid, xml, sizeof(xml) - 1, NULL);
+	al_typeid_cache_stats(typeid, &hits, &misses);
+	g_assert_cmpstr(first, ==, "text/xml");
+	g_assert_cmpstr(again, ==, "text/xml");
+	g_assert_cmpuint(hits - hits0, ==, 1);
+	g_assert_cmpuint(misses - misses0, ==, 1);
+
+	other = al_typeid_detect(typeid, script, sizeof(xml) - 1, NULL);
+	g_assert_cmpstr(other, ==, "text/x-shellscript");
+
+	/* Larger contents are always given to libmagic. */
+	al_typeid_cache_stats(typeid, &hits0, &misses0);
+	big1 = al_typeid_detect(typeid, large, 9000, NULL);
+	big2 = al_typeid_detect(typeid, large, 9000, NULL);
+	al_typeid_cache_stats(typeid, &hits, &misses);
+	g_assert_cmpstr(big1, ==, big2);
+	g_assert_cmpuint(hits, ==, hits0);
 }
 
 int main(int argc, char **argv)
@@ -504,6 +540,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/typeid/item_clamav_type_adds_what_libmagic_missed",
 			test_typeid_item_clamav_type_adds_what_libmagic_missed);
 	g_test_add_func("/typeid/detection_is_thread_safe", test_typeid_detection_is_thread_safe);
+	g_test_add_func("/typeid/small_contents_are_typed_once",
+			test_typeid_small_contents_are_typed_once);
 	rc = g_test_run();
 	al_typeid_free(&typeid);
 	return rc;
