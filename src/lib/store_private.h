@@ -46,6 +46,13 @@ typedef int (*al_store_transaction_fn)(struct al_store *store, const void *data,
  * "BEGIN IMMEDIATE" to write), committed only if fn returns 0. */
 int al_store_sql_transaction(struct al_store *store, const char *begin, al_store_transaction_fn fn,
 			     const void *data, GError **error);
+
+/* A write transaction whose commit does not wait for the disk
+ * (synchronous = NORMAL for it alone): statistics that a power cut may
+ * roll back by a few seconds, never a quarantine record. The WAL is
+ * synced by the next normal commit or checkpoint. */
+int al_store_sql_transaction_relaxed(struct al_store *store, al_store_transaction_fn fn,
+				     const void *data, GError **error);
 /* A text column, transfer full (NULL for SQL NULL). */
 char *al_store_sql_column_dup(sqlite3_stmt *stmt, int column);
 

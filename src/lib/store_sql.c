@@ -170,6 +170,31 @@ int al_store_sql_transaction(struct al_store *store, const char *begin, al_store
 	return rc;
 }
 
+int al_store_sql_transaction_relaxed(struct al_store *store, al_store_transaction_fn fn,
+				     const void *data, GError **error)
+{
+	int rc;
+
+	g_mutex_lock(&store->lock);
+	rc = al_store_sql_exec(store, "PRAGMA synchronous = NORMAL", error);
+	if (rc == 0)
+		rc = al_store_sql_exec(store, "BEGIN IMMEDIATE", error);
+	if (rc == 0)
+		rc = fn(store, data, error);
+	if (rc == 0)
+		rc = al_store_sql_exec(store, "COMMIT", error);
+	if (rc < 0)
+		al_store_sql_rollback(store);
+	/* Back to FULL whatever happened: every other commit must be on
+	 * disk before the MTA is answered. Should even this fail, the
+	 * connection is useless for quarantine: report it. */
+	if (sqlite3_exec(store->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK &&
+	    rc == 0)
+		rc = al_store_db_error(store, error);
+	g_mutex_unlock(&store->lock);
+	return rc;
+}
+
 char *al_store_sql_column_dup(sqlite3_stmt *stmt, int column)
 {
 	return g_strdup((const char *)sqlite3_column_text(stmt, column));

@@ -4,6 +4,7 @@
  * a failure, counters, learned correspondents, ids, status changes and
  * migrations. Rows are checked with SQL of our own on the database.
  */
+#include "../../src/lib/store_private.h"
 #include "support/store_fixture.h"
 
 #include <errno.h>
@@ -578,6 +579,17 @@ static void test_store_counters_after_three_messages(struct fixture *f, gconstpo
 	}
 	/* Nothing else was counted (no body, no unknown key). */
 	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM daily_counters", NULL), ==, rows);
+	/* Counting commits without waiting for the disk, then the store's
+	 * connection is back to FULL for quarantine records (2 = FULL). */
+	{
+		sqlite3_stmt *stmt = NULL;
+
+		g_assert_cmpint(sqlite3_prepare_v2(f->store->db, "PRAGMA synchronous", -1, &stmt,
+						   NULL), ==, SQLITE_OK);
+		g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
+		g_assert_cmpint(sqlite3_column_int(stmt, 0), ==, 2);
+		sqlite3_finalize(stmt);
+	}
 	for (guint i = 0; i < G_N_ELEMENTS(all); i++)
 		free_verdict(all[i]);
 }
