@@ -83,23 +83,30 @@ def _headers(head):
     return fields
 
 
+# The "no reply" protocol flag of each step (SMFIP_NR_*), as Postfix
+# offers them: the filter may choose to answer nothing to a step.
+NR_CONN, NR_HELO, NR_MAIL, NR_RCPT = 0x1000, 0x2000, 0x4000, 0x8000
+NR_HDR, NR_EOH, NR_BODY = 0x80, 0x40000, 0x80000
+NR_ALL = NR_CONN | NR_HELO | NR_MAIL | NR_RCPT | NR_HDR | NR_EOH | NR_BODY
+
+
 def prepare_milter(eml, index):
-    """The packets of one transaction, each answered by the filter."""
+    """The packets of one transaction: (bytes, the step's no-reply flag)."""
     packets = [
-        _frame(b"C", b"client.outside.example\0" + b"4" + struct.pack("!H", 25) +
-               b"198.51.100.7\0"),
-        _frame(b"H", b"client.outside.example\0"),
+        (_frame(b"C", b"client.outside.example\0" + b"4" + struct.pack("!H", 25) +
+                b"198.51.100.7\0"), NR_CONN),
+        (_frame(b"H", b"client.outside.example\0"), NR_HELO),
     ]
     macros = b"M" + b"i\0" + ("B%07X" % index).encode() + b"\0"
     mail = _frame(b"D", macros) + _frame(b"M", b"<" + ENVELOPE_FROM.encode() + b">\0")
-    packets.append(mail)
-    packets.append(_frame(b"R", b"<" + RCPT.encode() + b">\0"))
+    packets.append((mail, NR_MAIL))
+    packets.append((_frame(b"R", b"<" + RCPT.encode() + b">\0"), NR_RCPT))
     head, body = _split(eml)
     for name, value in _headers(head):
-        packets.append(_frame(b"L", name + b"\0" + value + b"\0"))
-    packets.append(_frame(b"N"))
+        packets.append((_frame(b"L", name + b"\0" + value + b"\0"), NR_HDR))
+    packets.append((_frame(b"N"), NR_EOH))
     for pos in range(0, len(body), MAX_CHUNK):
-        packets.append(_frame(b"B", body[pos:pos + MAX_CHUNK]))
+        packets.append((_frame(b"B", body[pos:pos + MAX_CHUNK]), NR_BODY))
     return packets
 
 
@@ -124,15 +131,17 @@ def milter_transaction(path, packets, timeout):
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         sock.connect(path)
-        sock.sendall(_frame(SMFIC_OPTNEG, struct.pack("!III", 6, 0x1FF, 0x0FFFFF)))
+        # Offered as Postfix offers them: every "no reply" step but DATA
+        # and unknown commands (never sent here), leading spaces kept.
+        sock.sendall(_frame(SMFIC_OPTNEG, struct.pack("!III", 6, 0x1FF, NR_ALL | 0x100000)))
         code, payload = _recv_packet(sock)
         if code != SMFIC_OPTNEG:
             return "error:negotiate"
         _, _, protocol = struct.unpack("!III", payload[:12])
-        if protocol & 0x0FF080:  # a no-reply flag: this client always waits for replies
-            return "error:protocol flags %x" % protocol
-        for packet in packets:
+        for packet, no_reply in packets:
             sock.sendall(packet)
+            if protocol & no_reply:
+                continue
             code, payload = _recv_packet(sock)
             if code != b"c":
                 return "early-" + FINAL.get(code, code.decode(errors="replace"))

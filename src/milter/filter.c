@@ -87,10 +87,15 @@ static sfsistat on_negotiate(SMFICTX *ctx, unsigned long actions, unsigned long 
 		return SMFIS_REJECT;
 	}
 	*actions_r = wanted;
-	*protocol_r = protocol & (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC);
+	/* No answer to each header and body chunk: the MTA streams the
+	 * message instead of waiting for a round trip per line of headers
+	 * and per chunk (libmilter answers itself for an MTA that cannot). */
+	*protocol_r = protocol & (SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC | SMFIP_NR_HDR |
+				  SMFIP_NR_EOH | SMFIP_NR_BODY);
 	*unused2_r = 0;
 	*unused3_r = 0;
 	conn->header_leading_space = (*protocol_r & SMFIP_HDR_LEADSPC) != 0;
+	conn->no_reply = *protocol_r & (SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY);
 	milter_ops->setpriv(ctx, conn);
 	return SMFIS_CONTINUE;
 }
@@ -181,6 +186,17 @@ static void spool_append(struct message_state *m, const void *data, gsize len)
 	al_spool_write(m->spool, data, len, &m->spool_error);
 }
 
+/* The answer to a header, the end of headers or a body chunk: none when
+ * the MTA expects none for that step (a message we have no state for is
+ * then tempfailed at its end, by on_eom), else continue or tempfail. */
+static sfsistat taken(const struct connection_state *conn, unsigned long no_reply_step,
+		      gboolean ok)
+{
+	if (conn != NULL && (conn->no_reply & no_reply_step) != 0)
+		return SMFIS_NOREPLY;
+	return ok ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+}
+
 static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 {
 	struct connection_state *conn = connection(ctx);
@@ -188,14 +204,14 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 	g_autofree char *line = NULL;
 
 	if (m == NULL)
-		return SMFIS_TEMPFAIL;
+		return taken(conn, SMFIP_NR_HDR, FALSE);
 	if (g_ascii_strcasecmp(name, "X-Airlock") == 0)
 		m->x_airlock_headers++;
 	else if (g_ascii_strcasecmp(name, "X-Airlock-Release") == 0)
 		g_ptr_array_add(m->release_headers, g_strdup(value));
 	line = g_strdup_printf("%s:%s%s\r\n", name, m->header_leading_space ? "" : " ", value);
 	spool_append(m, line, strlen(line));
-	return SMFIS_CONTINUE;
+	return taken(conn, SMFIP_NR_HDR, TRUE);
 }
 
 static sfsistat on_eoh(SMFICTX *ctx)
@@ -203,9 +219,9 @@ static sfsistat on_eoh(SMFICTX *ctx)
 	struct connection_state *conn = connection(ctx);
 
 	if (conn == NULL || conn->message == NULL)
-		return SMFIS_TEMPFAIL;
+		return taken(conn, SMFIP_NR_EOH, FALSE);
 	spool_append(conn->message, "\r\n", 2);
-	return SMFIS_CONTINUE;
+	return taken(conn, SMFIP_NR_EOH, TRUE);
 }
 
 static sfsistat on_body(SMFICTX *ctx, unsigned char *data, size_t len)
@@ -213,9 +229,9 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *data, size_t len)
 	struct connection_state *conn = connection(ctx);
 
 	if (conn == NULL || conn->message == NULL)
-		return SMFIS_TEMPFAIL;
+		return taken(conn, SMFIP_NR_BODY, FALSE);
 	spool_append(conn->message, data, len);
-	return SMFIS_CONTINUE;
+	return taken(conn, SMFIP_NR_BODY, TRUE);
 }
 
 static sfsistat on_eom(SMFICTX *ctx)

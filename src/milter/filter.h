@@ -36,6 +36,7 @@ struct connection_state {
 	char *client_name;
 	char *helo;
 	gboolean header_leading_space;
+	unsigned long no_reply; /* SMFIP_NR_* steps the MTA expects no answer to */
 	struct message_state *message;
 };
 

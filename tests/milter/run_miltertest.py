@@ -54,6 +54,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 
 import messages  # noqa: E402
 from airlock import VALGRIND_EXIT, Daemon, find_binary  # noqa: E402
+import milter_client  # noqa: E402
 from milter_client import MilterError, MilterSession  # noqa: E402
 from util import HarnessError, excerpt, is_root, require_tool, system_python  # noqa: E402
 
@@ -207,11 +208,12 @@ class Runner:
         self.miltertest_run("accept.lua", msg=messages.corpus_path("pdf-partner-dkim.eml"),
                             client_ip=PARTNER_IP, **{"from": "sales@partner.example"})
 
-    def client_transaction(self, data, chunk=65535, **kw):
+    def client_transaction(self, data, chunk=65535, protocol=milter_client.ALL_PROTOCOL, **kw):
         """One message through milter_client (see the module comment)."""
         try:
             with MilterSession(self.daemon.socket) as session:
-                session.negotiate()
+                session.negotiate(protocol=protocol)
+                self.negotiated = session.protocol
                 return session.transaction(data, chunk=chunk, **kw)
         except (OSError, MilterError) as e:
             raise TestFailure(f"milter session failed: {e}\nairlock-milter stderr (end):\n"
@@ -395,6 +397,28 @@ class Runner:
         # and the same message goes through again once the store is writable
         self.strip_case("pdf-stranger.eml", ["unknown-origin"], "report.pdf")
 
+    def test_headers_and_body_stream_without_answers(self):
+        # Offered the "no reply" steps (Postfix offers them all), the filter
+        # takes them for headers, end of headers and body, so the MTA
+        # streams the message; it keeps answering connect, HELO, MAIL and
+        # RCPT, which it may refuse. An MTA that cannot skip answers still
+        # gets one per step, and the same verdict.
+        mc = milter_client
+        streamed = mc.SMFIP_NR_HDR | mc.SMFIP_NR_EOH | mc.SMFIP_NR_BODY
+        answered = mc.SMFIP_NR_CONN | mc.SMFIP_NR_HELO | mc.SMFIP_NR_MAIL | mc.SMFIP_NR_RCPT
+        with open(messages.corpus_path("pdf-stranger.eml"), "rb") as f:
+            original = f.read()
+        for offered in (mc.ALL_PROTOCOL, mc.ALL_PROTOCOL & ~(streamed | answered)):
+            result = self.client_transaction(original, chunk=4096, protocol=offered,
+                                             client_ip=OUTSIDE_IP)
+            check(self.negotiated & streamed == offered & streamed,
+                  f"offered {offered:#x}: negotiated {self.negotiated:#x}, expected no "
+                  f"answers to headers, end of headers and body exactly when offered")
+            check(self.negotiated & answered == 0,
+                  f"negotiated {self.negotiated:#x}: the filter must answer connect, HELO, "
+                  f"MAIL and RCPT")
+            self.check_strip_result(result, original, "report.pdf")
+
     def test_chunked_bodies(self):
         nsizes = len(CHUNK_SIZES.split(","))
         # miltertest: the verdicts without a new body
@@ -519,6 +543,7 @@ class Runner:
             self.test_log_escapes_control_characters,
             self.test_valid_release_header_passes_once,
             self.test_tempfail_when_store_is_read_only,
+            self.test_headers_and_body_stream_without_answers,
             self.test_chunked_bodies,
         ])
         self.with_daemon("budget", {"limits": {"max_concurrent_size": "1M"},
