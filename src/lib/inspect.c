@@ -52,6 +52,19 @@ const guint8 *al_inspect_find(const guint8 *data, gsize len, const char *needle)
 	return memmem(data, len, needle, strlen(needle));
 }
 
+const guint8 *al_inspect_find_last(const guint8 *data, gsize len, const char *needle)
+{
+	gsize n = strlen(needle);
+	const guint8 *p = data + len;
+
+	if (n == 0 || len < n)
+		return NULL;
+	while ((p = memrchr(data, needle[0], (gsize)(p - data))) != NULL)
+		if ((gsize)(data + len - p) >= n && memcmp(p, needle, n) == 0)
+			return p;
+	return NULL;
+}
+
 const guint8 *al_inspect_find_nocase(const guint8 *data, gsize len, const char *needle)
 {
 	gsize n = strlen(needle);
@@ -186,14 +199,12 @@ static void report_trailing(struct inspection *in, const char *format_name, gsiz
 static void trailing_after_pdf(struct inspection *in)
 {
 	const guint8 *header = al_inspect_find(in->data, MIN(in->len, PDF_HEADER_WINDOW), "%PDF-");
-	const guint8 *last = NULL;
+	const guint8 *last;
 
 	if (header == NULL || header != in->data)
 		return;
-	for (const guint8 *p = in->data; (p = al_inspect_find(p, in->len - (gsize)(p - in->data),
-							       "%%EOF")) != NULL;
-	     p += 5)
-		last = p;
+	/* From the end: a 50 MB PDF is not read again for its last line. */
+	last = al_inspect_find_last(in->data, in->len, "%%EOF");
 	if (last != NULL)
 		report_trailing(in, "a PDF document", (gsize)(last - in->data) + 5);
 }

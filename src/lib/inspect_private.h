@@ -26,6 +26,9 @@ void al_inspect_found(struct inspection *in, enum al_reason reason, const char *
 /* memmem over a range; NULL when absent. */
 const guint8 *al_inspect_find(const guint8 *data, gsize len, const char *needle);
 
+/* The last occurrence of needle, searched from the end; NULL when absent. */
+const guint8 *al_inspect_find_last(const guint8 *data, gsize len, const char *needle);
+
 /* Case-insensitive (ASCII) search; NULL when absent. */
 const guint8 *al_inspect_find_nocase(const guint8 *data, gsize len, const char *needle);
 

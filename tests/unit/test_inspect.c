@@ -109,6 +109,16 @@ static void test_inspect_polyglots(void)
 	g_byte_array_append(file, (const guint8 *)pdf_clean, sizeof(pdf_clean) - 1);
 	g_byte_array_append(file, pe, sizeof(pe));
 	g_assert_cmphex(inspect(file->data, file->len, "a.pdf", NULL), ==, POLY);
+	/* What follows the last %%EOF counts, near misses ("%%EO%", "%EOF")
+	 * in the program or not; an incremental update ends with a %%EOF of
+	 * its own. */
+	g_byte_array_set_size(file, 0);
+	g_byte_array_append(file, (const guint8 *)pdf_clean, sizeof(pdf_clean) - 1);
+	memcpy(pe + 0x60, "%%EO%%%EO%EOF%", 14);
+	g_byte_array_append(file, pe, sizeof(pe));
+	g_assert_cmphex(inspect(file->data, file->len, "a.pdf", NULL), ==, POLY);
+	g_byte_array_append(file, (const guint8 *)"\nxref\ntrailer\n<< >>\n%%EOF\n", 26);
+	g_assert_cmphex(inspect(file->data, file->len, "a.pdf", NULL), ==, 0);
 
 	g_byte_array_set_size(file, 0);
 	g_byte_array_append(file, jpeg, sizeof(jpeg));
