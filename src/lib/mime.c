@@ -49,26 +49,12 @@
  *	Only reading the stream and writing spools can fail (AL_ERROR_IO,
  *	AL_ERROR_NOMEM); the message is then NULL and must be tempfailed.
  */
-#include "airlock/mime.h"
+#include "mime_private.h"
 #include "mime_check.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
-
-#define CHUNK_BYTES (64 * 1024)
-/* Lines kept by the line reader: ample for "begin 644 name" and for
- * uuencoded data (61 characters); the rest of a longer line is skipped. */
-#define LINE_KEEP_BYTES 1024
-/* A Content-ID is a header value: at most one 998-character line. */
-#define CID_MAX_BYTES 998
-
-struct walk {
-	const struct al_mime_limits *limits;
-	struct al_message *message;
-	char *buf; /* CHUNK_BYTES of scratch, used by one step at a time */
-	GPtrArray *boundaries; /* const char*: of the multiparts being walked */
-};
 
 /* Shared and read-only after initialisation, so safe for all threads. */
 static GMimeParserOptions *parser_options;
@@ -224,8 +210,7 @@ rewind:
 	return -1;
 }
 
-/* Counts one more leaf part; FALSE (and `limits`) past max_parts. */
-static gboolean count_part(struct walk *w)
+gboolean al_mime_count_part(struct walk *w)
 {
 	w->message->part_count++;
 	if (w->message->part_count <= w->limits->max_parts)
@@ -275,7 +260,7 @@ static GMimeStream *decoding_stream(GMimeStream *source, GMimeContentEncoding en
 	}
 }
 
-static struct al_spool *new_spool(const struct al_mime_limits *limits)
+struct al_spool *al_mime_new_spool(const struct al_mime_limits *limits)
 {
 	return al_spool_new(limits->spool_dir, (gsize)MIN(limits->memory_threshold_bytes, G_MAXSIZE));
 }
@@ -284,7 +269,7 @@ static struct al_spool *new_spool(const struct al_mime_limits *limits)
 static int decode_into(struct walk *w, GMimeStream *source, GMimeContentEncoding encoding,
 		       struct al_item *item, GError **error)
 {
-	struct al_spool *spool = new_spool(w->limits);
+	struct al_spool *spool = al_mime_new_spool(w->limits);
 	GMimeStream *decoded = NULL;
 	gboolean truncated = FALSE;
 	int rc = -1;
@@ -310,183 +295,6 @@ out:
 	g_clear_object(&decoded);
 	al_spool_free(&spool);
 	return rc;
-}
-
-/* Reads the content line by line, each cut at LINE_KEEP_BYTES, without
- * its end of line. */
-struct line_reader {
-	const struct al_content *content;
-	char *buf; /* CHUNK_BYTES */
-	goffset next_offset;
-	gsize pos;
-	gsize len;
-	GString *line;
-};
-
-/* Returns 1 with r->line set, 0 at the end, -1 on a read error. */
-static int read_line(struct line_reader *r, GError **error)
-{
-	gboolean started = FALSE;
-
-	g_string_truncate(r->line, 0);
-	for (;;) {
-		const char *start;
-		const char *eol;
-		gsize take;
-
-		if (r->pos == r->len) {
-			gssize n = al_content_pread(r->content, r->next_offset, r->buf, CHUNK_BYTES,
-						    error);
-
-			if (n <= 0)
-				return n < 0 ? -1 : started;
-			r->next_offset += n;
-			r->pos = 0;
-			r->len = (gsize)n;
-		}
-		started = TRUE;
-		start = r->buf + r->pos;
-		eol = memchr(start, '\n', r->len - r->pos);
-		take = eol != NULL ? (gsize)(eol - start) : r->len - r->pos;
-		g_string_append_len(r->line, start, MIN(take, LINE_KEEP_BYTES - r->line->len));
-		r->pos += take;
-		if (eol != NULL) {
-			r->pos++;
-			if (r->line->len > 0 && r->line->str[r->line->len - 1] == '\r')
-				g_string_truncate(r->line, r->line->len - 1);
-			return 1;
-		}
-	}
-}
-
-static const char *skip_blanks(const char *p)
-{
-	while (*p == ' ' || *p == '\t')
-		p++;
-	return p;
-}
-
-/* The NAME of a "begin MODE NAME" line (MODE: 3 or 4 octal digits), or
- * NULL for any other line (transfer full). */
-static char *begin_line_name(const char *line)
-{
-	const char *p = line + 5;
-	const char *end;
-	int digits = 0;
-
-	if (g_ascii_strncasecmp(line, "begin", 5) != 0 || (*p != ' ' && *p != '\t'))
-		return NULL;
-	p = skip_blanks(p);
-	while (p[digits] >= '0' && p[digits] <= '7')
-		digits++;
-	if (digits < 3 || digits > 4 || (p[digits] != ' ' && p[digits] != '\t'))
-		return NULL;
-	p = skip_blanks(p + digits);
-	end = p + strlen(p);
-	while (end > p && g_ascii_isspace(end[-1]))
-		end--;
-	return end > p ? g_strndup(p, (gsize)(end - p)) : NULL;
-}
-
-static gboolean is_end_line(const char *line)
-{
-	return g_ascii_strncasecmp(line, "end", 3) == 0 && *skip_blanks(line + 3) == '\0';
-}
-
-#define UU_VALUE(ch) ((guint8)(((guint8)(ch) - 0x20) & 0x3f))
-
-/* Decodes one uuencoded line into out (at least 63 bytes): the first
- * character gives the byte count, then 4 characters per 3 bytes.
- * Missing characters of a short line count as zero bits. */
-static gsize uudecode_line(const char *line, gsize len, guint8 *out)
-{
-	gsize want;
-	gsize done = 0;
-
-	if (len == 0)
-		return 0;
-	want = UU_VALUE(line[0]);
-	for (gsize i = 1; done < want; i += 4) {
-		guint8 c[4];
-		guint8 bytes[3];
-
-		for (gsize k = 0; k < 4; k++)
-			c[k] = i + k < len ? UU_VALUE(line[i + k]) : 0;
-		bytes[0] = (guint8)(c[0] << 2 | c[1] >> 4);
-		bytes[1] = (guint8)(c[1] << 4 | c[2] >> 2);
-		bytes[2] = (guint8)(c[2] << 6 | c[3]);
-		for (gsize k = 0; k < 3 && done < want; k++)
-			out[done++] = bytes[k];
-	}
-	return done;
-}
-
-/* Decodes the block after a "begin" line up to its "end" line (or the
- * end of the text) into a new item. */
-static int add_uuencoded(struct walk *w, struct line_reader *r, const struct al_item *text,
-			 guint index, const char *name, GError **error)
-{
-	const guint64 max = w->limits->max_part_bytes;
-	struct al_item *item = al_item_new();
-	struct al_spool *spool = new_spool(w->limits);
-	gboolean truncated = FALSE;
-	guint64 total = 0;
-	int rc;
-
-	item->part = g_strdup_printf("%s.u%u", text->part, index);
-	item->filename = al_mime_decode_filename(name);
-	item->declared_type = g_strdup("application/octet-stream");
-	item->from_uuencode = TRUE;
-	g_ptr_array_add(w->message->items, item);
-	while ((rc = read_line(r, error)) > 0 && !is_end_line(r->line->str)) {
-		guint8 out[64];
-		gsize n = uudecode_line(r->line->str, r->line->len, out);
-
-		if (truncated || n == 0)
-			continue;
-		if (n > max - total) {
-			n = (gsize)(max - total);
-			truncated = TRUE;
-		}
-		rc = al_spool_write(spool, out, n, error);
-		if (rc < 0)
-			break;
-		total += n;
-	}
-	if (rc >= 0)
-		rc = al_spool_finish(spool, &item->content, error);
-	if (rc >= 0 && truncated)
-		al_item_flag(item, AL_REASON_LIMITS, "attachment larger than %" G_GUINT64_FORMAT
-			     " bytes", max);
-	if (rc < 0)
-		g_prefix_error(error, "part %s: ", item->part);
-	al_spool_free(&spool);
-	return rc < 0 ? -1 : 0;
-}
-
-static int find_uuencoded(struct walk *w, const struct al_item *text, GError **error)
-{
-	struct line_reader r = {
-		.content = &text->content,
-		.buf = w->buf,
-		.line = g_string_sized_new(LINE_KEEP_BYTES + 1),
-	};
-	guint blocks = 0;
-	int rc;
-
-	while ((rc = read_line(&r, error)) > 0) {
-		g_autofree char *name = begin_line_name(r.line->str);
-
-		if (name == NULL)
-			continue;
-		if (!count_part(w))
-			break;
-		rc = add_uuencoded(w, &r, text, ++blocks, name, error);
-		if (rc < 0)
-			break;
-	}
-	g_string_free(r.line, TRUE);
-	return rc < 0 ? -1 : 0;
 }
 
 /* Content-Type name= and Content-Disposition filename= may disagree;
@@ -552,7 +360,7 @@ static int add_part(struct walk *w, GMimePart *part, const char *path, GError **
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	struct al_item *item;
 
-	if (!count_part(w) || content == NULL)
+	if (!al_mime_count_part(w) || content == NULL)
 		return 0;
 	item = al_item_new();
 	item->part = g_strdup(path);
@@ -564,7 +372,7 @@ static int add_part(struct walk *w, GMimePart *part, const char *path, GError **
 		return -1;
 	flag_hidden_content(w, part, item);
 	if (g_str_has_prefix(item->declared_type, "text/"))
-		return find_uuencoded(w, item, error);
+		return al_mime_find_uuencoded(w, item, error);
 	return 0;
 }
 
@@ -623,114 +431,6 @@ static int walk_message(struct walk *w, GMimeMessage *message, const char *prefi
 	return walk_object(w, body, path, depth, error);
 }
 
-/* A reference ends at a quote, a blank, ')' or '>'. */
-static gboolean ends_reference(char ch)
-{
-	return g_ascii_isspace(ch) || ch == '"' || ch == '\'' || ch == ')' || ch == '>';
-}
-
-struct cid_scan {
-	guint matched; /* letters of "cid:" seen */
-	gboolean collecting;
-	GString *ref;
-	GHashTable *refs; /* decoded references */
-};
-
-static char *percent_decode(const char *text)
-{
-	GString *out = g_string_sized_new(strlen(text));
-
-	for (const char *p = text; *p != '\0'; p++) {
-		if (p[0] == '%' && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
-			g_string_append_c(out, (char)(g_ascii_xdigit_value(p[1]) * 16 +
-						      g_ascii_xdigit_value(p[2])));
-			p += 2;
-		} else {
-			g_string_append_c(out, *p);
-		}
-	}
-	return g_string_free(out, FALSE);
-}
-
-static void cid_finish(struct cid_scan *s)
-{
-	if (s->ref->len > 0)
-		g_hash_table_add(s->refs, percent_decode(s->ref->str));
-	g_string_truncate(s->ref, 0);
-	s->collecting = FALSE;
-}
-
-static void cid_feed(struct cid_scan *s, const char *data, gsize len)
-{
-	static const char scheme[] = "cid:";
-
-	for (gsize i = 0; i < len; i++) {
-		char ch = data[i];
-
-		if (s->collecting) {
-			if (ends_reference(ch))
-				cid_finish(s);
-			else if (s->ref->len < CID_MAX_BYTES)
-				g_string_append_c(s->ref, ch);
-			continue;
-		}
-		ch = g_ascii_tolower(ch);
-		if (ch == scheme[s->matched])
-			s->matched++;
-		else
-			s->matched = ch == scheme[0] ? 1 : 0;
-		if (s->matched == sizeof(scheme) - 1) {
-			s->matched = 0;
-			s->collecting = TRUE;
-		}
-	}
-}
-
-static int collect_cids(struct walk *w, const struct al_item *html, GHashTable *refs,
-			GError **error)
-{
-	struct cid_scan scan = { .ref = g_string_new(NULL), .refs = refs };
-	goffset offset = 0;
-	gssize n;
-
-	while ((n = al_content_pread(&html->content, offset, w->buf, CHUNK_BYTES, error)) > 0) {
-		cid_feed(&scan, w->buf, (gsize)n);
-		offset += n;
-	}
-	if (scan.collecting)
-		cid_finish(&scan);
-	g_string_free(scan.ref, TRUE);
-	if (n < 0)
-		g_prefix_error(error, "part %s: ", html->part);
-	return n < 0 ? -1 : 0;
-}
-
-static int mark_cid_references(struct walk *w, GError **error)
-{
-	GPtrArray *items = w->message->items;
-	GHashTable *refs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	int rc = -1;
-
-	for (guint i = 0; i < items->len; i++) {
-		const struct al_item *item = items->pdata[i];
-
-		if (item->from_uuencode || strcmp(item->declared_type, "text/html") != 0)
-			continue;
-		if (collect_cids(w, item, refs, error) < 0)
-			goto out;
-	}
-	for (guint i = 0; i < items->len; i++) {
-		struct al_item *item = items->pdata[i];
-
-		if (item->content_id != NULL && g_hash_table_contains(refs, item->content_id))
-			item->referenced_by_cid = TRUE;
-	}
-	rc = 0;
-out:
-	g_hash_table_unref(refs);
-	return rc;
-}
-
 static const char *first_mailbox_of(InternetAddressList *list, gboolean enter_groups)
 {
 	int count = list != NULL ? internet_address_list_length(list) : 0;
@@ -779,7 +479,7 @@ static int add_unparsed(struct walk *w, GMimeStream *stream, GError **error)
 
 	al_message_flag(w->message, AL_REASON_MALFORMED,
 			"no MIME structure could be parsed: the whole message is checked as one part");
-	if (!count_part(w))
+	if (!al_mime_count_part(w))
 		return 0;
 	item = al_item_new();
 	item->part = g_strdup("1");
@@ -798,7 +498,7 @@ static int parse_and_walk(struct walk *w, GMimeStream *stream, GError **error)
 	describe_message(message);
 	if (walk_message(w, message->message, "", 1, error) < 0)
 		return -1;
-	return mark_cid_references(w, error);
+	return al_mime_mark_cid_references(w, error);
 }
 
 struct al_message *al_mime_parse(GMimeStream *stream, const struct al_mime_limits *limits,
