@@ -25,6 +25,12 @@
  *	One sequential read of every database, and for the official ones
  *	the inflation of main.cvd and daily.cvd, at each engine load (start
  *	and reload), in the thread that builds the engine.
+ *
+ * LIMITS
+ *	The files are read just after libclamav loaded them: should
+ *	freshclam replace one in between and the new one differ on this
+ *	point, the answer follows the new file until the next reload (which
+ *	freshclam's OnUpdateExecute can send as a SIGHUP).
  */
 #include "scan_private.h"
 
