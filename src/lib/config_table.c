@@ -1,0 +1,197 @@
+/*
+ * config_table.c - every configuration key: section, type, default as it
+ * would be written in the file, the field of struct al_config it fills,
+ * its range and an optional check of the value (see config.c for how the
+ * table is read). Adding a key is adding a line here and the field in
+ * airlock/config.h, and documenting it in conf/airlock.conf (the unit
+ * tests compare the two).
+ */
+#include "config_private.h"
+
+#include <string.h>
+
+#define AT(field) offsetof(struct al_config, field)
+
+static const char *check_on_error(char *value);
+static const char *check_authserv_id(char *value);
+static const char *check_sender(char *value);
+static const char *check_mime_pattern(char *value);
+static const char *check_language(char *value);
+static const char *check_auto_yes_no(char *value);
+
+/* clang-format off */
+#define ACTION_SETTING(name, reason, text)                                                       \
+	{ .section = "policy", .key = name, .type = SET_ACTION, .default_text = text,           \
+	  .offset = AT(action_for[reason]) }
+
+const struct setting al_config_settings[] = {
+	{ .section = "milter", .key = "socket", .type = SET_SOCKET,
+	  .default_text = "unix:/run/airlock/airlock.sock", .offset = AT(milter_socket) },
+	{ .section = "milter", .key = "user", .type = SET_STRING, .default_text = "airlock",
+	  .offset = AT(milter_user), .min = 1, .max = 256 },
+	{ .section = "milter", .key = "pidfile", .type = SET_PATH,
+	  .default_text = "/run/airlock/airlock.pid", .offset = AT(milter_pidfile) },
+	{ .section = "milter", .key = "on_error", .type = SET_ACTION, .default_text = "tempfail",
+	  .offset = AT(on_error), .check = check_on_error },
+	{ .section = "milter", .key = "timeout", .type = SET_UINT, .default_text = "300",
+	  .offset = AT(milter_timeout_seconds), .min = 1, .max = 3600 },
+	{ .section = "milter", .key = "max_jobs", .type = SET_UINT, .default_text = "0",
+	  .offset = AT(milter_max_jobs), .min = 0, .max = 1024 },
+
+	{ .section = "scan", .key = "signatures", .type = SET_PATH,
+	  .default_text = "/usr/share/airlock/signatures", .offset = AT(signatures_dir) },
+	{ .section = "scan", .key = "clamav_database", .type = SET_PATH,
+	  .default_text = "/var/lib/clamav", .offset = AT(clamav_database_dir) },
+	{ .section = "scan", .key = "max_filesize", .type = SET_SIZE, .default_text = "100M",
+	  .offset = AT(scan_max_filesize_bytes), .min = 1, .max = 4 * GIB },
+	{ .section = "scan", .key = "max_scansize", .type = SET_SIZE, .default_text = "400M",
+	  .offset = AT(scan_max_scansize_bytes), .min = 1, .max = 4 * GIB },
+	{ .section = "scan", .key = "max_recursion", .type = SET_UINT, .default_text = "16",
+	  .offset = AT(scan_max_recursion), .min = 1, .max = 64 },
+	{ .section = "scan", .key = "max_files", .type = SET_UINT, .default_text = "10000",
+	  .offset = AT(scan_max_files), .min = 1, .max = 1000000 },
+	{ .section = "scan", .key = "max_seconds", .type = SET_UINT, .default_text = "120",
+	  .offset = AT(scan_max_seconds), .min = 1, .max = 3600 },
+	{ .section = "scan", .key = "image_fuzzy_hash", .type = SET_STRING, .default_text = "auto",
+	  .offset = AT(scan_image_fuzzy_hash), .min = 1, .max = 8, .check = check_auto_yes_no },
+
+	{ .section = "limits", .key = "max_message_size", .type = SET_SIZE, .default_text = "200M",
+	  .offset = AT(max_message_bytes), .min = KIB, .max = 16 * GIB },
+	{ .section = "limits", .key = "max_mime_depth", .type = SET_UINT, .default_text = "32",
+	  .offset = AT(max_mime_depth), .min = 1, .max = 1000 },
+	{ .section = "limits", .key = "max_parts", .type = SET_UINT, .default_text = "1000",
+	  .offset = AT(max_parts), .min = 1, .max = 100000 },
+	{ .section = "limits", .key = "max_attachment_size", .type = SET_SIZE,
+	  .default_text = "100M", .offset = AT(max_attachment_bytes), .min = 1, .max = 16 * GIB },
+	{ .section = "limits", .key = "memory_threshold", .type = SET_SIZE, .default_text = "1M",
+	  .offset = AT(memory_threshold_bytes), .min = 0, .max = GIB },
+	{ .section = "limits", .key = "spool_dir", .type = SET_PATH, .default_text = "/var/tmp",
+	  .offset = AT(spool_dir) },
+	{ .section = "limits", .key = "max_concurrent_size", .type = SET_SIZE,
+	  .default_text = "40M", .offset = AT(max_concurrent_bytes), .min = MIB, .max = 64 * GIB },
+
+	{ .section = "origin", .key = "authserv_id", .type = SET_OPT_STRING, .default_text = NULL,
+	  .offset = AT(authserv_id), .check = check_authserv_id },
+	{ .section = "origin", .key = "internal_networks", .type = SET_CIDRS,
+	  .default_text = "127.0.0.0/8;::1/128", .offset = AT(internal_networks) },
+	{ .section = "origin", .key = "trusted_senders", .type = SET_LIST, .default_text = "",
+	  .offset = AT(trusted_senders), .check = check_sender },
+	{ .section = "origin", .key = "learn_correspondents", .type = SET_BOOL,
+	  .default_text = "true", .offset = AT(learn_correspondents) },
+
+	ACTION_SETTING("action_virus", AL_REASON_VIRUS, "hold"),
+	ACTION_SETTING("action_executable", AL_REASON_EXECUTABLE, "strip"),
+	ACTION_SETTING("action_disguised", AL_REASON_DISGUISED, "strip"),
+	ACTION_SETTING("action_macro", AL_REASON_MACRO, "strip"),
+	ACTION_SETTING("action_encrypted", AL_REASON_ENCRYPTED, "strip"),
+	ACTION_SETTING("action_limits", AL_REASON_LIMITS, "strip"),
+	ACTION_SETTING("action_malformed", AL_REASON_MALFORMED, "strip"),
+	ACTION_SETTING("action_polyglot", AL_REASON_POLYGLOT, "hold"),
+	ACTION_SETTING("action_unknown_origin", AL_REASON_UNKNOWN_ORIGIN, "strip"),
+	{ .section = "policy", .key = "safe_types", .type = SET_LIST, .default_text = "",
+	  .offset = AT(safe_types), .check = check_mime_pattern },
+	{ .section = "policy", .key = "safe_inline_images", .type = SET_BOOL,
+	  .default_text = "true", .offset = AT(safe_inline_images) },
+
+	{ .section = "quarantine", .key = "dir", .type = SET_PATH,
+	  .default_text = "/var/lib/airlock", .offset = AT(quarantine_dir) },
+	{ .section = "quarantine", .key = "retention_days", .type = SET_UINT, .default_text = "30",
+	  .offset = AT(retention_days), .min = 1, .max = 3650 },
+	{ .section = "quarantine", .key = "release_command", .type = SET_STRING,
+	  .default_text = "/usr/sbin/sendmail -G -i", .offset = AT(release_command), .min = 1,
+	  .max = 4096 },
+	{ .section = "quarantine", .key = "release_key", .type = SET_OPT_PATH,
+	  .default_text = NULL, .offset = AT(release_key) },
+
+	{ .section = "notice", .key = "languages", .type = SET_LIST, .default_text = "fr;en",
+	  .offset = AT(languages), .min = 1, .check = check_language },
+	{ .section = "notice", .key = "admin_contact", .type = SET_STRING,
+	  .default_text = "postmaster", .offset = AT(admin_contact), .min = 1, .max = 1024 },
+	{ .section = "notice", .key = "command", .type = SET_STRING,
+	  .default_text = "/usr/sbin/sendmail -i", .offset = AT(notice_command), .min = 1,
+	  .max = 4096 },
+};
+/* clang-format on */
+
+const gsize al_config_setting_count = G_N_ELEMENTS(al_config_settings);
+
+/* ------------------------------------------------------------ checks */
+
+static gboolean has_space(const char *value)
+{
+	for (const char *p = value; *p != '\0'; p++)
+		if (g_ascii_isspace(*p) || g_ascii_iscntrl(*p))
+			return TRUE;
+	return FALSE;
+}
+
+static void lower_in_place(char *value)
+{
+	for (char *p = value; *p != '\0'; p++)
+		*p = g_ascii_tolower(*p);
+}
+
+static const char *check_auto_yes_no(char *value)
+{
+	lower_in_place(value);
+	if (strcmp(value, "auto") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)
+		return NULL;
+	return "auto, yes or no";
+}
+
+static const char *check_on_error(char *value)
+{
+	if (strcmp(value, "tempfail") == 0 || strcmp(value, "accept") == 0)
+		return NULL;
+	return "tempfail or accept";
+}
+
+/* An authserv-id is one token of the Authentication-Results header. */
+static const char *check_authserv_id(char *value)
+{
+	if (has_space(value) || strpbrk(value, ";()\"") != NULL)
+		return "an authserv-id (one word, such as mx.example.org)";
+	return NULL;
+}
+
+/* "user@domain", "@domain" or "domain", compared in lower case. */
+static const char *check_sender(char *value)
+{
+	const char *at = strchr(value, '@');
+
+	lower_in_place(value);
+	if (has_space(value) || strpbrk(value, "<>,;") != NULL ||
+	    (at != NULL && (at[1] == '\0' || strchr(at + 1, '@') != NULL)))
+		return "an address (user@example.org) or a domain (example.org or @example.org)";
+	return NULL;
+}
+
+static gboolean is_mime_token(const char *start, gsize len)
+{
+	if (len == 0)
+		return FALSE;
+	for (gsize i = 0; i < len; i++)
+		if (!g_ascii_isalnum(start[i]) && strchr("!#$&^_.+-", start[i]) == NULL)
+			return FALSE;
+	return TRUE;
+}
+
+/* "type/subtype" or "type/" followed by a star, compared in lower case. */
+static const char *check_mime_pattern(char *value)
+{
+	const char *slash = strchr(value, '/');
+
+	lower_in_place(value);
+	if (slash == NULL || !is_mime_token(value, (gsize)(slash - value)) ||
+	    (strcmp(slash + 1, "*") != 0 && !is_mime_token(slash + 1, strlen(slash + 1))))
+		return "a MIME type (type/subtype or type/*)";
+	return NULL;
+}
+
+static const char *check_language(char *value)
+{
+	lower_in_place(value);
+	if (strcmp(value, "fr") == 0 || strcmp(value, "en") == 0)
+		return NULL;
+	return "fr or en";
+}
