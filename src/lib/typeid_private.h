@@ -33,6 +33,10 @@ struct findings {
 /* Records reason and its sentence (transfer full). */
 void al_typeid_found(struct findings *findings, enum al_reason reason, char *sentence);
 
+/* typeid_table.c: reads the file-type table into typeid's hash tables.
+ * Returns 0, or -1 with error naming the file and line. */
+int al_typeid_load_table(struct al_typeid *typeid, const char *path, GError **error);
+
 /* The category a table gives key (AL_CAT_NONE when absent or NULL). */
 enum al_category al_typeid_lookup(GHashTable *table, const char *key);
 
