@@ -18,6 +18,10 @@ struct al_store {
 	char *db_path;
 };
 
+/* An id as a path may use it: exactly what al_store_new_id() writes
+ * (store_id.c). */
+gboolean al_store_is_canonical_id(const char *id);
+
 /* Errors: a system call on path, the last SQLite error (names the
  * database), no message id. All return -1. */
 int al_store_io_error(GError **error, const char *path, const char *what, int errsv);
