@@ -19,8 +19,8 @@
  *	the kind of program named when it is one.
  *
  *	Trailing data: a program or an archive after the end of a PDF (last
- *	%%EOF), a PNG (IEND chunk) or a JPEG (EOI after the last scan) is
- *	`polyglot`; ZIPs are checked in inspect_zip.c. A program (MZ) that
+ *	%%EOF), a PNG (IEND chunk), a JPEG (EOI after the last scan) or a GIF
+ *	(the trailer after its blocks) is `polyglot`; ZIPs are checked in inspect_zip.c. A program (MZ) that
  *	carries "%PDF-" in its first 1024 bytes opens as a document in PDF
  *	readers: `polyglot` too.
  */
@@ -276,6 +276,56 @@ static void trailing_after_jpeg(struct inspection *in)
 	}
 }
 
+/* Skips a chain of GIF data sub-blocks (size byte, data) up to the empty
+ * one; returns the offset after it, or 0 when the chain is cut short. */
+static gsize skip_gif_sub_blocks(const struct inspection *in, gsize pos)
+{
+	while (pos < in->len) {
+		guint8 size = in->data[pos];
+
+		if (size == 0)
+			return pos + 1;
+		pos += 1 + (gsize)size;
+	}
+	return 0;
+}
+
+/* GIF89a: header, logical screen descriptor and its colour table, then
+ * extensions (0x21) and images (0x2C) up to the trailer (0x3B). */
+static void trailing_after_gif(struct inspection *in)
+{
+	gsize pos = 13;
+
+	if (in->len < 14 ||
+	    (memcmp(in->data, "GIF87a", 6) != 0 && memcmp(in->data, "GIF89a", 6) != 0))
+		return;
+	if (in->data[10] & 0x80)
+		pos += 3 * ((gsize)2 << (in->data[10] & 0x07));
+	while (pos < in->len) {
+		guint8 block = in->data[pos];
+
+		if (block == 0x3B) {
+			report_trailing(in, "a GIF image", pos + 1);
+			return;
+		}
+		if (block == 0x21 && pos + 2 <= in->len) {
+			pos = skip_gif_sub_blocks(in, pos + 2);
+		} else if (block == 0x2C && pos + 10 <= in->len) {
+			guint8 flags = in->data[pos + 9];
+
+			pos += 10;
+			if (flags & 0x80)
+				pos += 3 * ((gsize)2 << (flags & 0x07));
+			/* The LZW minimum code size, then the image data. */
+			pos = pos + 1 < in->len ? skip_gif_sub_blocks(in, pos + 1) : 0;
+		} else {
+			return;
+		}
+		if (pos == 0)
+			return;
+	}
+}
+
 static void pdf_header_in_program(struct inspection *in)
 {
 	if (in->len < 2 || in->data[0] != 'M' || in->data[1] != 'Z')
@@ -399,6 +449,7 @@ al_reason_set al_inspect_buffer(const guint8 *data, gsize len, const char *name,
 		trailing_after_pdf(&in);
 		trailing_after_png(&in);
 		trailing_after_jpeg(&in);
+		trailing_after_gif(&in);
 		pdf_header_in_program(&in);
 		inspect_relationships(&in);
 		inspect_package_member(&in);

@@ -236,6 +236,15 @@ def make_jpeg():
             + b"\x3f" + b"\xff\xd9")
 
 
+def make_gif():
+    """A valid GIF89a, 2x2 with a two-colour table and a graphic control
+    extension; its LZW data happens to hold 0x3B, the trailer's byte."""
+    screen = struct.pack("<HHBBB", 2, 2, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    control = b"\x21\xf9\x04\x00\x00\x00\x00\x00"
+    image = b"\x2c" + struct.pack("<HHHHB", 0, 0, 2, 2, 0) + b"\x02\x03\x3b\x44\x01\x00"
+    return b"GIF89a" + screen + control + image + b"\x3b"
+
+
 @sample("pdf-appended-pe.eml", item="invoice.pdf", reasons=["polyglot"],
         also=["executable", "disguised"])
 def pdf_appended_pe(s):
@@ -269,6 +278,12 @@ def jpeg_appended_zip(s):
     return attach(s, data, "image/jpeg", "photo.jpg")
 
 
+@sample("gif-appended-pe.eml", item="animation.gif", reasons=["polyglot"],
+        also=["executable", "disguised"])
+def gif_appended_pe(s):
+    return attach(s, make_gif() + gc.make_pe(), "image/gif", "animation.gif")
+
+
 @sample("pe-with-pdf-header.eml", item="report.pdf", reasons=["polyglot"],
         also=["executable", "disguised"])
 def pe_with_pdf_header(s):
@@ -278,6 +293,11 @@ def pe_with_pdf_header(s):
     pdf_header = b"%PDF-1.4\n"
     pe[0x100:0x100 + len(pdf_header)] = pdf_header
     return attach(s, bytes(pe), gc.MIME_PDF, "report.pdf")
+
+
+@sample("gif-clean.eml", item="animation.gif", clean=True)
+def gif_clean(s):
+    return attach(s, make_gif(), "image/gif", "animation.gif")
 
 
 @sample("jpeg-clean.eml", item="photo.jpg", clean=True)

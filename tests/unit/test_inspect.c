@@ -126,6 +126,27 @@ static void test_inspect_polyglots(void)
 	g_byte_array_append(file, (const guint8 *)"\x7f" "ELF\x02\x01", 6);
 	g_assert_cmphex(inspect(file->data, file->len, "a.jpg", NULL), ==, POLY);
 
+	/* A GIF whose image data holds the trailer's byte (0x3B): only the
+	 * trailer after the last block ends it. */
+	{
+		static const guint8 gif[] = {
+			'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, /* screen, 2 colours */
+			0, 0, 0, 0xff, 0xff, 0xff,			      /* colour table */
+			0x21, 0xf9, 4, 0, 0, 0, 0, 0,			      /* graphic control */
+			0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0,		      /* image descriptor */
+			2, 2, 0x3b, 0x01, 0,				      /* LZW data */
+			0x3b,						      /* trailer */
+		};
+
+		g_byte_array_set_size(file, 0);
+		g_byte_array_append(file, gif, sizeof(gif));
+		g_assert_cmphex(inspect(file->data, file->len, "a.gif", NULL), ==, 0);
+		g_byte_array_append(file, (const guint8 *)"\r\n\x7f" "ELF\x02\x01", 8);
+		g_assert_cmphex(inspect(file->data, file->len, "a.gif", NULL), ==, POLY);
+		/* Cut inside the image data: no trailer, nothing said. */
+		g_assert_cmphex(inspect(gif, 40, "a.gif", NULL), ==, 0);
+	}
+
 	/* A program whose first 1024 bytes carry a PDF header. */
 	memcpy(pe + 0x50, "%PDF-1.4", 8);
 	g_assert_cmphex(inspect(pe, sizeof(pe), "a.pdf", NULL), ==, POLY);
