@@ -29,7 +29,9 @@ bytes. Python 3 standard library only; reuses gen_corpus.py's builders.
 import json
 import os
 import struct
+import subprocess
 import sys
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -1001,6 +1003,57 @@ def enc_docx(s):
 @sample("encrypted-zip-in-zip.eml", item="outer.zip", reasons=["encrypted"])
 def enc_zip_in_zip(s):
     return attach(s, zipped([("contract.zip", zip_crypto())]), gc.MIME_ZIP, "outer.zip")
+
+
+def seven_zip(members, password=None, encrypt_names=False):
+    """A 7z archive made by 7z(1) (p7zip-full): AES-256 when a password is
+    given, the file list encrypted too with encrypt_names. The salt and IV
+    are random, so the bytes differ from run to run; the verdict must not."""
+    with tempfile.TemporaryDirectory(prefix="airlock-7z-") as tmp:
+        names = []
+        for name, data in members:
+            path = os.path.join(tmp, name)
+            with open(path, "wb") as f:
+                f.write(data)
+            os.utime(path, (1764403200, 1764403200))
+            names.append(name)
+        out = os.path.join(tmp, "archive.7z")
+        args = ["7z", "a", "-t7z", "-bd", "-y", out] + names
+        if password is not None:
+            args.insert(2, "-p" + password)
+            args.insert(3, "-mhe=" + ("on" if encrypt_names else "off"))
+        subprocess.run(args, cwd=tmp, check=True, stdout=subprocess.DEVNULL)
+        with open(out, "rb") as f:
+            return f.read()
+
+
+MIME_7Z = "application/x-7z-compressed"
+
+
+@sample("encrypted-7z.eml", item="contract.7z", reasons=["encrypted"])
+def enc_7z(s):
+    data = seven_zip([("contract.pdf", gc.make_pdf("Contract"))], password="1234")
+    return mail(s, "Contract", [gc.attachment(data, MIME_7Z, "contract.7z")],
+                text="Mot de passe : 1234\n")
+
+
+@sample("encrypted-7z-names.eml", item="contract.7z", reasons=["encrypted"])
+def enc_7z_names(s):
+    data = seven_zip([("contract.pdf", gc.make_pdf("Contract"))], password="1234",
+                     encrypt_names=True)
+    return attach(s, data, MIME_7Z, "contract.7z")
+
+
+@sample("7z-with-program.eml", item="invoice.7z", reasons=["executable"], inner="setup.exe")
+def seven_zip_program(s):
+    return attach(s, seven_zip([("setup.exe", gc.make_pe())]), MIME_7Z, "invoice.7z")
+
+
+@sample("7z-clean.eml", item="documents.7z", clean=True)
+def seven_zip_clean(s):
+    data = seven_zip([("readme.txt", b"Documents for the appointment.\r\n"),
+                      ("report.pdf", gc.make_pdf("Report"))])
+    return attach(s, data, MIME_7Z, "documents.7z")
 
 
 # ================================================================ archive bombs and tricks
