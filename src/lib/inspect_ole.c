@@ -14,6 +14,18 @@
  *	                    content cannot be scanned (`encrypted`).
  *	libclamav's own macro heuristic only fires once it has parsed the
  *	VBA "dir" stream; the directory entry is enough for us.
+ *
+ *	Word and Excel 97-2003 encrypt inside their own streams, which
+ *	libclamav 1.4 does not notice, so the first bytes of two streams are
+ *	read (from a regular sector, or from the mini stream for a stream
+ *	under the cut-off size):
+ *	  WordDocument      the FIB (MS-DOC 2.5.2): wIdent 0xA5EC and the
+ *	                    fEncrypted flag (RC4, CryptoAPI RC4 or XOR
+ *	                    obfuscation) -> `encrypted`;
+ *	  Workbook, Book    a BOF record followed by FILEPASS (MS-XLS
+ *	                    2.4.117) -> `encrypted`.
+ *	PowerPoint 97-2003 keeps its encryption header deep in its stream:
+ *	not checked.
  */
 #include "inspect_private.h"
 
@@ -25,9 +37,29 @@
 #define END_OF_CHAIN 0xFFFFFFFEu
 #define MAX_SECTOR_SHIFT 16
 
+#define FIB_IDENT 0xA5ECu
+#define FIB_ENCRYPTED 0x0100u /* fEncrypted, in the flags at offset 0x0A */
+#define BIFF_BOF 0x0809u
+#define BIFF_FILEPASS 0x002Fu
+#define STREAM_HEAD_BYTES 64 /* one mini sector: enough for both checks */
+
 enum {
 	FOUND_VBA = 1 << 0,
 	FOUND_ENCRYPTED = 1 << 1,
+	FOUND_LEGACY_ENCRYPTED = 1 << 2,
+};
+
+/* Where a stream starts: its first sector (regular or mini) and size. */
+struct stream_ref {
+	gboolean present;
+	guint32 start;
+	guint32 size;
+};
+
+struct legacy_streams {
+	struct stream_ref root; /* the mini stream */
+	struct stream_ref word;
+	struct stream_ref workbook;
 };
 
 struct cfb {
@@ -105,10 +137,20 @@ static void entry_name(const guint8 *entry, char *out)
 	out[n] = '\0';
 }
 
-static guint scan_directory(const struct cfb *cfb)
+static struct stream_ref stream_of(const guint8 *entry)
+{
+	return (struct stream_ref){
+		.present = TRUE,
+		.start = le32(entry + 116),
+		.size = le32(entry + 120),
+	};
+}
+
+static guint scan_directory(const struct cfb *cfb, struct legacy_streams *legacy)
 {
 	guint32 id = le32(cfb->in->data + 48);
 	guint found = 0;
+	gboolean first = TRUE;
 
 	for (guint64 steps = 0; steps < cfb->sectors && id < END_OF_CHAIN - 4; steps++) {
 		const guint8 *s = sector(cfb, id);
@@ -119,20 +161,94 @@ static guint scan_directory(const struct cfb *cfb)
 			char name[33];
 
 			entry_name(s + off, name);
-			if (strcmp(name, "_vba_project") == 0)
+			if (first)
+				legacy->root = stream_of(s + off);
+			else if (strcmp(name, "_vba_project") == 0)
 				found |= FOUND_VBA;
 			else if (strcmp(name, "encryptedpackage") == 0)
 				found |= FOUND_ENCRYPTED;
+			else if (strcmp(name, "worddocument") == 0 && s[off + 66] == 2)
+				legacy->word = stream_of(s + off);
+			else if ((strcmp(name, "workbook") == 0 || strcmp(name, "book") == 0) &&
+				 s[off + 66] == 2)
+				legacy->workbook = stream_of(s + off);
+			first = FALSE;
 		}
 		id = next_sector(cfb, id);
 	}
 	return found;
 }
 
+/* The first bytes of a stream (at most STREAM_HEAD_BYTES, and what its
+ * sector holds): in a regular sector, or at its place in the mini stream
+ * for a stream under the cut-off. NULL when it lies outside the file. */
+static const guint8 *stream_head(const struct cfb *cfb, const struct legacy_streams *legacy,
+				 const struct stream_ref *stream, gsize *len_r)
+{
+	const guint8 *header = cfb->in->data;
+	guint32 cutoff = le32(header + 56);
+	guint mini_shift = (guint)(header[32] | header[33] << 8);
+	guint64 offset;
+	guint32 id;
+	const guint8 *s;
+
+	if (stream->size < cutoff) {
+		if (!legacy->root.present || mini_shift < 6 || mini_shift > 12)
+			return NULL;
+		offset = (guint64)stream->start << mini_shift;
+		if (offset >= legacy->root.size)
+			return NULL;
+		id = legacy->root.start;
+		if (offset / cfb->sector_bytes >= cfb->sectors)
+			return NULL;
+		for (guint64 steps = offset / cfb->sector_bytes; steps > 0; steps--) {
+			id = next_sector(cfb, id);
+			if (id >= END_OF_CHAIN - 4)
+				return NULL;
+		}
+		s = sector(cfb, id);
+		offset %= cfb->sector_bytes;
+		*len_r = MIN((gsize)1 << mini_shift, cfb->sector_bytes - (gsize)offset);
+	} else {
+		s = sector(cfb, stream->start);
+		offset = 0;
+		*len_r = cfb->sector_bytes;
+	}
+	*len_r = MIN(MIN(*len_r, (gsize)STREAM_HEAD_BYTES), (gsize)stream->size);
+	return s != NULL ? s + offset : NULL;
+}
+
+static guint16 le16(const guint8 *p)
+{
+	return (guint16)(p[0] | p[1] << 8);
+}
+
+/* Word's FIB or Excel's BOF then FILEPASS: encrypted by the program itself. */
+static gboolean legacy_encrypted(const struct cfb *cfb, const struct legacy_streams *legacy)
+{
+	const guint8 *head;
+	gsize len = 0;
+
+	if (legacy->word.present &&
+	    (head = stream_head(cfb, legacy, &legacy->word, &len)) != NULL && len >= 12 &&
+	    le16(head) == FIB_IDENT && (le16(head + 0x0A) & FIB_ENCRYPTED) != 0)
+		return TRUE;
+	if (legacy->workbook.present &&
+	    (head = stream_head(cfb, legacy, &legacy->workbook, &len)) != NULL && len >= 8 &&
+	    le16(head) == BIFF_BOF) {
+		gsize next = 4 + (gsize)le16(head + 2);
+
+		if (next + 2 <= len && le16(head + next) == BIFF_FILEPASS)
+			return TRUE;
+	}
+	return FALSE;
+}
+
 void al_inspect_ole(struct inspection *in)
 {
 	static const guint8 signature[8] = { 0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1 };
 	struct cfb cfb = { .in = in };
+	struct legacy_streams legacy = { .root.present = FALSE };
 	guint shift;
 	guint found;
 
@@ -145,7 +261,9 @@ void al_inspect_ole(struct inspection *in)
 	cfb.sectors = in->len / cfb.sector_bytes;
 	cfb.fat_sectors = g_array_new(FALSE, FALSE, sizeof(guint32));
 	read_fat_list(&cfb);
-	found = scan_directory(&cfb);
+	found = scan_directory(&cfb, &legacy);
+	if (legacy_encrypted(&cfb, &legacy))
+		found |= FOUND_LEGACY_ENCRYPTED;
 	g_array_unref(cfb.fat_sectors);
 	if (found & FOUND_VBA)
 		al_inspect_found(in, AL_REASON_MACRO,
@@ -153,5 +271,9 @@ void al_inspect_ole(struct inspection *in)
 	if (found & FOUND_ENCRYPTED)
 		al_inspect_found(in, AL_REASON_ENCRYPTED,
 				 "password-protected office document (EncryptedPackage): its content "
+				 "cannot be scanned");
+	if (found & FOUND_LEGACY_ENCRYPTED)
+		al_inspect_found(in, AL_REASON_ENCRYPTED,
+				 "password-protected Word or Excel 97-2003 document: its content "
 				 "cannot be scanned");
 }

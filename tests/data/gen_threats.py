@@ -503,9 +503,14 @@ SECTOR = 512
 MINI_CUTOFF = 4096
 
 
+MINI_SECTOR = 64
+
+
 class Cfb:
     """A compound file (MS-CFB, version 3). Streams are padded to the mini
-    stream cut-off so that all live in regular sectors."""
+    stream cut-off so that all live in regular sectors, unless added with
+    mini=True: those stay small and live in the mini stream (the root
+    entry's chain), addressed through the mini FAT."""
 
     def __init__(self, clsid=bytes(16)):
         self.root = {"name": "Root Entry", "type": 5, "children": [], "clsid": clsid}
@@ -517,8 +522,10 @@ class Cfb:
         return node
 
     @staticmethod
-    def stream(parent, name, data):
-        parent["children"].append({"name": name, "type": 2, "data": data.ljust(MINI_CUTOFF, b"\0")})
+    def stream(parent, name, data, mini=False):
+        assert not mini or len(data) < MINI_CUTOFF
+        parent["children"].append({"name": name, "type": 2, "mini": mini,
+                                   "data": data if mini else data.ljust(MINI_CUTOFF, b"\0")})
 
     def build(self):
         entries = []
@@ -529,17 +536,35 @@ class Cfb:
             for child in node.get("children", []):
                 flatten(child)
         flatten(self.root)
-        sectors, chains = [], []
+        # The mini stream and its FAT: one chain of 64-byte sectors per
+        # small stream; both are stored as chains of regular sectors.
+        mini, minifat = b"", []
         for node in entries:
-            if node["type"] == 2:
-                count = len(node["data"]) // SECTOR
-                node["start"] = len(sectors)
-                chains.append((len(sectors), count))
-                sectors += [node["data"][i * SECTOR:(i + 1) * SECTOR] for i in range(count)]
+            if node["type"] == 2 and node["mini"]:
+                count = -(-len(node["data"]) // MINI_SECTOR)
+                node["start"] = len(mini) // MINI_SECTOR
+                minifat += [node["start"] + i + 1 for i in range(count - 1)] + [ENDOFCHAIN]
+                mini += node["data"].ljust(count * MINI_SECTOR, b"\0")
+        self.root["size"] = len(mini)
+        sectors, chains = [], []
+
+        def place(data):
+            data = data.ljust(-(-len(data) // SECTOR) * SECTOR, b"\0")
+            start, count = len(sectors), len(data) // SECTOR
+            chains.append((start, count))
+            sectors.extend(data[i * SECTOR:(i + 1) * SECTOR] for i in range(count))
+            return start
+        for node in entries:
+            if node["type"] == 2 and not node["mini"]:
+                node["start"] = place(node["data"])
+        if mini:
+            self.root["start"] = place(mini)
+        minifat_start = place(struct.pack("<%dI" % len(minifat), *minifat)) if mini else None
+        minifat_count = -(-len(minifat) * 4 // SECTOR)
         directory = b"".join(self._dir_entry(node) for node in entries)
         directory = directory.ljust(-(-len(directory) // SECTOR) * SECTOR, b"\0")
         dir_count = len(directory) // SECTOR
-        # Layout: FAT sectors, directory, streams.
+        # Layout: FAT sectors, directory, streams, mini stream, mini FAT.
         fat_count = 1
         while fat_count * (SECTOR // 4) < fat_count + dir_count + len(sectors):
             fat_count += 1
@@ -556,7 +581,9 @@ class Cfb:
         difat = list(range(fat_count)) + [FREESECT] * (109 - fat_count)
         header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("D0CF11E0A1B11AE1"),
                              bytes(16), 0x3E, 3, 0xFFFE, 9, 6, bytes(6), 0, fat_count,
-                             fat_count, 0, MINI_CUTOFF, ENDOFCHAIN, 0, ENDOFCHAIN, 0)
+                             fat_count, 0, MINI_CUTOFF,
+                             base + minifat_start if mini else ENDOFCHAIN, minifat_count,
+                             ENDOFCHAIN, 0)
         header += struct.pack("<109I", *difat)
         assert len(header) == SECTOR
         return header + fat_bytes + directory + b"".join(sectors)
@@ -569,9 +596,13 @@ class Cfb:
         right = NOSTREAM
         if node.get("_siblings") is not None:
             right = node["_siblings"]
-        start = base + node["start"] if node["type"] == 2 else (ENDOFCHAIN if node["type"] == 5
-                                                                else 0)
-        size = len(node["data"]) if node["type"] == 2 else 0
+        if node["type"] == 2:
+            start = node["start"] if node["mini"] else base + node["start"]
+            size = len(node["data"])
+        elif node["type"] == 5 and node.get("size"):
+            start, size = base + node["start"], node["size"]
+        else:
+            start, size = (ENDOFCHAIN if node["type"] == 5 else 0), 0
         return struct.pack("<64sHBBIII16sIQQIII", name.ljust(64, b"\0"), len(name), node["type"],
                            1, NOSTREAM, right, child, node.get("clsid", bytes(16)), 0, 0, 0,
                            start, size, 0)
@@ -998,6 +1029,59 @@ def enc_docx(s):
     return mail(s, "Contract", [gc.attachment(encrypted_ooxml_cfb(), gc.MIME_DOCX,
                                               "contract.docx")],
                 text="Password: secret\n")
+
+
+MIME_DOC, MIME_XLS = "application/msword", "application/vnd.ms-excel"
+
+
+def legacy_word(encrypted):
+    """Word 97-2003: a WordDocument stream opening with the FIB (wIdent
+    0xA5EC, nFib 0xC1, French lid, fWhichTblStm, fEncrypted when asked:
+    RC4 CryptoAPI, whose header would be in 1Table)."""
+    flags = 0x0200 | (0x0100 if encrypted else 0)
+    fib = struct.pack("<HHHHHHH", 0xA5EC, 0xC1, 0, 0x040C, 0, flags, 0xBF)
+    table = struct.pack("<HHI", 4, 2, 0x24) + gc.prng_bytes(b"rc4 header", 180)
+    cfb = Cfb()
+    Cfb.stream(cfb.root, "WordDocument", fib + gc.prng_bytes(b"word text", 2048))
+    Cfb.stream(cfb.root, "1Table", table)
+    return cfb_bytes(cfb)
+
+
+def legacy_excel(encrypted):
+    """Excel 97-2003: a small Workbook stream (so in the mini stream): BOF
+    (BIFF8 workbook globals), then FILEPASS (RC4, MS-XLS 2.4.117) when
+    encrypted, else INTERFACEHDR."""
+    def record(kind, body):
+        return struct.pack("<HH", kind, len(body)) + body
+    bof = record(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0x41, 0x06))
+    if encrypted:
+        second = record(0x002F, struct.pack("<HHH", 1, 1, 1) + gc.prng_bytes(b"rc4 verifier", 48))
+    else:
+        second = record(0x00E1, struct.pack("<H", 0x04B0))
+    cfb = Cfb()
+    Cfb.stream(cfb.root, "Workbook", bof + second + gc.prng_bytes(b"xls records", 600), mini=True)
+    return cfb_bytes(cfb)
+
+
+@sample("encrypted-doc.eml", item="contract.doc", reasons=["encrypted"])
+def enc_doc(s):
+    return mail(s, "Contract", [gc.attachment(legacy_word(True), MIME_DOC, "contract.doc")],
+                text="Mot de passe : 1234\n")
+
+
+@sample("encrypted-xls.eml", item="salaries.xls", reasons=["encrypted"])
+def enc_xls(s):
+    return attach(s, legacy_excel(True), MIME_XLS, "salaries.xls")
+
+
+@sample("doc-legacy-clean.eml", item="letter.doc", clean=True)
+def doc_legacy_clean(s):
+    return attach(s, legacy_word(False), MIME_DOC, "letter.doc")
+
+
+@sample("xls-legacy-clean.eml", item="planning.xls", clean=True)
+def xls_legacy_clean(s):
+    return attach(s, legacy_excel(False), MIME_XLS, "planning.xls")
 
 
 @sample("encrypted-zip-in-zip.eml", item="outer.zip", reasons=["encrypted"])
