@@ -34,6 +34,8 @@ targets=${*:-$all_targets}
 
 # Leaks count as failures; UBSan findings stop the run like ASan's.
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
+# Leaks inside libclamav's memory pool are not ours to find: see lsan.supp.
+export LSAN_OPTIONS=suppressions=$here/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 if [ "$seeds_only" -eq 0 ]; then
