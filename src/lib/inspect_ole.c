@@ -161,9 +161,10 @@ static guint scan_directory(const struct cfb *cfb, struct legacy_streams *legacy
 			char name[33];
 
 			entry_name(s + off, name);
-			if (first)
-				legacy->root = stream_of(s + off);
-			else if (strcmp(name, "_vba_project") == 0)
+			if (first) {
+				if (s[off + 66] == 5) /* the root entry: the mini stream */
+					legacy->root = stream_of(s + off);
+			} else if (strcmp(name, "_vba_project") == 0)
 				found |= FOUND_VBA;
 			else if (strcmp(name, "encryptedpackage") == 0)
 				found |= FOUND_ENCRYPTED;
