@@ -23,7 +23,9 @@ programs are the corpus's "xor eax,eax; ret" PE, the scripts show an
 alert, the links point at documentation addresses (RFC 5737/2606).
 
 Deterministic: fixed dates, names and seeds, so two runs write the same
-bytes. Python 3 standard library only; reuses gen_corpus.py's builders.
+bytes, except the 7z samples: 7z(1) (p7zip-full, installed by
+scripts/install-deps.sh) draws a random salt and IV for the encrypted
+ones. Python 3 standard library otherwise; reuses gen_corpus.py's builders.
 """
 
 import json
