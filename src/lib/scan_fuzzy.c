@@ -24,7 +24,11 @@
  * COST
  *	One sequential read of every database, and for the official ones
  *	the inflation of main.cvd and daily.cvd, at each engine load (start
- *	and reload), in the thread that builds the engine.
+ *	and reload), in the thread that builds the engine. Measured: a
+ *	30 MB .cvd holding 66 MB of signatures in 0.29 s (230 MB/s of
+ *	inflated text), plain files at page-cache speed; the official
+ *	databases should take a few seconds, against the 15 to 20 s
+ *	libclamav takes to load their 8.7 million signatures.
  *
  * LIMITS
  *	The files are read just after libclamav loaded them: should
