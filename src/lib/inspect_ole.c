@@ -23,9 +23,12 @@
  *	                    fEncrypted flag (RC4, CryptoAPI RC4 or XOR
  *	                    obfuscation) -> `encrypted`;
  *	  Workbook, Book    a BOF record followed by FILEPASS (MS-XLS
- *	                    2.4.117) -> `encrypted`.
- *	PowerPoint 97-2003 keeps its encryption header deep in its stream:
- *	not checked.
+ *	                    2.4.117) -> `encrypted`;
+ *	  Current User      PowerPoint's CurrentUserAtom: its headerToken is
+ *	                    0xF3D1C4DF in an encrypted presentation (MS-PPT
+ *	                    2.3.2, 2.3.7) -> `encrypted`; so is an
+ *	                    EncryptedSummary stream (its properties
+ *	                    encrypted too).
  */
 #include "inspect_private.h"
 
@@ -41,6 +44,8 @@
 #define FIB_ENCRYPTED 0x0100u /* fEncrypted, in the flags at offset 0x0A */
 #define BIFF_BOF 0x0809u
 #define BIFF_FILEPASS 0x002Fu
+#define PPT_CURRENT_USER_ATOM 0x0FF6u
+#define PPT_ENCRYPTED_TOKEN 0xF3D1C4DFu
 #define STREAM_HEAD_BYTES 64 /* one mini sector: enough for both checks */
 
 enum {
@@ -60,6 +65,7 @@ struct legacy_streams {
 	struct stream_ref root; /* the mini stream */
 	struct stream_ref word;
 	struct stream_ref workbook;
+	struct stream_ref current_user;
 };
 
 struct cfb {
@@ -173,6 +179,10 @@ static guint scan_directory(const struct cfb *cfb, struct legacy_streams *legacy
 			else if ((strcmp(name, "workbook") == 0 || strcmp(name, "book") == 0) &&
 				 s[off + 66] == 2)
 				legacy->workbook = stream_of(s + off);
+			else if (strcmp(name, "current user") == 0 && s[off + 66] == 2)
+				legacy->current_user = stream_of(s + off);
+			else if (strcmp(name, "encryptedsummary") == 0)
+				found |= FOUND_LEGACY_ENCRYPTED;
 			first = FALSE;
 		}
 		id = next_sector(cfb, id);
@@ -224,7 +234,8 @@ static guint16 le16(const guint8 *p)
 	return (guint16)(p[0] | p[1] << 8);
 }
 
-/* Word's FIB or Excel's BOF then FILEPASS: encrypted by the program itself. */
+/* Word's FIB, Excel's BOF then FILEPASS, PowerPoint's current user:
+ * encrypted by the program itself. */
 static gboolean legacy_encrypted(const struct cfb *cfb, const struct legacy_streams *legacy)
 {
 	const guint8 *head;
@@ -242,6 +253,12 @@ static gboolean legacy_encrypted(const struct cfb *cfb, const struct legacy_stre
 		if (next + 2 <= len && le16(head + next) == BIFF_FILEPASS)
 			return TRUE;
 	}
+	/* Record header (version, type, length), then the atom's size and
+	 * headerToken. */
+	if (legacy->current_user.present &&
+	    (head = stream_head(cfb, legacy, &legacy->current_user, &len)) != NULL && len >= 16 &&
+	    le16(head + 2) == PPT_CURRENT_USER_ATOM && le32(head + 12) == PPT_ENCRYPTED_TOKEN)
+		return TRUE;
 	return FALSE;
 }
 
@@ -275,6 +292,6 @@ void al_inspect_ole(struct inspection *in)
 				 "cannot be scanned");
 	if (found & FOUND_LEGACY_ENCRYPTED)
 		al_inspect_found(in, AL_REASON_ENCRYPTED,
-				 "password-protected Word or Excel 97-2003 document: its content "
-				 "cannot be scanned");
+				 "password-protected Word, Excel or PowerPoint 97-2003 document: its "
+				 "content cannot be scanned");
 }

@@ -1065,6 +1065,44 @@ def legacy_excel(encrypted):
     return cfb_bytes(cfb)
 
 
+MIME_PPT = "application/vnd.ms-powerpoint"
+
+
+def legacy_powerpoint(token, encrypted_summary=False):
+    """PowerPoint 97-2003: a small Current User stream (mini stream) whose
+    CurrentUserAtom carries headerToken (0xF3D1C4DF for an encrypted
+    presentation, 0xE391C05F otherwise), the PowerPoint Document stream,
+    and either the usual SummaryInformation or an EncryptedSummary."""
+    user = b"Dr Martin"
+    atom = (struct.pack("<IIIHHBBH", 0x14, token, 0, len(user), 0x03F4, 3, 0, 0) + user
+            + struct.pack("<I", 8))
+    current_user = struct.pack("<HHI", 0, 0x0FF6, len(atom)) + atom
+    cfb = Cfb()
+    Cfb.stream(cfb.root, "Current User", current_user, mini=True)
+    Cfb.stream(cfb.root, "PowerPoint Document", gc.prng_bytes(b"ppt document", 6000))
+    if encrypted_summary:
+        Cfb.stream(cfb.root, "EncryptedSummary", gc.prng_bytes(b"ppt summary", 300), mini=True)
+    else:
+        Cfb.stream(cfb.root, "\x05SummaryInformation", b"\xfe\xff\x00\x00", mini=True)
+    return cfb_bytes(cfb)
+
+
+@sample("encrypted-ppt.eml", item="slides.ppt", reasons=["encrypted"])
+def enc_ppt(s):
+    return attach(s, legacy_powerpoint(0xF3D1C4DF), MIME_PPT, "slides.ppt")
+
+
+@sample("encrypted-ppt-summary.eml", item="slides.ppt", reasons=["encrypted"])
+def enc_ppt_summary(s):
+    return attach(s, legacy_powerpoint(0xE391C05F, encrypted_summary=True), MIME_PPT,
+                  "slides.ppt")
+
+
+@sample("ppt-legacy-clean.eml", item="slides.ppt", clean=True)
+def ppt_legacy_clean(s):
+    return attach(s, legacy_powerpoint(0xE391C05F), MIME_PPT, "slides.ppt")
+
+
 @sample("encrypted-doc.eml", item="contract.doc", reasons=["encrypted"])
 def enc_doc(s):
     return mail(s, "Contract", [gc.attachment(legacy_word(True), MIME_DOC, "contract.doc")],
