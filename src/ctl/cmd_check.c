@@ -59,15 +59,12 @@ static int parse_options(int argc, char **argv, struct check_options *o)
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new("FILE.eml... - judge messages");
-	g_autoptr(GError) error = NULL;
 
 	g_option_context_add_main_entries(context, entries, NULL);
 	g_option_context_set_summary(context,
 		"Runs the milter's pipeline (MIME, typing, ClamAV, origin, policy) on each file.");
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		ctl_error("check: %s", error->message);
+	if (!ctl_parse_options(context, "check", &argc, &argv, FALSE))
 		return -1;
-	}
 	if (o->files == NULL || o->files[0] == NULL) {
 		ctl_error("check: no .eml file given (usage: airlockctl check [--json] FILE.eml...)");
 		return -1;

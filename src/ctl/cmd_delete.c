@@ -26,15 +26,12 @@ int ctl_delete(int argc, char **argv)
 	};
 	g_autoptr(GOptionContext) context =
 	    g_option_context_new("ID... - delete quarantined messages");
-	g_autoptr(GError) error = NULL;
 	struct ctl_admin admin = {0};
 	int status = CTL_EXIT_OK;
 
 	g_option_context_add_main_entries(context, entries, NULL);
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		ctl_error("delete: %s", error->message);
+	if (!ctl_parse_options(context, "delete", &argc, &argv, FALSE))
 		return CTL_EXIT_USAGE;
-	}
 	if (ids == NULL || ids[0] == NULL) {
 		ctl_error("delete: give at least one quarantine id");
 		return CTL_EXIT_USAGE;
@@ -75,10 +72,8 @@ int ctl_purge(int argc, char **argv)
 	int status = CTL_EXIT_FAILURE;
 
 	g_option_context_add_main_entries(context, entries, NULL);
-	if (!g_option_context_parse(context, &argc, &argv, &error) || argc > 1) {
-		ctl_error("purge: %s", error != NULL ? error->message : "unexpected argument");
+	if (!ctl_parse_options(context, "purge", &argc, &argv, TRUE))
 		return CTL_EXIT_USAGE;
-	}
 	if (ctl_admin_open(config_path, &admin) < 0)
 		return CTL_EXIT_FAILURE;
 	days = older_than_days >= 0 ? (guint)older_than_days : admin.config->retention_days;

@@ -125,10 +125,8 @@ int ctl_init(int argc, char **argv)
 	int status = CTL_EXIT_FAILURE;
 
 	g_option_context_add_main_entries(context, entries, NULL);
-	if (!g_option_context_parse(context, &argc, &argv, &error) || argc > 1) {
-		ctl_error("init: %s", error != NULL ? error->message : "unexpected argument");
+	if (!ctl_parse_options(context, "init", &argc, &argv, TRUE))
 		return CTL_EXIT_USAGE;
-	}
 	config =
 	    al_config_load(config_path ? config_path : al_config_default_path(), FALSE, &error);
 	if (config == NULL) {

@@ -96,13 +96,10 @@ static int parse_options(int argc, char **argv, struct list_options *o)
 	    {NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new("- list quarantined messages");
-	g_autoptr(GError) error = NULL;
 
 	g_option_context_add_main_entries(context, entries, NULL);
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		ctl_error("list: %s", error->message);
+	if (!ctl_parse_options(context, "list", &argc, &argv, FALSE))
 		return -1;
-	}
 	if (argc > 1) {
 		ctl_error("list: unexpected argument '%s'", argv[1]);
 		return -1;

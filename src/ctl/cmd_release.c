@@ -61,13 +61,10 @@ static int parse_options(int argc, char **argv, struct release_options *o)
 	};
 	g_autoptr(GOptionContext) context =
 	    g_option_context_new("ID - deliver a quarantined message");
-	g_autoptr(GError) error = NULL;
 
 	g_option_context_add_main_entries(context, entries, NULL);
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		ctl_error("release: %s", error->message);
+	if (!ctl_parse_options(context, "release", &argc, &argv, FALSE))
 		return -1;
-	}
 	if (o->args == NULL || g_strv_length(o->args) != 1) {
 		ctl_error(
 		    "release: give one quarantine id (usage: airlockctl release [--to ADDR]... "

@@ -74,16 +74,13 @@ static int parse_options(int argc, char **argv, struct report_options *o)
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new("- report what was stopped");
-	g_autoptr(GError) error = NULL;
 
 	g_option_context_add_main_entries(context, entries, NULL);
 	g_option_context_set_summary(context,
 		"Totals, reasons with their lessons, trend, top lists, released vs deleted,\n"
 		"examples and tips over a period, for staff training and policy tuning.");
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		ctl_error("report: %s", error->message);
+	if (!ctl_parse_options(context, "report", &argc, &argv, FALSE))
 		return -1;
-	}
 	if (argc > 1) {
 		ctl_error("report: unexpected argument '%s'", argv[1]);
 		return -1;

@@ -38,13 +38,10 @@ static int parse_options(int argc, char **argv, struct show_options *o)
 	    {NULL, 0, 0, 0, NULL, NULL, NULL},
 	};
 	g_autoptr(GOptionContext) context = g_option_context_new("ID - show a quarantined message");
-	g_autoptr(GError) error = NULL;
 
 	g_option_context_add_main_entries(context, entries, NULL);
-	if (!g_option_context_parse(context, &argc, &argv, &error)) {
-		ctl_error("show: %s", error->message);
+	if (!ctl_parse_options(context, "show", &argc, &argv, FALSE))
 		return -1;
-	}
 	if (o->args == NULL || g_strv_length(o->args) != 1) {
 		ctl_error(
 		    "show: give one quarantine id (usage: airlockctl show [--json|--raw] ID)");

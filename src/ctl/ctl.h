@@ -5,6 +5,8 @@
 #ifndef AIRLOCK_CTL_H
 #define AIRLOCK_CTL_H
 
+#include <glib.h>
+
 enum ctl_exit {
 	CTL_EXIT_OK = 0,
 	CTL_EXIT_FAILURE = 1, /* user error, one-line message on stderr */
@@ -23,6 +25,11 @@ int ctl_report(int argc, char **argv);
 
 /* Prints "airlockctl: " and the message on stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parses a subcommand's options; on a bad option (or, with no_arguments,
+ * any argument left) prints "COMMAND: why" and returns FALSE. */
+gboolean ctl_parse_options(GOptionContext *context, const char *command, int *argc, char ***argv,
+			   gboolean no_arguments);
 
 /* s with control characters and invalid UTF-8 made harmless for a
  * terminal (transfer full). */

@@ -41,6 +41,22 @@ void ctl_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+gboolean ctl_parse_options(GOptionContext *context, const char *command, int *argc, char ***argv,
+			   gboolean no_arguments)
+{
+	g_autoptr(GError) error = NULL;
+
+	if (!g_option_context_parse(context, argc, argv, &error)) {
+		ctl_error("%s: %s", command, error->message);
+		return FALSE;
+	}
+	if (no_arguments && *argc > 1) {
+		ctl_error("%s: unexpected argument", command);
+		return FALSE;
+	}
+	return TRUE;
+}
+
 char *ctl_printable(const char *s)
 {
 	g_autofree char *valid = NULL;
