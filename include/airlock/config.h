@@ -23,6 +23,16 @@
 
 #include <glib.h>
 
+/* Free space to keep on a file system: bytes, or a percentage of its
+ * size when percent is not 0. */
+struct al_free_space {
+	guint64 bytes;
+	guint percent;
+};
+
+/* The free space min asks for on a file system of total_bytes. */
+guint64 al_free_space_bytes(const struct al_free_space *min, guint64 total_bytes);
+
 struct al_config {
 	char *path; /* the file it was loaded from */
 
@@ -33,6 +43,8 @@ struct al_config {
 	enum al_action on_error; /* tempfail (default) or accept */
 	guint milter_timeout_seconds;
 	guint milter_max_jobs; /* messages judged at once; 0: one per CPU core */
+	char *milter_status_file; /* the daemon's state for airlockctl status;
+				     default: airlock.status beside the pidfile */
 
 	/* [scan] */
 	char *signatures_dir;	   /* ours: .ndb/.ldb/.hdb/.yar + filetypes.conf */
@@ -43,6 +55,9 @@ struct al_config {
 	guint scan_max_files;
 	guint scan_max_seconds;
 	char *scan_image_fuzzy_hash; /* "auto" (default), "yes" or "no" */
+	guint scan_database_check_seconds; /* reload when the databases change; 0: never */
+	guint scan_max_database_age_days;  /* older ClamAV database: a warning */
+	gboolean scan_concurrent_reload;   /* build the new engine beside the old */
 
 	/* [limits] */
 	guint64 max_message_bytes;
@@ -69,11 +84,13 @@ struct al_config {
 	guint retention_days;
 	char *release_command;
 	char *release_key; /* path; default: release.key in quarantine_dir */
+	struct al_free_space quarantine_min_free; /* below it: 451 before writing */
 
 	/* [notice] */
 	char **languages; /* "fr", "en" */
 	char *admin_contact;
 	char *notice_command; /* sendmail interface for hold notices */
+	char *admin_address;  /* where operational alerts are mailed */
 };
 
 /*

@@ -27,8 +27,11 @@
  *	the least number of entries. A per-key check function validates
  *	(and may normalise, e.g. lower-case) a value or each list entry.
  *
- *	Derived default: [quarantine] release_key unset is release.key in
- *	[quarantine] dir.
+ *	A free space is a size or a percentage of the file system ("5%").
+ *
+ *	Derived defaults: [quarantine] release_key unset is release.key in
+ *	[quarantine] dir; [milter] status_file unset is airlock.status in
+ *	the directory of [milter] pidfile.
  *
  * ERRORS
  *	AL_ERROR_CONFIG, the message naming the file, the section and the
@@ -44,6 +47,7 @@
 #define DEFAULT_CONFIG_PATH "/etc/airlock/airlock.conf"
 #define DEFAULTS_LABEL      "built-in defaults"
 #define RELEASE_KEY_NAME    "release.key"
+#define STATUS_FILE_NAME    "airlock.status"
 
 struct load_ctx {
 	GKeyFile *key_file;   /* NULL: defaults only */
@@ -247,6 +251,38 @@ static int parse_number(const struct load_ctx *ctx, const struct setting *s, con
 	return 0;
 }
 
+/* "512M", "0", or a percentage "5%" (0 to 99). */
+static int parse_free_space(const struct load_ctx *ctx, const struct setting *s,
+                            const char *text, struct al_free_space *space_r, GError **error)
+{
+	gsize len = strlen(text);
+	guint64 value;
+
+	if (len > 1 && text[len - 1] == '%') {
+		g_autofree char *digits = g_strndup(text, len - 1);
+
+		if (!is_all_digits(digits, len - 1) ||
+		    !g_ascii_string_to_unsigned(digits, 10, 0, 99, &value, NULL))
+			return fail(ctx, s, error, "'%s' is not a percentage from 0%% to 99%%", text);
+		*space_r = (struct al_free_space){ .percent = (guint)value };
+		return 0;
+	}
+	if (!parse_size(text, &value) || value > s->max)
+		return fail(ctx, s, error,
+		            "'%s' is not a size (bytes, or a number followed by K, M or G) "
+		            "or a percentage of the file system (5%%)",
+		            text);
+	*space_r = (struct al_free_space){ .bytes = value };
+	return 0;
+}
+
+guint64 al_free_space_bytes(const struct al_free_space *min, guint64 total_bytes)
+{
+	if (min->percent != 0)
+		return total_bytes / 100 * min->percent + total_bytes % 100 * min->percent / 100;
+	return min->bytes;
+}
+
 static int parse_string(const struct load_ctx *ctx, const struct setting *s, char *text,
                         char **string_r, GError **error)
 {
@@ -386,6 +422,8 @@ static int apply_scalar(const struct load_ctx *ctx, const struct setting *s, voi
 		return parse_number(ctx, s, text, field, error);
 	case SET_ACTION:
 		return parse_action(ctx, s, text, (enum al_action *)field, error);
+	case SET_FREE_SPACE:
+		return parse_free_space(ctx, s, text, (struct al_free_space *)field, error);
 	default:
 		return parse_string(ctx, s, text, (char **)field, error);
 	}
@@ -445,6 +483,11 @@ static struct al_config *build(const struct load_ctx *ctx, GError **error)
 	if (config->release_key == NULL)
 		config->release_key =
 		    g_build_filename(config->quarantine_dir, RELEASE_KEY_NAME, NULL);
+	if (config->milter_status_file == NULL) {
+		g_autofree char *dir = g_path_get_dirname(config->milter_pidfile);
+
+		config->milter_status_file = g_build_filename(dir, STATUS_FILE_NAME, NULL);
+	}
 	return config;
 }
 

@@ -27,6 +27,7 @@ enum setting_type {
 	SET_ACTION,     /* enum al_action */
 	SET_LIST,       /* char **, NULL-terminated, at least min entries */
 	SET_CIDRS,      /* struct al_cidr_list * */
+	SET_FREE_SPACE, /* struct al_free_space: a size, or a percentage ("5%") */
 };
 
 /* Validates one value (or one list entry) and may normalise it in place.

@@ -18,6 +18,7 @@ static const char *check_sender(char *value);
 static const char *check_mime_pattern(char *value);
 static const char *check_language(char *value);
 static const char *check_auto_yes_no(char *value);
+static const char *check_admin_address(char *value);
 
 /* clang-format off */
 #define ACTION_SETTING(name, reason, text)                                                       \
@@ -37,6 +38,8 @@ const struct setting al_config_settings[] = {
 	  .offset = AT(milter_timeout_seconds), .min = 1, .max = 3600 },
 	{ .section = "milter", .key = "max_jobs", .type = SET_UINT, .default_text = "0",
 	  .offset = AT(milter_max_jobs), .min = 0, .max = 1024 },
+	{ .section = "milter", .key = "status_file", .type = SET_OPT_PATH, .default_text = NULL,
+	  .offset = AT(milter_status_file) },
 
 	{ .section = "scan", .key = "signatures", .type = SET_PATH,
 	  .default_text = "/usr/share/airlock/signatures", .offset = AT(signatures_dir) },
@@ -54,6 +57,13 @@ const struct setting al_config_settings[] = {
 	  .offset = AT(scan_max_seconds), .min = 1, .max = 3600 },
 	{ .section = "scan", .key = "image_fuzzy_hash", .type = SET_STRING, .default_text = "auto",
 	  .offset = AT(scan_image_fuzzy_hash), .min = 1, .max = 8, .check = check_auto_yes_no },
+	{ .section = "scan", .key = "database_check_seconds", .type = SET_UINT,
+	  .default_text = "300", .offset = AT(scan_database_check_seconds), .min = 0,
+	  .max = 86400 },
+	{ .section = "scan", .key = "max_database_age", .type = SET_UINT, .default_text = "3",
+	  .offset = AT(scan_max_database_age_days), .min = 1, .max = 365 },
+	{ .section = "scan", .key = "concurrent_reload", .type = SET_BOOL, .default_text = "true",
+	  .offset = AT(scan_concurrent_reload) },
 
 	{ .section = "limits", .key = "max_message_size", .type = SET_SIZE, .default_text = "200M",
 	  .offset = AT(max_message_bytes), .min = KIB, .max = 16 * GIB },
@@ -102,6 +112,8 @@ const struct setting al_config_settings[] = {
 	  .max = 4096 },
 	{ .section = "quarantine", .key = "release_key", .type = SET_OPT_PATH,
 	  .default_text = NULL, .offset = AT(release_key) },
+	{ .section = "quarantine", .key = "min_free", .type = SET_FREE_SPACE,
+	  .default_text = "512M", .offset = AT(quarantine_min_free), .min = 0, .max = 64 * 1024 * GIB },
 
 	{ .section = "notice", .key = "languages", .type = SET_LIST, .default_text = "fr;en",
 	  .offset = AT(languages), .min = 1, .check = check_language },
@@ -110,6 +122,9 @@ const struct setting al_config_settings[] = {
 	{ .section = "notice", .key = "command", .type = SET_STRING,
 	  .default_text = "/usr/sbin/sendmail -i", .offset = AT(notice_command), .min = 1,
 	  .max = 4096 },
+	{ .section = "notice", .key = "admin_address", .type = SET_STRING,
+	  .default_text = "postmaster", .offset = AT(admin_address), .min = 1, .max = 256,
+	  .check = check_admin_address },
 };
 /* clang-format on */
 
@@ -185,6 +200,15 @@ static const char *check_mime_pattern(char *value)
 	if (slash == NULL || !is_mime_token(value, (gsize)(slash - value)) ||
 	    (strcmp(slash + 1, "*") != 0 && !is_mime_token(slash + 1, strlen(slash + 1))))
 		return "a MIME type (type/subtype or type/*)";
+	return NULL;
+}
+
+/* One envelope address ("postmaster" or "it@example.org"): it is passed
+ * to the sendmail interface as an argument. */
+static const char *check_admin_address(char *value)
+{
+	if (has_space(value) || value[0] == '-' || strpbrk(value, "<>,;()\"\\") != NULL)
+		return "one address (postmaster or admin@example.org)";
 	return NULL;
 }
 
