@@ -70,4 +70,9 @@ enum al_error_code {
 	AL_ERROR_INTERNAL, /* a bug or an unexpected library answer */
 };
 
+/* Space on the file system holding path (statvfs): what an unprivileged
+ * user may still write (free_r) and its size (total_r), in bytes. -1
+ * with error (AL_ERROR_IO) naming path. */
+int al_disk_space(const char *path, guint64 *free_r, guint64 *total_r, GError **error);
+
 #endif

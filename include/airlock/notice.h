@@ -64,4 +64,13 @@ void al_stripped_clear(struct al_stripped *stripped);
 char *al_notice_hold_message(const struct al_config *config, const struct al_verdict *verdict,
 			     const struct al_smtp_context *smtp, const char *quarantine_id);
 
+/*
+ * The alert mailed to [notice] admin_address when the quarantine's file
+ * system has less than [quarantine] min_free: what happens to mail
+ * meanwhile (451, nothing lost) and what to do. free_bytes and min_bytes
+ * as measured. Returns the whole message (transfer full).
+ */
+char *al_notice_disk_alert(const struct al_config *config, guint64 free_bytes,
+			   guint64 min_bytes);
+
 #endif

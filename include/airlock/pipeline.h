@@ -58,6 +58,9 @@ guint al_pipeline_signature_count(const struct al_pipeline *pipeline);
 /* "on" or "off": whether the scanner computes image fuzzy hashes. */
 const char *al_pipeline_image_fuzzy_hash(const struct al_pipeline *pipeline);
 
+/* Whether the ClamAV database ([scan] clamav_database) is in the engine. */
+gboolean al_pipeline_clamav_loaded(const struct al_pipeline *pipeline);
+
 /* Optional learned-correspondents lookup (the store, in the milter). */
 void al_pipeline_set_learned(struct al_pipeline *pipeline, al_origin_learned_fn learned,
 			     void *context);

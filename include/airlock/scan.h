@@ -54,6 +54,20 @@ guint al_scanner_signature_count(const struct al_scanner *scanner);
  * with "auto", whether a loaded database has a fuzzy_img signature). */
 gboolean al_scanner_image_fuzzy_hash(const struct al_scanner *scanner);
 
+/* Whether [scan] clamav_database held a database that was loaded (FALSE:
+ * only our own signatures are in use). */
+gboolean al_scanner_clamav_loaded(const struct al_scanner *scanner);
+
+/*
+ * A digest of the signature directories as they are on disk: every
+ * regular file of [scan] signatures and [scan] clamav_database with its
+ * name, size, modification time and inode (transfer full, hex). When
+ * freshclam replaces, adds or removes a file, or the admin edits one
+ * (filetypes.conf included), the digest changes: the daemon then reloads
+ * (database_check_seconds), as clamd's SelfCheck does. Reads no content.
+ */
+char *al_scan_databases_fingerprint(const struct al_config *config);
+
 /*
  * Scans item->content: appends to item->virus_names and item->inner, adds
  * reasons (virus, executable for dangerous inner files, disguised,

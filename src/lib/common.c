@@ -6,7 +6,9 @@
  */
 #include "airlock/common.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 static const char *const reason_names[AL_REASON_COUNT] = {
 	[AL_REASON_VIRUS] = "virus",
@@ -73,3 +75,19 @@ int al_action_from_name(const char *name)
 }
 
 G_DEFINE_QUARK(airlock-error-quark, al_error)
+
+int al_disk_space(const char *path, guint64 *free_r, guint64 *total_r, GError **error)
+{
+	struct statvfs fs;
+
+	if (statvfs(path, &fs) < 0) {
+		int saved = errno;
+
+		g_set_error(error, AL_ERROR, AL_ERROR_IO, "cannot measure the free space of %s: %s",
+			    path, g_strerror(saved));
+		return -1;
+	}
+	*free_r = (guint64)fs.f_bavail * fs.f_frsize;
+	*total_r = (guint64)fs.f_blocks * fs.f_frsize;
+	return 0;
+}

@@ -118,7 +118,7 @@ static void append_held_notice(GString *out, const struct held *held, const stru
 }
 
 /* "Airlock <admin>" when the admin contact holds an address. */
-static void add_sender(GMimeMessage *notice, const struct al_config *config)
+void al_notice_add_sender(GMimeMessage *notice, const struct al_config *config)
 {
 	InternetAddressList *list = config->admin_contact != NULL
 					? internet_address_list_parse(NULL, config->admin_contact)
@@ -176,7 +176,7 @@ static void add_headers(GMimeMessage *notice, const struct al_config *config,
 		g_string_append_printf(subject, "%s%s", i > 0 ? " / " : "", langs[i]->held_subject);
 	if (held->subject != NULL)
 		g_string_append_printf(subject, ": %s", held->subject);
-	add_sender(notice, config);
+	al_notice_add_sender(notice, config);
 	from = g_mime_message_get_addresses(notice, GMIME_ADDRESS_TYPE_FROM);
 	domain = al_address_domain(internet_address_mailbox_get_addr(
 	    INTERNET_ADDRESS_MAILBOX(internet_address_list_get_address(from, 0))));

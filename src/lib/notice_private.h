@@ -68,4 +68,8 @@ void al_notice_set_utf8_text(GMimePart *part, const char *text, gsize len);
  * text (transfer full). */
 GMimeObject *al_notice_part(const char *text);
 
+/* From: "Airlock <ADDRESS>", the address taken from [notice]
+ * admin_contact when it holds one, else postmaster. */
+void al_notice_add_sender(GMimeMessage *notice, const struct al_config *config);
+
 #endif

@@ -67,6 +67,11 @@ guint al_pipeline_signature_count(const struct al_pipeline *pipeline)
 	return al_scanner_signature_count(pipeline->scanner);
 }
 
+gboolean al_pipeline_clamav_loaded(const struct al_pipeline *pipeline)
+{
+	return al_scanner_clamav_loaded(pipeline->scanner);
+}
+
 const char *al_pipeline_image_fuzzy_hash(const struct al_pipeline *pipeline)
 {
 	return al_scanner_image_fuzzy_hash(pipeline->scanner) ? "on" : "off";

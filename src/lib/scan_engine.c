@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_MESSAGE_BYTES 300
@@ -224,6 +225,7 @@ static int load_all(struct al_scanner *scanner, const struct al_config *config, 
 			system_loaded = TRUE;
 	}
 	scanner->image_fuzzy_hash = uses_fuzzy_hashes(config, system_loaded);
+	scanner->clamav_loaded = system_loaded;
 	if (scanner->signature_count == 0) {
 		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG, "no signature loaded from %s%s%s",
 			    config->signatures_dir, config->clamav_database_dir ? " nor " : "",
@@ -307,4 +309,54 @@ guint al_scanner_signature_count(const struct al_scanner *scanner)
 gboolean al_scanner_image_fuzzy_hash(const struct al_scanner *scanner)
 {
 	return scanner->image_fuzzy_hash;
+}
+
+gboolean al_scanner_clamav_loaded(const struct al_scanner *scanner)
+{
+	return scanner->clamav_loaded;
+}
+
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* One directory's regular files, sorted by name, into checksum. */
+static void fingerprint_dir(GChecksum *checksum, const char *dir)
+{
+	g_autoptr(GDir) listing = dir != NULL ? g_dir_open(dir, 0, NULL) : NULL;
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	const char *name;
+
+	g_checksum_update(checksum, (const guchar *)(dir != NULL ? dir : ""), -1);
+	if (listing == NULL)
+		return;
+	while ((name = g_dir_read_name(listing)) != NULL)
+		g_ptr_array_add(names, g_strdup(name));
+	g_ptr_array_sort(names, compare_names);
+	for (guint i = 0; i < names->len; i++) {
+		g_autofree char *path = g_build_filename(dir, names->pdata[i], NULL);
+		g_autofree char *line = NULL;
+		struct stat st;
+
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		line = g_strdup_printf("\n%s %lld %lld.%09ld %llu", (const char *)names->pdata[i],
+				       (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+				       st.st_mtim.tv_nsec, (unsigned long long)st.st_ino);
+		g_checksum_update(checksum, (const guchar *)line, -1);
+	}
+}
+
+char *al_scan_databases_fingerprint(const struct al_config *config)
+{
+	GChecksum *checksum = g_checksum_new(G_CHECKSUM_SHA256);
+	char *hex;
+
+	fingerprint_dir(checksum, config->signatures_dir);
+	g_checksum_update(checksum, (const guchar *)"\n\n", -1);
+	fingerprint_dir(checksum, config->clamav_database_dir);
+	hex = g_strdup(g_checksum_get_string(checksum));
+	g_checksum_free(checksum);
+	return hex;
 }

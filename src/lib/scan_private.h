@@ -18,6 +18,7 @@ struct al_scanner {
 	guint64 max_filesize_bytes;
 	guint max_seconds;
 	gboolean image_fuzzy_hash; /* libclamav computes image pHashes */
+	gboolean clamav_loaded;    /* [scan] clamav_database was loaded too */
 };
 
 /* A file name libclamav loads as a database (.cvd, .ndb, .ldb...). */
