@@ -59,8 +59,9 @@ struct al_daemon_state {
 	struct al_daemon_hour hours[AL_DAEMON_STATE_HOURS];
 };
 
-/* Writes state to path atomically (path.tmp, fsync, rename), mode 0644.
- * Returns 0, or -1 with error naming the file. */
+/* Writes state to path atomically (a unique PATH.XXXXXX beside it,
+ * fsync, rename, fsync of the directory), mode 0644. Returns 0, or -1
+ * with error (AL_ERROR_IO) naming the file; path is then unchanged. */
 int al_daemon_state_write(const struct al_daemon_state *state, const char *path, GError **error);
 
 /* Reads path into state_r (zeroed first). Returns 0, or -1 with error:
@@ -82,14 +83,16 @@ void al_daemon_state_last_day(const struct al_daemon_state *state, gint64 now_se
 			      guint *judged_r, guint *quarantined_r, guint *tempfailed_r);
 
 /*
- * The ClamAV database in dir: the newest build time and the highest
- * version found in the headers of its .cvd and .cld files (a 512-byte
- * text header "ClamAV-VDB:DATE:VERSION:SIGS:..."; the build time is
- * field 8, unix seconds, and when absent the DATE field), and whether any
- * signature file is there at all. Returns 0 with found_r FALSE for a
+ * The ClamAV database in dir: whether it holds any file libclamav loads
+ * as a database (the test the engine itself makes), the newest build time
+ * and the highest version found in the headers of its .cvd, .cld and .cud
+ * files (a 512-byte text header "ClamAV-VDB:DATE:VERSION:SIGS:FLEVEL:
+ * MD5:DSIG:BUILDER:STIME"; the build time is STIME, unix seconds, or
+ * DATE when STIME is absent). When no such header can be read, plain
+ * signature files (.hdb, .ndb...) give their newest modification time as
+ * the build time (0 when none). Returns 0 with found_r FALSE for a
  * missing or empty directory; -1 with error only when dir exists but
- * cannot be read. Plain signature files (.hdb, .ndb...) count as found,
- * their modification time as the build time.
+ * cannot be read.
  */
 int al_clamav_database_info(const char *dir, gboolean *found_r, gint64 *built_at_r,
 			    guint *version_r, GError **error);
