@@ -10,6 +10,8 @@
  */
 #include "act.h"
 #include "budget.h"
+#include "guard.h"
+#include "state.h"
 
 #include "log.h"
 #include "ops.h"
@@ -36,6 +38,7 @@ struct act_state {
 	char *released_id; /* a valid X-Airlock-Release header names it */
 	const char *release_token; /* that header's value (borrowed) */
 	const char *failed_step; /* what failed, for the log */
+	gboolean disk_low; /* the disk guard refused: it logs, not each message */
 	GError *error;
 };
 
@@ -84,9 +87,14 @@ static const char *queue_id(const struct act_state *s)
 
 static int quarantine(struct act_state *s)
 {
-	struct al_store *store = runtime_store_begin(s->m->rt, &s->error);
+	struct al_store *store;
 	int rc;
 
+	if (guard_check(s->m->rt, &s->error) < 0) {
+		s->disk_low = TRUE;
+		return failed(s, "disk guard");
+	}
+	store = runtime_store_begin(s->m->rt, &s->error);
 	if (store == NULL)
 		return failed(s, "quarantine store");
 	al_store_new_id(s->id);
@@ -446,6 +454,9 @@ static sfsistat on_failure(struct act_state *s)
 	g_autofree char *why = log_escape(s->error != NULL ? s->error->message : "unknown error",
 					   1024);
 
+	if (s->disk_low) /* never accepted: the message was judged to need the quarantine */
+		return reply(s, "451", "4.3.1", "Airlock quarantine is full, try again later",
+			     SMFIS_TEMPFAIL);
 	if (s->config->on_error == AL_ACTION_ACCEPT) {
 		log_msg(LOG_ERR, "%s: %s failed: %s; accepted UNSCANNED because on_error = accept",
 			qid, s->failed_step, why);
@@ -505,6 +516,8 @@ sfsistat act_on_message(const struct act_input *input)
 	learn(&s);
 	log_verdict(&s);
 out:
+	state_count(1, status != SMFIS_TEMPFAIL && s.id[0] != '\0' ? 1 : 0,
+		    status == SMFIS_TEMPFAIL ? 1 : 0);
 	al_verdict_free(&s.verdict);
 	g_free(s.released_id);
 	if (s.stream != NULL)

@@ -9,6 +9,7 @@
  * because it could not be stored or read.
  */
 #include "filter.h"
+#include "state.h"
 
 #include "act.h"
 #include "log.h"
@@ -151,8 +152,10 @@ static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
 	m = g_new0(struct message_state, 1);
 	conn->message = m;
 	m->rt = runtime_acquire_message();
-	if (m->rt == NULL)
+	if (m->rt == NULL) { /* no engine: a load failed with concurrent_reload = false */
+		state_count(1, 0, 1);
 		return SMFIS_TEMPFAIL;
+	}
 	m->spool = al_spool_new(m->rt->config->spool_dir, m->rt->config->memory_threshold_bytes);
 	m->recipients = g_ptr_array_new_with_free_func(g_free);
 	m->release_headers = g_ptr_array_new_with_free_func(g_free);

@@ -16,8 +16,10 @@
  * SIGINT) after the messages in flight.
  */
 #include "filter.h"
+#include "guard.h"
 #include "log.h"
 #include "runtime.h"
+#include "state.h"
 
 #include "airlock/version.h"
 
@@ -25,6 +27,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <malloc.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -39,6 +42,12 @@ struct options {
 	gboolean check_only;
 	gboolean version;
 };
+
+/* The state file for airlockctl status and the disk guard's own look. */
+#define STATE_INTERVAL_SECONDS 60
+/* With no engine (a failed load with concurrent_reload = false): how
+ * often a new load is tried. */
+#define NO_ENGINE_RETRY_SECONDS 30
 
 static int signal_pipe[2] = { -1, -1 };
 
@@ -262,23 +271,74 @@ static void drain(guint timeout_seconds)
 			runtime_in_flight());
 }
 
+/* What the main thread does between signals, from the current config. */
+struct ticks {
+	gint64 next_state_us;    /* state file and disk guard: every minute */
+	gint64 next_database_us; /* signature directories: database_check_seconds */
+};
+
+static void periodic(const char *config_path, struct ticks *t)
+{
+	gint64 now = g_get_monotonic_time();
+	struct runtime *rt = runtime_acquire();
+	guint check_seconds = rt != NULL ? rt->config->scan_database_check_seconds
+					 : NO_ENGINE_RETRY_SECONDS;
+
+	if (check_seconds > 0 && now >= t->next_database_us) {
+		t->next_database_us = now + (gint64)check_seconds * G_USEC_PER_SEC;
+		state_database_checked();
+		if (runtime_databases_changed()) {
+			if (rt != NULL)
+				log_msg(LOG_NOTICE, "signature files changed in %s or %s: reloading",
+					rt->config->signatures_dir, rt->config->clamav_database_dir);
+			runtime_release(&rt);
+			runtime_reload(config_path, "database-change");
+			rt = runtime_acquire();
+		}
+	}
+	if (now >= t->next_state_us) {
+		t->next_state_us = now + STATE_INTERVAL_SECONDS * G_USEC_PER_SEC;
+		guard_tick(rt);
+		state_write();
+	}
+	runtime_release(&rt);
+}
+
+/* Waits up to one second for a signal byte: 1 with *sig_r, 0 on time out. */
+static int wait_signal(unsigned char *sig_r)
+{
+	struct pollfd pfd = { .fd = signal_pipe[0], .events = POLLIN };
+	int n = poll(&pfd, 1, 1000);
+
+	if (n <= 0)
+		return 0;
+	return read(signal_pipe[0], sig_r, 1) == 1 ? 1 : 0;
+}
+
 static int main_loop(const char *config_path, guint timeout_seconds)
 {
 	pthread_t server;
 	unsigned char sig = 0;
 	gboolean stopping = FALSE;
+	gint64 now = g_get_monotonic_time();
+	struct ticks ticks = { .next_state_us = now, .next_database_us = now };
+	struct runtime *rt = runtime_acquire();
 
+	if (rt != NULL && rt->config->scan_database_check_seconds > 0)
+		ticks.next_database_us += (gint64)rt->config->scan_database_check_seconds *
+					  G_USEC_PER_SEC;
+	runtime_release(&rt);
 	if (pthread_create(&server, NULL, serve, NULL) != 0) {
 		log_msg(LOG_ERR, "cannot start the milter thread");
 		return 1;
 	}
 	while (!stopping) {
-		ssize_t n = read(signal_pipe[0], &sig, 1);
-
-		if (n < 0 && errno == EINTR)
+		if (wait_signal(&sig) == 0) {
+			periodic(config_path, &ticks);
 			continue;
-		if (n == 1 && sig == SIGHUP) {
-			runtime_reload(config_path);
+		}
+		if (sig == SIGHUP) {
+			runtime_reload(config_path, "signal");
 			continue;
 		}
 		stopping = TRUE;
@@ -289,6 +349,7 @@ static int main_loop(const char *config_path, guint timeout_seconds)
 	}
 	pthread_join(server, NULL);
 	drain(timeout_seconds);
+	state_write();
 	return sig == 255 ? 1 : 0;
 }
 
@@ -319,6 +380,9 @@ static int start(const struct options *o)
 	}
 	if (write_pidfile(config->milter_pidfile) < 0 || install_signals() < 0)
 		goto out;
+	state_init(rt->config);
+	state_engine(rt, "start", TRUE, NULL);
+	state_write();
 	log_msg(LOG_INFO, "airlock-milter %s ready on %s, %u signatures, image fuzzy hashes %s",
 		AL_VERSION, config->milter_socket, al_pipeline_signature_count(rt->pipeline),
 		al_pipeline_image_fuzzy_hash(rt->pipeline));
@@ -326,6 +390,7 @@ static int start(const struct options *o)
 	unlink(config->milter_pidfile);
 out:
 	runtime_shutdown();
+	state_shutdown();
 	al_config_free(&config);
 	return status;
 }

@@ -5,11 +5,17 @@
 #include "runtime.h"
 
 #include "log.h"
+#include "state.h"
+
+#define DROP_POLL_US (50 * 1000)
 
 static GMutex current_lock;
 static struct runtime *current;
 static guint generation;
 static gint in_flight;
+/* The signature directories as they were when the last load began
+ * (successful or not): a change since then asks for a reload. */
+static char *attempted_fingerprint;
 
 static void runtime_free(struct runtime *rt)
 {
@@ -108,6 +114,8 @@ struct runtime *runtime_load(const char *config_path, GError **error)
 	rt->config = al_config_load(config_path, TRUE, error);
 	if (rt->config == NULL)
 		goto fail;
+	g_free(attempted_fingerprint);
+	attempted_fingerprint = al_scan_databases_fingerprint(rt->config);
 	rt->pipeline = al_pipeline_new(rt->config, &warnings, error);
 	if (rt->pipeline == NULL)
 		goto fail;
@@ -185,21 +193,86 @@ void runtime_release_message(struct runtime **rt)
 	runtime_release(rt);
 }
 
-int runtime_reload(const char *config_path)
+/* concurrent_reload = false: the running snapshot is uninstalled (new
+ * messages are answered tempfail) and freed once the messages using it
+ * are done (at most timeout_seconds; then it is freed by the last one),
+ * so that two engines are never in memory at once. */
+static void drop_current(guint timeout_seconds)
+{
+	gint64 deadline = g_get_monotonic_time() + (gint64)timeout_seconds * G_USEC_PER_SEC;
+	struct runtime *old;
+
+	g_mutex_lock(&current_lock);
+	old = current;
+	current = NULL;
+	g_mutex_unlock(&current_lock);
+	if (old == NULL)
+		return;
+	log_msg(LOG_NOTICE, "freeing the engine before loading the new one (concurrent_reload = "
+			    "false): messages are answered tempfail meanwhile");
+	while (g_atomic_int_get(&old->refs) > 1 && g_get_monotonic_time() < deadline)
+		g_usleep(DROP_POLL_US);
+	unref(old);
+}
+
+static gboolean running_config(gboolean *concurrent_r, guint *timeout_r)
+{
+	struct runtime *rt = runtime_acquire();
+
+	if (rt == NULL)
+		return FALSE;
+	*concurrent_r = rt->config->scan_concurrent_reload;
+	*timeout_r = rt->config->milter_timeout_seconds;
+	runtime_release(&rt);
+	return TRUE;
+}
+
+int runtime_reload(const char *config_path, const char *trigger)
 {
 	g_autoptr(GError) error = NULL;
-	struct runtime *rt = runtime_load(config_path, &error);
+	gboolean concurrent = TRUE;
+	guint timeout_seconds = 0;
+	gboolean had_engine = running_config(&concurrent, &timeout_seconds);
+	struct runtime *rt;
 
+	if (had_engine && !concurrent)
+		drop_current(timeout_seconds);
+	rt = runtime_load(config_path, &error);
 	if (rt == NULL) {
-		log_msg(LOG_ERR, "reload failed, keeping the running configuration and signatures: %s",
-			error->message);
+		struct runtime *still = runtime_acquire();
+
+		if (still != NULL)
+			log_msg(LOG_ERR, "reload failed, keeping the running configuration and "
+					 "signatures: %s",
+				error->message);
+		else
+			log_msg(LOG_ERR, "reload failed and no engine is loaded: every message is "
+					 "answered tempfail until a reload succeeds: %s",
+				error->message);
+		state_engine(still, trigger, FALSE, error->message);
+		runtime_release(&still);
+		state_write();
 		return -1;
 	}
 	runtime_install(rt);
-	log_msg(LOG_INFO, "reloaded %s: %u signatures, image fuzzy hashes %s, generation %u",
-		config_path, al_pipeline_signature_count(rt->pipeline),
+	log_msg(LOG_INFO, "reloaded %s (%s): %u signatures, image fuzzy hashes %s, generation %u",
+		config_path, trigger, al_pipeline_signature_count(rt->pipeline),
 		al_pipeline_image_fuzzy_hash(rt->pipeline), rt->generation);
+	state_engine(rt, trigger, TRUE, NULL);
+	state_write();
 	return 0;
+}
+
+gboolean runtime_databases_changed(void)
+{
+	struct runtime *rt = runtime_acquire();
+	g_autofree char *now = NULL;
+
+	if (rt == NULL)
+		return TRUE; /* no engine: always worth another try */
+	now = al_scan_databases_fingerprint(rt->config);
+	runtime_release(&rt);
+	return g_strcmp0(now, attempted_fingerprint) != 0;
 }
 
 void runtime_shutdown(void)
@@ -211,4 +284,5 @@ void runtime_shutdown(void)
 	current = NULL;
 	g_mutex_unlock(&current_lock);
 	unref(old);
+	g_clear_pointer(&attempted_fingerprint, g_free);
 }

@@ -44,7 +44,9 @@ struct runtime *runtime_load(const char *config_path, GError **error);
 /* Installs rt as the current snapshot (transfer full). */
 void runtime_install(struct runtime *rt);
 
-/* The current snapshot with a new reference (never NULL once installed). */
+/* The current snapshot with a new reference; NULL before the first
+ * install and, with concurrent_reload = false, while a reload runs or
+ * after one failed. */
 struct runtime *runtime_acquire(void);
 
 void runtime_release(struct runtime **rt);
@@ -59,8 +61,17 @@ void runtime_release_message(struct runtime **rt);
 struct al_store *runtime_store_begin(struct runtime *rt, GError **error);
 void runtime_store_end(struct runtime *rt, gboolean failed);
 
-/* Rebuilds from the same config file and swaps; 0 or -1 (logged). */
-int runtime_reload(const char *config_path);
+/* Rebuilds from the same config file and swaps; 0 or -1 (logged, and
+ * recorded in the state for airlockctl status). trigger: "signal" or
+ * "database-change". With [scan] concurrent_reload = false the running
+ * engine is freed first: messages are answered tempfail until the new
+ * one is installed, and after a failed load until a reload succeeds. */
+int runtime_reload(const char *config_path, const char *trigger);
+
+/* Whether the signature directories changed on disk since the last load
+ * began (al_scan_databases_fingerprint()); TRUE when no engine is
+ * loaded. */
+gboolean runtime_databases_changed(void);
 
 /* Drops the current snapshot (at exit). */
 void runtime_shutdown(void);
