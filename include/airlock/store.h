@@ -253,6 +253,28 @@ int al_store_delete(struct al_store *store, const char *id, const char *who, GEr
 int al_store_purge(struct al_store *store, gint64 before, const char *who, guint *purged_r,
 		   GError **error);
 
+/*
+ * For airlockctl status (store_status.c). al_store_open_readonly() opens
+ * the existing store in dir as al_store_open() would check it (a private
+ * directory holding airlock.db) but read-only: no migration, nothing
+ * created but SQLite's -shm beside a WAL database; every write through
+ * it fails. A schema newer or older than this build's is not an error
+ * here: al_store_get_status() reports it.
+ */
+struct al_store *al_store_open_readonly(const char *dir, GError **error);
+
+struct al_store_status {
+	gint64 schema_version;	      /* 0: no schema_version table */
+	guint64 quarantined;	      /* messages whose status is quarantined */
+	gint64 oldest_quarantined_at; /* received_at of the oldest of them; 0: none */
+	gint64 oldest_kept_at;	      /* the oldest original al_store_purge() would
+					 remove (quarantined or released); 0: none */
+};
+
+/* Reads the figures above in one read transaction. -1 with error. */
+int al_store_get_status(struct al_store *store, struct al_store_status *status_r,
+			GError **error);
+
 /* al_origin_learned_fn for the pipeline: context is the al_store. A
  * database error counts as "not learned" (the safe answer). */
 gboolean al_store_is_learned(const char *address, void *context);

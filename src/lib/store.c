@@ -129,6 +129,11 @@ static int check_private_dir(const char *path, GError **error)
 	return 0;
 }
 
+int al_store_check_private_dir(const char *path, GError **error)
+{
+	return check_private_dir(path, error);
+}
+
 static int make_dirs(struct al_store *store, GError **error)
 {
 	gboolean existed = g_file_test(store->dir, G_FILE_TEST_IS_DIR);

@@ -22,6 +22,9 @@ struct al_store {
  * (store_id.c). */
 gboolean al_store_is_canonical_id(const char *id);
 
+/* dir exists, is a directory, and others cannot read it (store.c). */
+int al_store_check_private_dir(const char *path, GError **error);
+
 /* Errors: a system call on path, the last SQLite error (names the
  * database), no message id. All return -1. */
 int al_store_io_error(GError **error, const char *path, const char *what, int errsv);
