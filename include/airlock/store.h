@@ -275,6 +275,33 @@ struct al_store_status {
 int al_store_get_status(struct al_store *store, struct al_store_status *status_r,
 			GError **error);
 
+/*
+ * Backups (store_backup.c; the workflow is backup.h's). A snapshot is a
+ * copy of the database taken by SQLite's online backup API in one read
+ * transaction: consistent while the daemon writes (a quarantine is in it
+ * whole or not at all). It is a plain file (rollback journal, not WAL),
+ * 0600, fsynced, created new at dest_path (an existing file is refused).
+ */
+int al_store_backup_database(struct al_store *store, const char *dest_path, GError **error);
+
+/* The originals a snapshot (the database file db_path, not a live store)
+ * still keeps (status quarantined or released): their paths relative to
+ * the store directory ("msg/ID.eml"), sorted, transfer full. A path that
+ * is not exactly msg/ID.eml with a canonical id is an AL_ERROR_PARSE
+ * error (a hostile snapshot cannot name another file). NULL with error.
+ * Opens db_path read-only as immutable: works on read-only media. */
+GPtrArray *al_store_snapshot_originals(const char *db_path, GError **error);
+
+/* Marks the messages whose originals (paths as listed above; NULL-
+ * terminated) vanished between the snapshot and their copy (deleted or
+ * purged meanwhile) as "purged" in the snapshot, each with a "purged"
+ * event by who whose detail says so, in one transaction. */
+int al_store_snapshot_mark_gone(const char *db_path, const char *const *paths, const char *who,
+				GError **error);
+
+/* The schema version of a snapshot (read-only, immutable). */
+int al_store_snapshot_version(const char *db_path, gint64 *version_r, GError **error);
+
 /* al_origin_learned_fn for the pipeline: context is the al_store. A
  * database error counts as "not learned" (the safe answer). */
 gboolean al_store_is_learned(const char *address, void *context);
