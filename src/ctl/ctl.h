@@ -22,6 +22,8 @@ int ctl_release(int argc, char **argv);
 int ctl_delete(int argc, char **argv);
 int ctl_purge(int argc, char **argv);
 int ctl_report(int argc, char **argv);
+int ctl_backup(int argc, char **argv);
+int ctl_restore(int argc, char **argv);
 
 /* Prints "airlockctl: " and the message on stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
