@@ -7,11 +7,19 @@
 
 #include <string.h>
 
+/* "300.0 MiB", with a plain space (GLib puts a no-break space). */
 static void append_size(GString *out, guint64 bytes)
 {
 	g_autofree char *text = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+	const char *nbsp = strstr(text, "\u00a0");
 
-	g_string_append(out, text);
+	if (nbsp == NULL) {
+		g_string_append(out, text);
+		return;
+	}
+	g_string_append_len(out, text, nbsp - text);
+	g_string_append_c(out, ' ');
+	g_string_append(out, nbsp + strlen("\u00a0"));
 }
 
 static void append_french(GString *out, const char *host, const char *dir, guint64 free_bytes,

@@ -19,9 +19,16 @@ static gint64 last_log_us;
 static gint64 last_mail_us;
 static guint refused_since_log;
 
+/* "300.0 MiB" in plain ASCII (GLib puts a no-break space) with the
+ * exact byte count, for the log. */
 static char *size_text(guint64 bytes)
 {
-	return g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+	g_autofree char *human = g_format_size_full(bytes, G_FORMAT_SIZE_IEC_UNITS);
+	GString *text = g_string_new(human);
+
+	g_string_replace(text, "\u00a0", " ", 0);
+	g_string_append_printf(text, " (%" G_GUINT64_FORMAT " bytes)", bytes);
+	return g_string_free(text, FALSE);
 }
 
 static void mail_admin(const struct al_config *config, guint64 free_bytes, guint64 min_bytes)

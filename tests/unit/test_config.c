@@ -164,6 +164,12 @@ static void assert_default_values(const struct al_config *c)
 	assert_strv(c->languages, languages);
 	g_assert_cmpstr(c->admin_contact, ==, "postmaster");
 	g_assert_cmpstr(c->notice_command, ==, "/usr/sbin/sendmail -i");
+	g_assert_cmpstr(c->admin_address, ==, "postmaster");
+	g_assert_cmpuint(c->quarantine_min_free.bytes, ==, 512 * 1024 * 1024);
+	g_assert_cmpuint(c->quarantine_min_free.percent, ==, 0);
+	g_assert_cmpuint(c->scan_database_check_seconds, ==, 300);
+	g_assert_cmpuint(c->scan_max_database_age_days, ==, 3);
+	g_assert_true(c->scan_concurrent_reload);
 	for (int r = 0; r < AL_REASON_COUNT; r++) {
 		enum al_action want = r == AL_REASON_VIRUS || r == AL_REASON_POLYGLOT
 		                          ? AL_ACTION_HOLD
@@ -291,6 +297,22 @@ static const struct {
     {"[quarantine]\nretention_days = 0\n", "[quarantine] retention_days: '0' is not*"},
     {"[quarantine]\nretention_days = 3651\n", "[quarantine] retention_days: '3651' is not*"},
     {"[quarantine]\nrelease_command =\n", "[quarantine] release_command: '' is not*"},
+    {"[quarantine]\nmin_free = 100%\n",
+     "[quarantine] min_free: '100%' is not a percentage from 0% to 99%"},
+    {"[quarantine]\nmin_free = -5%\n", "[quarantine] min_free: '-5%' is not a percentage*"},
+    {"[quarantine]\nmin_free = 5 %\n", "[quarantine] min_free: '5 %' is not a percentage*"},
+    {"[quarantine]\nmin_free = lots\n",
+     "[quarantine] min_free: 'lots' is not a size (bytes, or a number followed by K, M or G) "
+     "or a percentage of the file system (5%)"},
+    {"[quarantine]\nmin_free = %\n", "[quarantine] min_free: '%' is not a size*"},
+    {"[scan]\ndatabase_check_seconds = 86401\n", "[scan] database_check_seconds: '86401' is not*"},
+    {"[scan]\nmax_database_age = 0\n", "[scan] max_database_age: '0' is not*"},
+    {"[scan]\nconcurrent_reload = sometimes\n",
+     "[scan] concurrent_reload: 'sometimes' is not true or false"},
+    {"[notice]\nadmin_address = it desk@example.org\n",
+     "[notice] admin_address: 'it desk@example.org' is not one address*"},
+    {"[notice]\nadmin_address = -oQ/tmp\n", "[notice] admin_address: '-oQ/tmp' is not one address*"},
+    {"[notice]\nadmin_address = <it@example.org>\n", "[notice] admin_address: '<it*"},
     {"user = airlock\n", "Key file does not start with a group"},
     {"[milter\n", "*"},
 };
@@ -371,6 +393,34 @@ static void test_config_values_of_every_type_are_read(struct fixture *f, gconstp
 	g_assert_cmpstr(config->release_command, ==, "/usr/bin/true \"a b\"");
 	g_assert_cmpstr(config->admin_contact, ==, " IT desk <it@example.org>");
 	g_assert_cmpstr(config->notice_command, ==, "/bin/cat");
+	al_config_free(&config);
+}
+
+static void test_config_min_free_is_a_size_or_a_percentage(struct fixture *f, gconstpointer data)
+{
+	struct al_config *config = load_text(f, "[quarantine]\nmin_free = 5%\n"
+	                                        "[milter]\npidfile = /run/x/airlock.pid\n");
+	struct al_free_space none = { 0 };
+
+	(void)data;
+	g_assert_cmpuint(config->quarantine_min_free.percent, ==, 5);
+	g_assert_cmpuint(al_free_space_bytes(&config->quarantine_min_free, 1000), ==, 50);
+	g_assert_cmpuint(al_free_space_bytes(&config->quarantine_min_free,
+	                                     G_GUINT64_CONSTANT(1) << 40),
+	                 ==, G_GUINT64_CONSTANT(54975581388)); /* floor(2^40 * 5 / 100) */
+	g_assert_cmpuint(al_free_space_bytes(&none, 1000), ==, 0);
+	/* the status file goes beside the pid file unless set */
+	g_assert_cmpstr(config->milter_status_file, ==, "/run/x/airlock.status");
+	al_config_free(&config);
+	config = load_text(f, "[quarantine]\nmin_free = 2G\n[notice]\nadmin_address = it@example.org\n"
+	                      "[scan]\ndatabase_check_seconds = 0\nconcurrent_reload = false\n");
+	g_assert_cmpuint(config->quarantine_min_free.bytes, ==, G_GUINT64_CONSTANT(2) << 30);
+	g_assert_cmpuint(config->quarantine_min_free.percent, ==, 0);
+	g_assert_cmpuint(al_free_space_bytes(&config->quarantine_min_free, 1000), ==,
+	                 G_GUINT64_CONSTANT(2) << 30);
+	g_assert_cmpstr(config->admin_address, ==, "it@example.org");
+	g_assert_cmpuint(config->scan_database_check_seconds, ==, 0);
+	g_assert_false(config->scan_concurrent_reload);
 	al_config_free(&config);
 }
 
@@ -696,6 +746,8 @@ int main(int argc, char **argv)
 	ADD_F("/config/missing_file_is_an_error_naming_it",
 	      test_config_missing_file_is_an_error_naming_it);
 	ADD_F("/config/values_of_every_type_are_read", test_config_values_of_every_type_are_read);
+	ADD_F("/config/min_free_is_a_size_or_a_percentage",
+	      test_config_min_free_is_a_size_or_a_percentage);
 	ADD_F("/config/booleans_accept_common_spellings",
 	      test_config_booleans_accept_common_spellings);
 	ADD_F("/config/empty_authserv_id_means_unset", test_config_empty_authserv_id_means_unset);

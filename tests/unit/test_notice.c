@@ -886,6 +886,39 @@ static void test_notice_hold_message_neutralises_hostile_subject(void)
 	fixture_clear(&f);
 }
 
+static void test_notice_disk_alert_goes_to_admin_address_in_both_languages(void)
+{
+	struct al_config *config = al_config_new_defaults();
+	g_autofree char *text = NULL;
+	g_autofree char *body = NULL;
+	g_autofree char *to = NULL;
+	GMimeMessage *alert;
+
+	g_free(config->admin_address);
+	config->admin_address = g_strdup("it@example.org");
+	g_free(config->quarantine_dir);
+	config->quarantine_dir = g_strdup("/var/lib/airlock");
+	text = al_notice_disk_alert(config, 300 * 1024 * 1024, 512 * 1024 * 1024);
+	alert = parse_text(text);
+	to = internet_address_list_to_string(
+	    g_mime_message_get_addresses(alert, GMIME_ADDRESS_TYPE_TO), NULL, FALSE);
+	g_assert_cmpstr(to, ==, "it@example.org");
+	g_assert_cmpstr(g_mime_message_get_subject(alert), ==,
+	                "[Airlock] disque de la quarantaine presque plein / quarantine disk almost "
+	                "full");
+	g_assert_cmpstr(g_mime_object_get_header(GMIME_OBJECT(alert), "Auto-Submitted"), ==,
+	                "auto-generated");
+	body = notice_text(g_mime_message_get_mime_part(alert));
+	g_assert_nonnull(strstr(body, "Espace libre : 300.0 MiB"));
+	g_assert_nonnull(strstr(body, "Free space: 300.0 MiB"));
+	g_assert_nonnull(strstr(body, "([quarantine] min_free): 512.0 MiB"));
+	g_assert_nonnull(strstr(body, "/var/lib/airlock"));
+	g_assert_nonnull(strstr(body, "nothing is lost"));
+	g_assert_true(strstr(body, "Le disque") < strstr(body, "The disk"));
+	g_object_unref(alert);
+	al_config_free(&config);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -914,6 +947,8 @@ int main(int argc, char **argv)
 	                test_notice_hostile_file_name_is_shown_escaped);
 	g_test_add_func("/notice/strip_unknown_part_fails_cleanly",
 	                test_notice_strip_unknown_part_fails_cleanly);
+	g_test_add_func("/notice/disk_alert_goes_to_admin_address_in_both_languages",
+	                test_notice_disk_alert_goes_to_admin_address_in_both_languages);
 	g_test_add_func("/notice/hold_message_is_complete_and_bilingual",
 	                test_notice_hold_message_is_complete_and_bilingual);
 	g_test_add_func("/notice/hold_message_neutralises_hostile_subject",
