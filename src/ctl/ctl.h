@@ -22,6 +22,7 @@ int ctl_release(int argc, char **argv);
 int ctl_delete(int argc, char **argv);
 int ctl_purge(int argc, char **argv);
 int ctl_report(int argc, char **argv);
+int ctl_status(int argc, char **argv); /* exits 0-3: Nagios states, not the codes above */
 int ctl_backup(int argc, char **argv);
 int ctl_restore(int argc, char **argv);
 

@@ -28,6 +28,7 @@ static const struct subcommand subcommands[] = {
 	{ .name = "delete", .run = ctl_delete, .summary = "remove quarantined messages (audit kept)" },
 	{ .name = "purge", .run = ctl_purge, .summary = "remove originals past the retention period" },
 	{ .name = "report", .run = ctl_report, .summary = "what was stopped: training and tuning report" },
+	{ .name = "status", .run = ctl_status, .summary = "is Airlock working? (for Nagios, Zabbix, cron)" },
 	{ .name = "backup", .run = ctl_backup, .summary = "consistent backup of the store, while it runs" },
 	{ .name = "restore", .run = ctl_restore, .summary = "verify a backup and restore it into an empty store" },
 };
