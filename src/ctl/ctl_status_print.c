@@ -144,24 +144,42 @@ static void print_engine(const struct status_report *r)
 	}
 }
 
+static void print_loaded(const struct status_report *r)
+{
+	const struct al_daemon_state *s = &r->state;
+	g_autofree char *built = ctl_local_time(s->clamav_built_at);
+
+	if (!r->have_state)
+		return;
+	if (!s->clamav_loaded)
+		printf("; the daemon runs without it");
+	else if (s->clamav_version > 0)
+		printf("; the daemon loaded version %u", s->clamav_version);
+	else if (s->clamav_built_at > 0)
+		printf("; the daemon loaded the one of %s", built);
+}
+
 static void print_database(const struct status_report *r)
 {
 	const char *dir = r->config->clamav_database_dir ? r->config->clamav_database_dir : "";
+	g_autofree char *built = ctl_local_time(r->database_built_at);
+	g_autofree char *age = ago_text(r, r->database_built_at);
 
 	if (r->database_error != NULL) {
 		printf("ClamAV database: %s\n", r->database_error);
-	} else if (!r->database_found) {
-		printf("ClamAV database: none in %s\n", dir);
-	} else {
-		g_autofree char *built = ctl_local_time(r->database_built_at);
-		g_autofree char *age = ago_text(r, r->database_built_at);
-
-		printf("ClamAV database: %s, version %u, built %s (%s)", dir, r->database_version,
-		       built, age);
-		if (r->have_state && r->state.clamav_loaded)
-			printf("; the daemon loaded version %u", r->state.clamav_version);
-		printf("\n");
+		return;
 	}
+	if (!r->database_found) {
+		printf("ClamAV database: none in %s\n", dir);
+		return;
+	}
+	printf("ClamAV database: %s", dir);
+	if (r->database_version > 0)
+		printf(", version %u", r->database_version);
+	if (r->database_built_at > 0)
+		printf(", built %s (%s)", built, age);
+	print_loaded(r);
+	printf("\n");
 }
 
 static void print_store(const struct status_report *r)
