@@ -42,12 +42,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_TIMEOUT_SECONDS	  5
-#define STATE_STALE_SECONDS	  180
-#define DAY_SECONDS		  86400
-#define RELOAD_GRACE_NO_CHECK	  600
-#define TEMPFAIL_MIN_COUNT	  5
-#define TEMPFAIL_MAX_PERCENT	  10
+#define DEFAULT_TIMEOUT_SECONDS 5
+#define STATE_STALE_SECONDS     180
+#define DAY_SECONDS             86400
+#define RELOAD_GRACE_NO_CHECK   600
+#define TEMPFAIL_MIN_COUNT      5
+#define TEMPFAIL_MAX_PERCENT    10
 
 struct status_options {
 	char *config_path;
@@ -95,15 +95,18 @@ static void not_answering(struct status_report *r)
 	const char *pidfile = r->config->milter_pidfile;
 
 	if (r->pid_alive)
-		status_problem(r, STATUS_CRITICAL, "airlock-milter (pid %" G_GINT64_FORMAT
-			       ") is not answering: %s", r->pid, r->probe_error);
+		status_problem(r, STATUS_CRITICAL,
+			       "airlock-milter (pid %" G_GINT64_FORMAT ") is not answering: %s",
+			       r->pid, r->probe_error);
 	else if (r->pid != 0)
-		status_problem(r, STATUS_CRITICAL, "airlock-milter is not running (%s names pid %"
-			       G_GINT64_FORMAT ", which is gone): %s", pidfile, r->pid,
-			       r->probe_error);
+		status_problem(r, STATUS_CRITICAL,
+			       "airlock-milter is not running (%s names pid %" G_GINT64_FORMAT
+			       ", which is gone): %s",
+			       pidfile, r->pid, r->probe_error);
 	else
-		status_problem(r, STATUS_CRITICAL, "airlock-milter is not running (no pid file %s): %s",
-			       pidfile, r->probe_error);
+		status_problem(r, STATUS_CRITICAL,
+			       "airlock-milter is not running (no pid file %s): %s", pidfile,
+			       r->probe_error);
 }
 
 static void read_state(struct status_report *r)
@@ -129,11 +132,13 @@ static void check_state_file(struct status_report *r)
 	g_autofree char *age_text = status_duration(age);
 
 	if (!r->have_state)
-		status_problem(r, STATUS_WARNING, "%s: airlock-milter writes it every minute (see "
+		status_problem(r, STATUS_WARNING,
+			       "%s: airlock-milter writes it every minute (see "
 			       "its log for why it cannot); engine and 24-hour figures unknown",
 			       r->state_error);
 	else if (age > STATE_STALE_SECONDS)
-		status_problem(r, STATUS_WARNING, "the state file %s was last written %s ago "
+		status_problem(r, STATUS_WARNING,
+			       "the state file %s was last written %s ago "
 			       "(airlock-milter writes it every minute): its figures are old",
 			       path, age_text);
 }
@@ -164,12 +169,16 @@ static void check_engine(struct status_report *r)
 	if (!r->answering || !r->have_state)
 		return;
 	if (r->state.signatures == 0)
-		status_problem(r, STATUS_CRITICAL, "airlock-milter has no engine loaded (%s): every "
-			       "message is tempfailed", reload->error ? reload->error : "none yet");
+		status_problem(r, STATUS_CRITICAL,
+			       "airlock-milter has no engine loaded (%s): every "
+			       "message is tempfailed",
+			       reload->error ? reload->error : "none yet");
 	else if (reload->at > 0 && !reload->ok)
-		status_problem(r, STATUS_WARNING, "the last reload (%s, %s ago) failed, the previous "
-			       "engine stays in use: %s", reload->trigger ? reload->trigger : "?",
-			       when, reload->error ? reload->error : "no reason given");
+		status_problem(r, STATUS_WARNING,
+			       "the last reload (%s, %s ago) failed, the previous "
+			       "engine stays in use: %s",
+			       reload->trigger ? reload->trigger : "?", when,
+			       reload->error ? reload->error : "no reason given");
 }
 
 /* The daemon loaded an older ClamAV database than the one on disk, and
@@ -202,13 +211,16 @@ static void check_database_age(struct status_report *r, const char *dir)
 	g_autofree char *loaded_text = status_duration(r->now - r->state.engine_loaded_at);
 
 	if (r->database_built_at > 0 && age > (gint64)max_days * DAY_SECONDS)
-		status_problem(r, STATUS_WARNING, "the ClamAV database in %s was built %s ago, more "
+		status_problem(r, STATUS_WARNING,
+			       "the ClamAV database in %s was built %s ago, more "
 			       "than [scan] max_database_age (%u days): is freshclam running?",
 			       dir, age_text, max_days);
 	if (engine_is_behind(r, dir))
-		status_problem(r, STATUS_WARNING, "airlock-milter did not pick up the update of the "
+		status_problem(r, STATUS_WARNING,
+			       "airlock-milter did not pick up the update of the "
 			       "ClamAV database in %s (its engine was loaded %s ago): reload it "
-			       "(systemctl reload airlock-milter)", dir, loaded_text);
+			       "(systemctl reload airlock-milter)",
+			       dir, loaded_text);
 }
 
 static void check_database(struct status_report *r)
@@ -230,8 +242,10 @@ static void check_database(struct status_report *r)
 		return;
 	}
 	ours = r->have_state ? g_strdup_printf("%u ", r->state.signatures) : g_strdup("");
-	status_problem(r, STATUS_WARNING, "no ClamAV database in %s: only Airlock's own %s"
-		       "signatures are in use (install clamav-freshclam)", dir, ours);
+	status_problem(r, STATUS_WARNING,
+		       "no ClamAV database in %s: only Airlock's own %s"
+		       "signatures are in use (install clamav-freshclam)",
+		       dir, ours);
 }
 
 /* ---- the store ---- */
@@ -241,13 +255,16 @@ static void check_schema(struct status_report *r)
 	gint64 version = r->store.schema_version;
 
 	if (version > AL_STORE_SCHEMA_VERSION)
-		status_problem(r, STATUS_CRITICAL, "the store's schema version %" G_GINT64_FORMAT
-			       " is newer than this airlock's (%d): upgrade airlock", version,
-			       AL_STORE_SCHEMA_VERSION);
+		status_problem(r, STATUS_CRITICAL,
+			       "the store's schema version %" G_GINT64_FORMAT
+			       " is newer than this airlock's (%d): upgrade airlock",
+			       version, AL_STORE_SCHEMA_VERSION);
 	else if (version < AL_STORE_SCHEMA_VERSION)
-		status_problem(r, STATUS_WARNING, "the store's schema version %" G_GINT64_FORMAT
+		status_problem(r, STATUS_WARNING,
+			       "the store's schema version %" G_GINT64_FORMAT
 			       " is older than this airlock's (%d): restart airlock-milter to "
-			       "migrate it", version, AL_STORE_SCHEMA_VERSION);
+			       "migrate it",
+			       version, AL_STORE_SCHEMA_VERSION);
 }
 
 static void check_retention(struct status_report *r)
@@ -258,9 +275,11 @@ static void check_retention(struct status_report *r)
 	g_autofree char *age = status_duration(r->now - oldest);
 
 	if (oldest > 0 && r->now - oldest > ((gint64)days + 1) * DAY_SECONDS)
-		status_problem(r, STATUS_WARNING, "the oldest original kept (received %s, %s ago) "
+		status_problem(r, STATUS_WARNING,
+			       "the oldest original kept (received %s, %s ago) "
 			       "is past [quarantine] retention_days (%u): airlockctl purge has not "
-			       "run (enable airlock-purge.timer)", received, age, days);
+			       "run (enable airlock-purge.timer)",
+			       received, age, days);
 }
 
 /* As root: become the store directory's owner (for good: the store is
@@ -318,17 +337,21 @@ static void check_disk(struct status_report *r)
 	free_text = g_format_size_full(r->disk_free_bytes, G_FORMAT_SIZE_IEC_UNITS);
 	min_text = g_format_size_full(r->min_free_bytes, G_FORMAT_SIZE_IEC_UNITS);
 	if (r->disk_free_bytes < r->min_free_bytes)
-		status_problem(r, STATUS_CRITICAL, "only %s free on the file system of %s, below "
+		status_problem(r, STATUS_CRITICAL,
+			       "only %s free on the file system of %s, below "
 			       "[quarantine] min_free (%s): mail that must be quarantined is "
-			       "tempfailed", free_text, c->quarantine_dir, min_text);
+			       "tempfailed",
+			       free_text, c->quarantine_dir, min_text);
 	else if (r->disk_free_bytes / 2 < r->min_free_bytes)
-		status_problem(r, STATUS_WARNING, "only %s free on the file system of %s, less than "
-			       "twice [quarantine] min_free (%s)", free_text, c->quarantine_dir,
-			       min_text);
+		status_problem(r, STATUS_WARNING,
+			       "only %s free on the file system of %s, less than "
+			       "twice [quarantine] min_free (%s)",
+			       free_text, c->quarantine_dir, min_text);
 	/* Its word counts too: it measures where it writes, at its own time. */
 	if (r->disk_free_bytes >= r->min_free_bytes && r->answering && r->have_state &&
 	    r->state.disk_low)
-		status_problem(r, STATUS_CRITICAL, "airlock-milter's disk guard is refusing mail "
+		status_problem(r, STATUS_CRITICAL,
+			       "airlock-milter's disk guard is refusing mail "
 			       "that must be quarantined (%s free when it last looked)",
 			       daemon_free);
 }
@@ -354,7 +377,8 @@ static void check_last_day(struct status_report *r)
 		return;
 	if (r->tempfailed >= TEMPFAIL_MIN_COUNT &&
 	    (guint64)r->tempfailed * 100 > (guint64)r->judged * TEMPFAIL_MAX_PERCENT)
-		status_problem(r, STATUS_WARNING, "%u of the %u messages judged in the last 24 hours "
+		status_problem(r, STATUS_WARNING,
+			       "%u of the %u messages judged in the last 24 hours "
 			       "were tempfailed (more than %d%%): see airlock-milter's log",
 			       r->tempfailed, r->judged, TEMPFAIL_MAX_PERCENT);
 }

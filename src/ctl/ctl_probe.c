@@ -29,12 +29,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define SMFIC_OPTNEG	   'O'
-#define SMFIC_QUIT	   'Q'
-#define MILTER_VERSION	   6
-#define ALL_ACTIONS	   0x1FFu
+#define SMFIC_OPTNEG       'O'
+#define SMFIC_QUIT         'Q'
+#define MILTER_VERSION     6
+#define ALL_ACTIONS        0x1FFu
 #define ALL_PROTOCOL_STEPS 0x1FFFFFu
-#define MAX_REPLY_BYTES	   65536
+#define MAX_REPLY_BYTES    65536
 #define OPTNEG_DATA_BYTES  12
 
 struct probe {
@@ -235,8 +235,7 @@ static int read_reply(const struct probe *p, guint32 *version_r, GError **error)
 	return 0;
 }
 
-int ctl_milter_probe(const char *socket_spec, guint timeout_ms, guint32 *version_r,
-		     GError **error)
+int ctl_milter_probe(const char *socket_spec, guint timeout_ms, guint32 *version_r, GError **error)
 {
 	struct probe p = {
 	    .spec = socket_spec,

@@ -16,7 +16,6 @@
  * Returns 0 with the filter's protocol version in version_r, or -1 with
  * error (AL_ERROR_IO) saying what failed.
  */
-int ctl_milter_probe(const char *socket_spec, guint timeout_ms, guint32 *version_r,
-		     GError **error);
+int ctl_milter_probe(const char *socket_spec, guint timeout_ms, guint32 *version_r, GError **error);
 
 #endif

@@ -28,18 +28,18 @@ struct status_problem {
 struct status_report {
 	const struct al_config *config; /* borrowed; NULL when it cannot be read */
 	const char *config_path;
-	gint64 now; /* unix seconds */
+	gint64 now;          /* unix seconds */
 	GPtrArray *problems; /* struct status_problem *, in the order found */
 
 	/* The daemon: its pid file, its socket, its state file. */
-	gint64 pid;		/* from the pid file; 0: none */
+	gint64 pid; /* from the pid file; 0: none */
 	gboolean pid_alive;
-	gboolean answering;	/* negotiated on the socket */
+	gboolean answering;     /* negotiated on the socket */
 	guint32 milter_version; /* what it answered */
 	char *probe_error;
 	gboolean have_state;
 	struct al_daemon_state state;
-	char *state_error; /* why there is no state */
+	char *state_error;                     /* why there is no state */
 	guint judged, quarantined, tempfailed; /* the last 24 hours */
 
 	/* The ClamAV database on disk. */

@@ -100,8 +100,8 @@ static void print_daemon(const struct status_report *r)
 	const struct al_daemon_state *s = &r->state;
 
 	if (r->answering)
-		printf("daemon:          answering on %s (milter protocol %u)", r->config->milter_socket,
-		       (unsigned)r->milter_version);
+		printf("daemon:          answering on %s (milter protocol %u)",
+		       r->config->milter_socket, (unsigned)r->milter_version);
 	else
 		printf("daemon:          not answering: %s", r->probe_error);
 	if (r->pid != 0)
@@ -139,8 +139,8 @@ static void print_engine(const struct status_report *r)
 	if (reload->at > 0) {
 		g_autofree char *at = ago_text(r, reload->at);
 
-		printf("last reload:     %s, %s: %s%s\n", reload->trigger ? reload->trigger : "?", at,
-		       reload->ok ? "ok" : "FAILED: ", reload->ok ? "" : reload->error);
+		printf("last reload:     %s, %s: %s%s\n", reload->trigger ? reload->trigger : "?",
+		       at, reload->ok ? "ok" : "FAILED: ", reload->ok ? "" : reload->error);
 	}
 }
 
@@ -202,8 +202,10 @@ static void print_store(const struct status_report *r)
 	if (r->disk_measured) {
 		g_autofree char *free_text =
 		    g_format_size_full(r->disk_free_bytes, G_FORMAT_SIZE_IEC_UNITS);
-		g_autofree char *total = g_format_size_full(r->disk_total_bytes, G_FORMAT_SIZE_IEC_UNITS);
-		g_autofree char *min = g_format_size_full(r->min_free_bytes, G_FORMAT_SIZE_IEC_UNITS);
+		g_autofree char *total =
+		    g_format_size_full(r->disk_total_bytes, G_FORMAT_SIZE_IEC_UNITS);
+		g_autofree char *min =
+		    g_format_size_full(r->min_free_bytes, G_FORMAT_SIZE_IEC_UNITS);
 
 		printf("disk:            %s free of %s (min_free %s)\n", free_text, total, min);
 	}
@@ -216,7 +218,8 @@ void status_print_text(const struct status_report *r)
 	enum status_severity worst = status_worst(r);
 
 	if (r->config == NULL) {
-		printf("AIRLOCK UNKNOWN - %s\n", ((struct status_problem *)problems->pdata[0])->what);
+		printf("AIRLOCK UNKNOWN - %s\n",
+		       ((struct status_problem *)problems->pdata[0])->what);
 		return;
 	}
 	summary(r, line);

@@ -42,13 +42,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STATE_FORMAT	    1
-#define STATE_MAX_BYTES	    (64 * 1024)
-#define CVD_HEADER_BYTES    512
-#define CVD_MAGIC	    "ClamAV-VDB:"
-#define CVD_FIELD_VERSION   2
-#define CVD_FIELD_BUILD_AT  8
-#define CVD_FIELD_DATE	    1
+#define STATE_FORMAT       1
+#define STATE_MAX_BYTES    (64 * 1024)
+#define CVD_HEADER_BYTES   512
+#define CVD_MAGIC          "ClamAV-VDB:"
+#define CVD_FIELD_VERSION  2
+#define CVD_FIELD_BUILD_AT 8
+#define CVD_FIELD_DATE     1
 
 /* ---- writing ---- */
 
@@ -174,8 +174,8 @@ int al_daemon_state_write(const struct al_daemon_state *state, const char *path,
 
 /* Reads group.key into *value_r when present; FALSE for a value that is
  * not an integer in [min, max]. A missing key leaves *value_r alone. */
-static gboolean get_int(GKeyFile *file, const char *group, const char *key, gint64 min,
-			gint64 max, gint64 *value_r)
+static gboolean get_int(GKeyFile *file, const char *group, const char *key, gint64 min, gint64 max,
+			gint64 *value_r)
 {
 	g_autoptr(GError) error = NULL;
 	gint64 value;
@@ -254,8 +254,7 @@ static gboolean read_engine(GKeyFile *file, struct al_daemon_state *state)
 	       get_uint(file, "engine", "signatures", &state->signatures) &&
 	       get_int(file, "engine", "loaded_at", 0, G_MAXINT64, &state->engine_loaded_at) &&
 	       get_bool(file, "engine", "clamav_loaded", &state->clamav_loaded) &&
-	       get_int(file, "engine", "clamav_built_at", 0, G_MAXINT64,
-		       &state->clamav_built_at) &&
+	       get_int(file, "engine", "clamav_built_at", 0, G_MAXINT64, &state->clamav_built_at) &&
 	       get_uint(file, "engine", "clamav_version", &state->clamav_version) &&
 	       get_int(file, "engine", "database_checked_at", 0, G_MAXINT64,
 		       &state->database_checked_at);
@@ -457,8 +456,7 @@ static gboolean parse_cvd_header(const char *header, gint64 *built_at_r, guint *
 		return FALSE;
 	for (gsize i = 0; fields[i] != NULL; i++)
 		g_strstrip(fields[i]);
-	if (!g_ascii_string_to_unsigned(fields[CVD_FIELD_VERSION], 10, 0, G_MAXUINT, &number,
-					NULL))
+	if (!g_ascii_string_to_unsigned(fields[CVD_FIELD_VERSION], 10, 0, G_MAXUINT, &number, NULL))
 		return FALSE;
 	*version_r = (guint)number;
 	*built_at_r = 0;

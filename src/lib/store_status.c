@@ -97,8 +97,7 @@ static int read_figures(struct al_store *store, const void *data, GError **error
 	return 0;
 }
 
-int al_store_get_status(struct al_store *store, struct al_store_status *status_r,
-			GError **error)
+int al_store_get_status(struct al_store *store, struct al_store_status *status_r, GError **error)
 {
 	*status_r = (struct al_store_status){0};
 	return al_store_sql_transaction(store, "BEGIN", read_figures, status_r, error);

@@ -74,7 +74,9 @@ static void fill_state(struct al_daemon_state *s, gint64 now)
 	    .clamav_built_at = now - 7200,
 	    .clamav_version = 27412,
 	    .database_checked_at = now - 30,
-	    .last_reload = {.at = now - 60, .ok = FALSE, .trigger = g_strdup("signal"),
+	    .last_reload = {.at = now - 60,
+			    .ok = FALSE,
+			    .trigger = g_strdup("signal"),
 			    .error = g_strdup("cannot load signatures from /x: \"bad\"\nline 2")},
 	    .disk_low = TRUE,
 	    .disk_free_bytes = G_GUINT64_CONSTANT(18446744073709551000),
@@ -166,11 +168,11 @@ static void test_daemon_state_write_replaces_atomically(void)
 static const char *const corrupt_files[] = {
     "", /* empty */
     "not a key file at all\n\x01\x02",
-    "[daemon]\npid=12\nwritten_at=1700000000\n",                       /* no format */
-    "[daemon]\nformat=2\npid=12\nwritten_at=1700000000\n",              /* a newer format */
-    "[daemon]\nformat=1\nwritten_at=1700000000\n",                      /* no pid */
-    "[daemon]\nformat=1\npid=12\n",                                     /* no written_at */
-    "[daemon]\nformat=1\npid=-5\nwritten_at=1700000000\n",              /* pid out of range */
+    "[daemon]\npid=12\nwritten_at=1700000000\n",           /* no format */
+    "[daemon]\nformat=2\npid=12\nwritten_at=1700000000\n", /* a newer format */
+    "[daemon]\nformat=1\nwritten_at=1700000000\n",         /* no pid */
+    "[daemon]\nformat=1\npid=12\n",                        /* no written_at */
+    "[daemon]\nformat=1\npid=-5\nwritten_at=1700000000\n", /* pid out of range */
     "[daemon]\nformat=1\npid=12\nwritten_at=1700000000\n[engine]\nsignatures=lots\n",
     "[daemon]\nformat=1\npid=12\nwritten_at=1700000000\n[engine]\ngeneration=99999999999\n",
     "[daemon]\nformat=1\npid=12\nwritten_at=1700000000\n[reload]\nok=perhaps\n",
@@ -203,7 +205,8 @@ static void test_daemon_state_corrupt_file_is_refused(void)
 	g_assert_error(error, AL_ERROR, AL_ERROR_IO);
 	g_clear_error(&error);
 	/* The smallest file that is one. */
-	write_file(dir, "airlock.status", "[daemon]\nformat=1\npid=12\nwritten_at=1700000000\n", -1);
+	write_file(dir, "airlock.status", "[daemon]\nformat=1\npid=12\nwritten_at=1700000000\n",
+		   -1);
 	g_assert_cmpint(al_daemon_state_read(path, &s, &error), ==, 0);
 	g_assert_no_error(error);
 	g_assert_cmpint(s.pid, ==, 12);
@@ -222,8 +225,8 @@ static void test_daemon_state_last_day_counts_24_hours_only(void)
 	guint j, q, t;
 
 	al_daemon_state_count(&s, now, 1, 0, 0);
-	al_daemon_state_count(&s, now - 1800, 1, 1, 0); /* same hour, its start */
-	al_daemon_state_count(&s, now - 23 * HOUR, 10, 0, 0); /* the oldest hour counted */
+	al_daemon_state_count(&s, now - 1800, 1, 1, 0);        /* same hour, its start */
+	al_daemon_state_count(&s, now - 23 * HOUR, 10, 0, 0);  /* the oldest hour counted */
 	al_daemon_state_count(&s, now - 24 * HOUR, 100, 0, 0); /* one hour too old */
 	al_daemon_state_count(&s, now + HOUR, 1000, 0, 0);     /* the future: not yet */
 	al_daemon_state_last_day(&s, now, &j, &q, &t);
@@ -329,8 +332,9 @@ static void test_clamav_database_info_uses_the_date_without_build_time(void)
 	guint version;
 
 	/* Very old files: no STIME field; 08-02 -0500 is 13:02 UTC. */
-	write_cvd(dir, "daily.cvd", "ClamAV-VDB:07 Mar 2017 08-02 -0500:23182:1741572:63:"
-				    "c1537143239006af01e814a4dcd58a48:QC2Zn:neo");
+	write_cvd(dir, "daily.cvd",
+		  "ClamAV-VDB:07 Mar 2017 08-02 -0500:23182:1741572:63:"
+		  "c1537143239006af01e814a4dcd58a48:QC2Zn:neo");
 	database_info(dir, &found, &built, &version);
 	g_assert_true(found);
 	g_assert_cmpint(built, ==, 1488891720);

@@ -93,9 +93,9 @@ static void test_store_status_does_not_migrate_or_write(struct fixture *f, gcons
 	/* Writes fail. */
 	store = al_store_open_readonly(f->dir, &error);
 	g_assert_nonnull(store);
-	g_assert_cmpint(al_store_add_event(store, "01ARZ3NDEKTSV4RRFFQ69G5FAV", "x", "y", NULL,
-					   &error),
-			==, -1);
+	g_assert_cmpint(
+	    al_store_add_event(store, "01ARZ3NDEKTSV4RRFFQ69G5FAV", "x", "y", NULL, &error), ==,
+	    -1);
 	g_assert_nonnull(error);
 	g_clear_error(&error);
 	al_store_close(&store);
