@@ -23,8 +23,13 @@
  * the manifest present with its size and SHA-256, no other file, the
  * manifest's own checksum, every original the database keeps present,
  * a schema no newer than this build's. Then it copies into an empty
- * store (no airlock.db, nothing in msg/), checking each hash again as it
- * copies, the database last; on failure it removes what it wrote.
+ * store, checking each hash again as it copies, the database last; on
+ * failure it removes what it wrote. Empty means no quarantined data:
+ * nothing in msg/, and no airlock.db or one with no row in any table
+ * but schema_version (what airlockctl init or a first start of the
+ * daemon creates; it is replaced). A message, an event, a learned
+ * correspondent or a daily counter makes the store not empty: the
+ * restore would lose them.
  *
  * Errors: AL_BACKUP_ERROR for a backup that does not verify or a
  * destination that is not empty (user errors), AL_ERROR for the rest.
@@ -75,9 +80,11 @@ int al_backup_verify(const char *dir, struct al_backup_summary *summary_r, GErro
 
 /*
  * Verifies the backup in dir, then restores it into store_dir (created
- * 0700 if missing; otherwise it must be 0700 and hold no airlock.db and
- * nothing in msg/) and, if the backup holds one, the release key to
- * key_path (which must not exist). Stop the daemon first.
+ * 0700 if missing; otherwise it must be 0700 and empty as above:
+ * AL_BACKUP_ERROR_NOT_EMPTY says how many messages it holds) and, if the
+ * backup holds one, the release key to key_path (which must not exist).
+ * Stop the daemon first: this function cannot see it (airlockctl probes
+ * its socket before it calls it).
  */
 int al_backup_restore(const char *dir, const char *store_dir, const char *key_path,
 		      struct al_backup_summary *summary_r, GError **error);

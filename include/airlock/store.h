@@ -302,6 +302,45 @@ int al_store_snapshot_mark_gone(const char *db_path, const char *const *paths, c
 /* The schema version of a snapshot (read-only, immutable). */
 int al_store_snapshot_version(const char *db_path, gint64 *version_r, GError **error);
 
+/* The rows of a store database, table by table (schema_version aside). */
+struct al_store_rows {
+	gint64 messages;
+	gint64 recipients;
+	gint64 items;
+	gint64 events;
+	gint64 correspondents; /* learned */
+	gint64 daily_counters;
+	gint64 release_tokens;
+};
+
+/*
+ * Counts the rows of the store database db_path (a live store's
+ * airlock.db whose daemon is stopped, not a snapshot): opened read-write
+ * on its own connection, so the rows of a WAL left beside it count too
+ * (closing checkpoints it); never migrated. A table the schema does not
+ * have yet counts 0; a table this build does not know is an AL_ERROR_IO
+ * error (a newer schema: its rows cannot be counted). 0, or -1 with
+ * error.
+ */
+int al_store_count_rows(const char *db_path, struct al_store_rows *rows_r, GError **error);
+
+/* No row at all: a store that airlockctl init or the daemon created and
+ * nothing wrote to since (no message, no event, nothing learned, no
+ * counter). */
+gboolean al_store_rows_empty(const struct al_store_rows *rows);
+
+/*
+ * For a restore: replaces the store database db_path, if it is still
+ * empty (counted again as above), by new_path (a file in the same
+ * directory): removes the -wal, -shm and -journal beside db_path, renames
+ * new_path over it (the caller fsyncs the directory: nothing can fail
+ * once it is renamed). The daemon must be stopped: this is no lock
+ * against it. Returns 0 (replaced), 1 (not replaced: db_path holds rows,
+ * counted in rows_r), -1 with error (new_path left where it was).
+ */
+int al_store_replace_empty_database(const char *db_path, const char *new_path,
+				    struct al_store_rows *rows_r, GError **error);
+
 /* al_origin_learned_fn for the pipeline: context is the al_store. A
  * database error counts as "not learned" (the safe answer). */
 gboolean al_store_is_learned(const char *address, void *context);

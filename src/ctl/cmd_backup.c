@@ -13,14 +13,18 @@
  * its copies. The release key only with --with-key.
  *
  * restore verifies DIR and restores it into [quarantine] dir, which must
- * not hold a store yet, and the key to [quarantine] release_key if the
- * backup has one. Stop the daemon first.
+ * hold no quarantined data (missing, or the empty store airlockctl init
+ * makes), and the key to [quarantine] release_key if the backup has one.
+ * It refuses while airlock-milter answers on [milter] socket: a daemon
+ * that has the store open would keep writing to the database the restore
+ * replaces.
  *
  * Run as root, both work as the store's owner ([milter] user for a
  * restore), after root has made the directories they need and given
  * them to that user, as airlockctl init does.
  */
 #include "ctl_admin.h"
+#include "ctl_probe.h"
 
 #include "airlock/backup.h"
 
@@ -30,6 +34,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define RESTORE_PROBE_TIMEOUT_MS 5000
 
 /* As root: path exists (parents 0755, itself 0700), owned by uid. */
 static int make_owned_dir(const char *path, uid_t uid, gid_t gid)
@@ -214,6 +220,20 @@ static int become_store_user(const struct al_config *config)
 	return ctl_become(user->pw_uid, user->pw_gid, config->quarantine_dir);
 }
 
+/* A negotiation that succeeds: the daemon runs. A daemon that does not
+ * answer (stopped, or a stale socket file) lets the restore go on. */
+static int refuse_running_daemon(const struct al_config *config)
+{
+	g_autoptr(GError) error = NULL;
+	guint32 version = 0;
+
+	if (ctl_milter_probe(config->milter_socket, RESTORE_PROBE_TIMEOUT_MS, &version, &error) < 0)
+		return 0;
+	ctl_error("restore refused: airlock-milter is running on %s: stop it first",
+		  config->milter_socket);
+	return -1;
+}
+
 static int restore(const struct al_config *config, const char *dir)
 {
 	g_autoptr(GError) error = NULL;
@@ -225,7 +245,7 @@ static int restore(const struct al_config *config, const char *dir)
 		ctl_error("restore refused: %s", error->message);
 		return -1;
 	}
-	if (become_store_user(config) < 0)
+	if (refuse_running_daemon(config) < 0 || become_store_user(config) < 0)
 		return -1;
 	if (al_backup_restore(dir, config->quarantine_dir, config->release_key, &s, &error) < 0) {
 		ctl_error("restore refused: %s", error->message);
@@ -241,7 +261,7 @@ static int restore(const struct al_config *config, const char *dir)
 	printf("restored %s (taken %s): %u original%s, schema %" G_GINT64_FORMAT " into %s\n", dir,
 	       s.created, s.originals, s.originals == 1 ? "" : "s", s.schema_version,
 	       config->quarantine_dir);
-	if (!s.with_key)
+	if (!s.with_key && !g_file_test(config->release_key, G_FILE_TEST_EXISTS))
 		printf("note: the backup holds no release key: airlockctl init creates a new one\n");
 	return 0;
 }

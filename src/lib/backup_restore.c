@@ -10,12 +10,17 @@
  *	than ours; every original it keeps is in the backup). The first
  *	problem is the error, naming the file.
  *
- *	Restore refuses a destination that already holds a store (airlock.db
- *	or anything in msg/) or a release key it would replace. It copies
- *	the originals, the key, then the database (under a temporary name,
- *	linked into place without replacing anything), re-hashing each copy
- *	against the manifest, so a file changed after the verification is
- *	caught too. On failure every file it created is removed.
+ *	Restore refuses a destination that already holds data (a row in
+ *	any table of its airlock.db but schema_version, or anything in msg/)
+ *	or a release key it would replace. An empty store (airlockctl init
+ *	made it, nothing wrote since) is fine: its database is replaced. It
+ *	copies the originals, the key, then the database under a temporary
+ *	name, re-hashing each copy against the manifest, so a file changed
+ *	after the verification is caught too. The database then takes its
+ *	place: linked (never replacing a database a daemon created
+ *	meanwhile), or renamed over the empty one after counting its rows
+ *	again. On failure every file it created is removed (an empty
+ *	database it replaced is gone: airlockctl init makes a new one).
  */
 #include "backup_private.h"
 
@@ -156,13 +161,102 @@ static int not_empty(GError **error, const char *path, const char *why)
 	return -1;
 }
 
-static int check_store_dir(const char *store_dir, GError **error)
+/* "3 messages", or "no message but 2 events, 1 learned correspondent"
+ * (transfer full). */
+static char *describe_rows(const struct al_store_rows *rows)
 {
-	static const char *const db_files[] = {"airlock.db", "airlock.db-wal", "airlock.db-shm",
-					       "airlock.db-journal"};
+	const struct {
+		gint64 count;
+		const char *one, *many;
+	} others[] = {
+	    {.count = rows->recipients, .one = "recipient", .many = "recipients"},
+	    {.count = rows->items, .one = "attachment", .many = "attachments"},
+	    {.count = rows->events, .one = "event", .many = "events"},
+	    {.count = rows->correspondents,
+	     .one = "learned correspondent",
+	     .many = "learned correspondents"},
+	    {.count = rows->daily_counters, .one = "daily counter", .many = "daily counters"},
+	    {.count = rows->release_tokens, .one = "used release", .many = "used releases"},
+	};
+	GString *text = g_string_new(NULL);
+	const char *separator = " but ";
+
+	if (rows->messages > 0) {
+		g_string_printf(text, "%" G_GINT64_FORMAT " message%s", rows->messages,
+				rows->messages == 1 ? "" : "s");
+		return g_string_free(text, FALSE);
+	}
+	g_string_append(text, "no message");
+	for (gsize i = 0; i < G_N_ELEMENTS(others); i++) {
+		if (others[i].count == 0)
+			continue;
+		g_string_append_printf(text, "%s%" G_GINT64_FORMAT " %s", separator, others[i].count,
+				       others[i].count == 1 ? others[i].one : others[i].many);
+		separator = ", ";
+	}
+	return g_string_free(text, FALSE);
+}
+
+/* meanwhile: the rows appeared after the check, as the restore wrote. */
+static int holds_rows(GError **error, const char *store_dir, const struct al_store_rows *rows,
+		      gboolean meanwhile)
+{
+	g_autofree char *described = describe_rows(rows);
+
+	if (meanwhile)
+		g_set_error(error, AL_BACKUP_ERROR, AL_BACKUP_ERROR_NOT_EMPTY,
+			    "%s got %s during the restore: restore only into an empty store (stop "
+			    "airlock-milter first)",
+			    store_dir, described);
+	else
+		g_set_error(error, AL_BACKUP_ERROR, AL_BACKUP_ERROR_NOT_EMPTY,
+			    "%s already holds a store with %s: restore only into an empty store "
+			    "(move it aside first)",
+			    store_dir, described);
+	return -1;
+}
+
+/* airlock.db missing (nothing beside it either), or holding no row:
+ * *replace_r, the restore replaces it. */
+static int check_store_database(const char *store_dir, gboolean *replace_r, GError **error)
+{
+	static const char *const beside[] = {"airlock.db-wal", "airlock.db-shm",
+					     "airlock.db-journal"};
+	g_autofree char *db = g_build_filename(store_dir, BACKUP_DB, NULL);
+	struct al_store_rows rows;
+	struct stat st;
+
+	*replace_r = FALSE;
+	if (lstat(db, &st) < 0) {
+		if (errno != ENOENT)
+			return backup_io_error(error, db, "cannot access", errno);
+		for (gsize i = 0; i < G_N_ELEMENTS(beside); i++) {
+			g_autofree char *path = g_build_filename(store_dir, beside[i], NULL);
+
+			if (lstat(path, &st) == 0 || errno != ENOENT)
+				return not_empty(error, store_dir,
+						 "holds the files of a store database without "
+						 "airlock.db");
+		}
+		return 0;
+	}
+	if (!S_ISREG(st.st_mode))
+		return not_empty(error, db, "is not a regular file");
+	if (al_store_count_rows(db, &rows, error) < 0)
+		return -1;
+	if (!al_store_rows_empty(&rows))
+		return holds_rows(error, store_dir, &rows, FALSE);
+	*replace_r = TRUE;
+	return 0;
+}
+
+/* The store directory: missing, or private with no data (see above). */
+static int check_store_dir(const char *store_dir, gboolean *replace_db_r, GError **error)
+{
 	g_autofree char *msg = g_build_filename(store_dir, BACKUP_MSG, NULL);
 	struct stat st;
 
+	*replace_db_r = FALSE;
 	if (lstat(store_dir, &st) < 0)
 		return errno == ENOENT ? 0 : backup_io_error(error, store_dir, "cannot access", errno);
 	if (!S_ISDIR(st.st_mode))
@@ -173,12 +267,8 @@ static int check_store_dir(const char *store_dir, GError **error)
 			    (unsigned)(st.st_mode & 07777), store_dir);
 		return -1;
 	}
-	for (gsize i = 0; i < G_N_ELEMENTS(db_files); i++) {
-		g_autofree char *path = g_build_filename(store_dir, db_files[i], NULL);
-
-		if (lstat(path, &st) == 0 || errno != ENOENT)
-			return not_empty(error, store_dir, "already holds a store database");
-	}
+	if (check_store_database(store_dir, replace_db_r, error) < 0)
+		return -1;
 	if (lstat(msg, &st) < 0)
 		return errno == ENOENT ? 0 : backup_io_error(error, msg, "cannot access", errno);
 	if (!S_ISDIR(st.st_mode) || (st.st_mode & 077) != 0)
@@ -201,7 +291,8 @@ struct restore_job {
 	const char *store_dir;
 	const char *key_path;
 	const struct backup_manifest *manifest;
-	GPtrArray *created; /* paths to remove on failure, newest last */
+	gboolean replace_db; /* the store holds an empty airlock.db */
+	GPtrArray *created;  /* paths to remove on failure, newest last */
 };
 
 /* Copies the backup's path to dst, checking the copy's hash. */
@@ -237,6 +328,23 @@ static int make_private_dir(struct restore_job *job, const char *path, GError **
 	return 0;
 }
 
+/* tmp (the last file created) over the empty database checked before,
+ * if it is still empty. */
+static int replace_database(struct restore_job *job, const char *tmp, const char *db,
+			    GError **error)
+{
+	struct al_store_rows rows;
+	int rc = al_store_replace_empty_database(db, tmp, &rows, error);
+
+	if (rc > 0)
+		return holds_rows(error, job->store_dir, &rows, TRUE);
+	if (rc < 0)
+		return -1;
+	g_ptr_array_remove_index(job->created, job->created->len - 1);
+	g_ptr_array_add(job->created, g_strdup(db));
+	return 0;
+}
+
 static int restore_database(struct restore_job *job, GError **error)
 {
 	g_autofree char *tmp = g_build_filename(job->store_dir, "airlock.db.restore", NULL);
@@ -244,6 +352,8 @@ static int restore_database(struct restore_job *job, GError **error)
 
 	if (restore_file(job, backup_manifest_find(job->manifest, BACKUP_DB), tmp, error) < 0)
 		return -1;
+	if (job->replace_db)
+		return replace_database(job, tmp, db, error);
 	/* link() never replaces: a daemon that created a store meanwhile wins. */
 	if (link(tmp, db) < 0) {
 		if (errno == EEXIST)
@@ -306,7 +416,7 @@ int al_backup_restore(const char *dir, const char *store_dir, const char *key_pa
 	    .created = created,
 	};
 
-	if (manifest == NULL || check_store_dir(store_dir, error) < 0)
+	if (manifest == NULL || check_store_dir(store_dir, &job.replace_db, error) < 0)
 		return -1;
 	if (manifest->with_key && g_file_test(key_path, G_FILE_TEST_EXISTS)) {
 		g_set_error(error, AL_BACKUP_ERROR, AL_BACKUP_ERROR_NOT_EMPTY,

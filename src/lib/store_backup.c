@@ -1,7 +1,9 @@
 /*
  * store_backup.c - the store's side of a backup: a consistent snapshot
- * of the database, and what backup.c asks of a snapshot (the originals
- * it keeps, the ones that vanished meanwhile, its schema version).
+ * of the database, what backup.c asks of a snapshot (the originals it
+ * keeps, the ones that vanished meanwhile, its schema version), and, for
+ * a restore, the rows of the target's database and its replacement when
+ * it has none.
  *
  * DESCRIPTION
  *	The snapshot uses SQLite's online backup API with one step over
@@ -15,6 +17,15 @@
  *	struct al_store for the SQL helpers. Reading uses SQLite's
  *	immutable mode: no lock, no -shm, fine on read-only media, and the
  *	file is verified against the manifest before it is read at restore.
+ *
+ *	A restore may replace the database of an empty store: one that
+ *	airlockctl init or a first start of the daemon created, with the
+ *	schema and no row in any table (no message, no event, nothing
+ *	learned, no counter: nothing of the new installation is lost).
+ *	It is opened read-write, not immutable, so that the WAL of a daemon
+ *	that stopped counts; closing checkpoints it. The replacement counts
+ *	again, removes what is left beside the old file (a stale WAL would
+ *	be applied to the new one), then renames the new file over it.
  */
 #include "store_private.h"
 
@@ -272,4 +283,122 @@ int al_store_snapshot_version(const char *db_path, gint64 *version_r, GError **e
 		return -1;
 	}
 	return rc < 0 ? -1 : 0;
+}
+
+/* ---- an empty store's database, replaced by a restore ---- */
+
+struct counted_table {
+	const char *name;
+	glong offset; /* of its count in struct al_store_rows */
+	const char *count_sql;
+};
+
+static const struct counted_table counted_tables[] = {
+    {.name = "messages",
+     .offset = G_STRUCT_OFFSET(struct al_store_rows, messages),
+     .count_sql = "SELECT count(*) FROM messages"},
+    {.name = "recipients",
+     .offset = G_STRUCT_OFFSET(struct al_store_rows, recipients),
+     .count_sql = "SELECT count(*) FROM recipients"},
+    {.name = "items",
+     .offset = G_STRUCT_OFFSET(struct al_store_rows, items),
+     .count_sql = "SELECT count(*) FROM items"},
+    {.name = "events",
+     .offset = G_STRUCT_OFFSET(struct al_store_rows, events),
+     .count_sql = "SELECT count(*) FROM events"},
+    {.name = "correspondents",
+     .offset = G_STRUCT_OFFSET(struct al_store_rows, correspondents),
+     .count_sql = "SELECT count(*) FROM correspondents"},
+    {.name = "daily_counters",
+     .offset = G_STRUCT_OFFSET(struct al_store_rows, daily_counters),
+     .count_sql = "SELECT count(*) FROM daily_counters"},
+    {.name = "release_tokens",
+     .offset = G_STRUCT_OFFSET(struct al_store_rows, release_tokens),
+     .count_sql = "SELECT count(*) FROM release_tokens"},
+};
+
+/* Counts one table of sqlite_master; schema_version holds no data. */
+static int count_table(struct al_store *s, const char *name, struct al_store_rows *rows,
+		       GError **error)
+{
+	if (strcmp(name, "schema_version") == 0)
+		return 0;
+	for (gsize i = 0; i < G_N_ELEMENTS(counted_tables); i++)
+		if (strcmp(name, counted_tables[i].name) == 0)
+			return al_store_sql_query_int(
+				   s, G_STRUCT_MEMBER_P(rows, counted_tables[i].offset), error,
+				   counted_tables[i].count_sql, "") < 0
+				   ? -1
+				   : 0;
+	g_set_error(error, AL_ERROR, AL_ERROR_IO,
+		    "%s: table %s is unknown to this airlock (a newer schema?): its rows cannot be "
+		    "counted",
+		    s->db_path, name);
+	return -1;
+}
+
+static int count_rows(struct al_store *s, const void *data, GError **error)
+{
+	struct al_store_rows *rows = (struct al_store_rows *)data;
+	sqlite3_stmt *stmt = al_store_sql_prepare(
+	    s, error,
+	    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%'"
+	    " ESCAPE '!' ORDER BY name",
+	    "");
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	while ((rc = al_store_sql_step(s, stmt, error)) > 0)
+		if (count_table(s, (const char *)sqlite3_column_text(stmt, 0), rows, error) < 0) {
+			rc = -1;
+			break;
+		}
+	sqlite3_finalize(stmt);
+	return rc < 0 ? -1 : 0;
+}
+
+int al_store_count_rows(const char *db_path, struct al_store_rows *rows_r, GError **error)
+{
+	struct al_store s;
+	int rc;
+
+	*rows_r = (struct al_store_rows){0};
+	/* Read-write, not immutable: a stopped daemon's WAL is read, and
+	 * checkpointed into the file when this last connection closes. */
+	rc = open_snapshot(db_path, TRUE, &s, error);
+	if (rc == 0)
+		rc = al_store_sql_transaction(&s, "BEGIN", count_rows, rows_r, error);
+	close_snapshot(&s);
+	return rc;
+}
+
+gboolean al_store_rows_empty(const struct al_store_rows *rows)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(counted_tables); i++)
+		if (G_STRUCT_MEMBER(gint64, rows, counted_tables[i].offset) != 0)
+			return FALSE;
+	return TRUE;
+}
+
+int al_store_replace_empty_database(const char *db_path, const char *new_path,
+				    struct al_store_rows *rows_r, GError **error)
+{
+	static const char *const beside[] = {"-wal", "-shm", "-journal"};
+
+	if (al_store_count_rows(db_path, rows_r, error) < 0)
+		return -1;
+	if (!al_store_rows_empty(rows_r))
+		return 1;
+	/* Counted and closed: whatever is left beside the old file belongs
+	 * to it, and SQLite would apply it to the new one. */
+	for (gsize i = 0; i < G_N_ELEMENTS(beside); i++) {
+		g_autofree char *path = g_strconcat(db_path, beside[i], NULL);
+
+		if (unlink(path) < 0 && errno != ENOENT)
+			return al_store_io_error(error, path, "cannot remove", errno);
+	}
+	if (rename(new_path, db_path) < 0)
+		return al_store_io_error(error, db_path, "cannot replace", errno);
+	return 0;
 }

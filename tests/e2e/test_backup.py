@@ -15,9 +15,16 @@ second config): every row of every table and every file identical to
 the backup's own database copy, each backed-up row identical to the live
 one, owners and modes those of a store; a backup with one byte of one
 message changed, with an edited manifest, with an extra file: restore
-exits 1 with one line naming the file and creates nothing; a restore
-into a store that is not empty is refused and changes nothing; --into
-removes backups older than the retention and keeps the others. Prints
+exits 1 with one line naming the file and creates nothing; after
+airlockctl init on a new store directory (the reinstall of a recovery),
+a backup without the key restores into that empty store, one with the
+key is refused (init's new key is never replaced); a restore while the
+daemon answers on the config's socket is refused and changes nothing; a
+restore into a store that holds messages is refused, saying how many,
+and changes nothing; --into removes backups older than the retention
+and keeps the others. Second configs point their socket at a path
+nobody listens on, so the running daemon does not stop their restore.
+Prints
 one line per scenario and "N passed, M failed"; exits 1 on any failure.
 """
 
@@ -126,11 +133,13 @@ class Backup:
         return err
 
     def second_config(self, name):
-        """A copy of the daemon's config whose store is tmp/NAME (missing)."""
+        """A copy of the daemon's config whose store is tmp/NAME (missing)
+        and whose socket nobody listens on."""
         store = os.path.join(self.tmp, name)
         with open(self.daemon.config, encoding="utf-8") as f:
             text = f.read()
         text = re.sub(r"(?m)^dir = .*$", f"dir = {store}", text)
+        text = re.sub(r"(?m)^socket = .*$", f"socket = unix:{store}.sock", text)
         conf = os.path.join(self.tmp, f"{name}.conf")
         with open(conf, "w", encoding="utf-8") as f:
             f.write(text)
@@ -246,11 +255,54 @@ class Backup:
             self.refused(expect, "restore", backup, config=conf)
             check(not os.path.exists(store), f"a refused restore made {store}")
 
-    def test_restore_into_non_empty_store_refused(self):
+    def test_restore_after_init_into_empty_store(self):
+        conf, store = self.second_config("reinstalled")
+        self.ok("init", config=conf)
+        key = os.path.join(store, "release.key")
+        with open(key, "rb") as f:
+            new_key = f.read()
+        check(dump(os.path.join(store, "airlock.db"))["messages"] == [], "init made messages")
+        # Init's new key is never replaced by the backup's.
+        self.refused("release.key exists", "restore", self.backup, config=conf)
+        check(sorted(tree(store)) == ["airlock.db", "release.key"],
+              f"a refused restore changed {store}: {sorted(tree(store))}")
+        plain = os.path.join(self.tmp, "backup-without-key")
+        self.ok("backup", plain)
+        backed = dump(os.path.join(plain, "airlock.db"))
+        out = self.ok("restore", plain, config=conf)
+        n = len(backed["messages"])
+        check(n > 0 and f"{n} originals" in out, f"restore said {out!r}")
+        check("airlockctl init creates a new one" not in out, f"restore said {out!r}")
+        check(dump(os.path.join(store, "airlock.db")) == backed,
+              "the rows restored into the empty store differ from the backup's")
+        files = tree(store)
+        backup_files = tree(plain)
+        check(sorted(files) == sorted(["release.key"] + [f for f in backup_files
+                                                          if f != "MANIFEST"]),
+              f"restored files {sorted(files)[:5]}... differ from the backup's")
+        for rel, (data, mode, uid) in files.items():
+            check(rel == "airlock.db" or rel == "release.key" or data == backup_files[rel][0],
+                  f"{rel}: restored bytes differ")
+            check(mode == 0o600 and uid == self.daemon.uid, f"{rel}: mode {oct(mode)} uid {uid}")
+        check(files["release.key"][0] == new_key, "the restore changed init's key")
+        self.ok("init", config=conf)  # the restored store checks out
+
+    def test_restore_refused_while_daemon_runs(self):
         before = (self.daemon.store.messages(), self.daemon.store.files())
-        self.refused("already holds a store", "restore", self.backup)
+        plain = os.path.join(self.tmp, "backup-without-key")
+        for backup in (self.backup, plain):
+            self.refused(f"airlock-milter is running on unix:{self.daemon.socket}: stop it first",
+                         "restore", backup)
         check((self.daemon.store.messages(), self.daemon.store.files()) == before,
               "a refused restore changed the store")
+
+    def test_restore_into_non_empty_store_refused(self):
+        conf, store = self.second_config("restored")  # restored by the first scenario
+        before = tree(store)
+        n = len(dump(os.path.join(store, "airlock.db"))["messages"])
+        self.refused(f"already holds a store with {n} messages: restore only into an empty store",
+                     "restore", self.backup, config=conf)
+        check(tree(store) == before, "a refused restore changed the store")
 
     def test_into_prunes_old_backups_only(self):
         parent = os.path.join(self.tmp, "nightly")
@@ -275,6 +327,8 @@ class Backup:
     def scenarios(self):
         return [self.test_backup_during_burst_restored_identical,
                 self.test_tampered_backup_refused_nothing_written,
+                self.test_restore_after_init_into_empty_store,
+                self.test_restore_refused_while_daemon_runs,
                 self.test_restore_into_non_empty_store_refused,
                 self.test_into_prunes_old_backups_only,
                 self.test_clean_stop]

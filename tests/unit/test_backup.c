@@ -1,8 +1,10 @@
 /*
  * test_backup.c - backups of the store and their restore: a round trip
  * gives identical rows and files; a tampered, incomplete or padded
- * backup is refused before anything is written; a store that is not
- * empty is never overwritten; the key only with its option; an original
+ * backup is refused before anything is written, so is one whose schema
+ * is newer than this build's; the empty store airlockctl init makes is
+ * replaced, a store with any row (even in a WAL) is never overwritten;
+ * the key only with its option; an original
  * that vanished during the backup leaves a consistent backup; old
  * backups are pruned, nothing else.
  */
@@ -246,6 +248,162 @@ static void test_backup_restore_into_non_empty_store_refused(struct fixture *f,
 	g_clear_error(&error);
 }
 
+/* A store as airlockctl init leaves it: the schema, no row, msg/ empty. */
+static char *make_empty_store(struct fixture *f, const char *name)
+{
+	char *dir = g_build_filename(f->tmp, name, NULL);
+	GError *error = NULL;
+	struct al_store *store = al_store_open(dir, TRUE, &error);
+
+	g_assert_no_error(error);
+	al_store_close(&store);
+	return dir;
+}
+
+static void test_backup_restore_into_fresh_empty_store(struct fixture *f, gconstpointer data)
+{
+	struct al_backup_summary summary;
+	g_autofree char *dir = NULL;
+	g_autofree char *target = make_empty_store(f, "fresh");
+	g_autofree char *target_db = g_build_filename(target, "airlock.db", NULL);
+	g_autofree char *key = g_build_filename(target, "release.key", NULL);
+	char ids[2][AL_STORE_ID_LEN + 1];
+	GError *error = NULL;
+
+	(void)data;
+	for (int i = 0; i < 2; i++)
+		quarantine_one(f, ids[i]);
+	dir = backup_ok(f, NULL, &summary);
+	g_assert_cmpint(sql_int(target_db, "SELECT count(*) FROM messages", NULL), ==, 0);
+
+	g_assert_cmpint(al_backup_restore(dir, target, key, &summary, &error), ==, 0);
+	g_assert_no_error(error);
+	assert_same_rows(f->db, target_db);
+	for (int i = 0; i < 2; i++) {
+		g_autofree char *name = g_strconcat(ids[i], ".eml", NULL);
+		g_autofree char *a = g_build_filename(f->msg, name, NULL);
+		g_autofree char *b = g_build_filename(target, "msg", name, NULL);
+
+		assert_same_file(a, b);
+	}
+	g_assert_cmpuint(file_mode(target_db), ==, 0600);
+	g_assert_cmpuint(count_entries(target), ==, 2); /* airlock.db msg: no -wal, no temp */
+	{
+		struct al_store *restored = al_store_open(target, FALSE, &error);
+
+		g_assert_no_error(error);
+		al_store_close(&restored);
+	}
+}
+
+static void assert_store_refused(const char *dir, const char *target, const char *expected)
+{
+	g_autofree char *target_db = g_build_filename(target, "airlock.db", NULL);
+	g_autofree char *key = g_build_filename(target, "release.key", NULL);
+	g_autofree char *msg = g_build_filename(target, "msg", NULL);
+	g_autofree char *before = dump_table(target_db, "messages");
+	g_autofree char *after = NULL;
+	guint files = count_entries(msg);
+	struct al_backup_summary summary;
+	GError *error = NULL;
+
+	g_assert_cmpint(al_backup_restore(dir, target, key, &summary, &error), ==, -1);
+	g_assert_error(error, AL_BACKUP_ERROR, AL_BACKUP_ERROR_NOT_EMPTY);
+	if (strstr(error->message, expected) == NULL)
+		g_error("'%s' lacks '%s'", error->message, expected);
+	g_clear_error(&error);
+	after = dump_table(target_db, "messages");
+	g_assert_cmpstr(before, ==, after);
+	g_assert_cmpuint(count_entries(msg), ==, files);
+	g_assert_false(g_file_test(key, G_FILE_TEST_EXISTS));
+}
+
+static void test_backup_restore_into_store_with_one_message_refused(struct fixture *f,
+								    gconstpointer data)
+{
+	struct al_backup_summary summary;
+	g_autofree char *dir = NULL;
+	g_autofree char *target = make_empty_store(f, "used");
+	g_autofree char *target_db = g_build_filename(target, "airlock.db", NULL);
+	char id[AL_STORE_ID_LEN + 1];
+	GError *error = NULL;
+
+	(void)data;
+	quarantine_one(f, id);
+	quarantine_one(f, id);
+	dir = backup_ok(f, NULL, &summary);
+	{
+		struct al_store *store = al_store_open(target, FALSE, &error);
+		struct fixture other = {.store = store};
+
+		g_assert_no_error(error);
+		quarantine_one(&other, id);
+		al_store_close(&store);
+	}
+	assert_store_refused(dir, target, "already holds a store with 1 message:");
+	g_assert_cmpint(sql_int(target_db, "SELECT count(*) FROM messages", NULL), ==, 1);
+}
+
+static void test_backup_restore_into_store_with_counters_refused(struct fixture *f,
+								 gconstpointer data)
+{
+	struct al_backup_summary summary;
+	g_autofree char *dir = NULL;
+	g_autofree char *target = make_empty_store(f, "counted");
+	g_autofree char *target_db = g_build_filename(target, "airlock.db", NULL);
+	char id[AL_STORE_ID_LEN + 1];
+	GError *error = NULL;
+	struct al_store *store;
+
+	(void)data;
+	quarantine_one(f, id);
+	dir = backup_ok(f, NULL, &summary);
+	sql_exec(target_db, "INSERT INTO correspondents VALUES ('a@example.org', 1, 2, 3)");
+	assert_store_refused(dir, target, "with no message but 1 learned correspondent:");
+	/* A row still in the WAL of a store someone has open counts too. */
+	store = al_store_open(target, FALSE, &error);
+	g_assert_no_error(error);
+	sql_exec(target_db,
+		 "DELETE FROM correspondents;"
+		 "INSERT INTO daily_counters VALUES ('2024-01-02', 'action', 'strip', 4)");
+	assert_store_refused(dir, target, "with no message but 1 daily counter:");
+	al_store_close(&store);
+	g_assert_cmpint(sql_int(target_db, "SELECT count(*) FROM daily_counters", NULL), ==, 1);
+}
+
+static void test_backup_newer_schema_refused(struct fixture *f, gconstpointer data)
+{
+	struct al_backup_summary summary;
+	g_autofree char *sql = g_strdup_printf("UPDATE schema_version SET version = %d",
+					       AL_STORE_SCHEMA_VERSION + 1);
+	g_autofree char *dir = NULL;
+	g_autofree char *target = g_build_filename(f->tmp, "restored", NULL);
+	g_autofree char *key = g_build_filename(target, "release.key", NULL);
+	g_autofree char *empty = make_empty_store(f, "fresh");
+	g_autofree char *empty_db = g_build_filename(empty, "airlock.db", NULL);
+	g_autofree char *empty_key = g_build_filename(empty, "release.key", NULL);
+	g_autofree char *before = NULL;
+	char id[AL_STORE_ID_LEN + 1];
+	GError *error = NULL;
+
+	(void)data;
+	quarantine_one(f, id);
+	sql_exec(f->db, sql);
+	dir = backup_ok(f, NULL, &summary);
+	g_assert_cmpint(summary.schema_version, ==, AL_STORE_SCHEMA_VERSION + 1);
+	restore_refused(dir, target, key, AL_BACKUP_ERROR_VERSION, "is newer than this airlock's");
+	/* Nor is an empty store's database replaced by it. */
+	before = dump_table(empty_db, "schema_version");
+	g_assert_cmpint(al_backup_restore(dir, empty, empty_key, &summary, &error), ==, -1);
+	g_assert_error(error, AL_BACKUP_ERROR, AL_BACKUP_ERROR_VERSION);
+	g_clear_error(&error);
+	{
+		g_autofree char *after = dump_table(empty_db, "schema_version");
+
+		g_assert_cmpstr(before, ==, after);
+	}
+}
+
 static void test_backup_key_only_when_asked(struct fixture *f, gconstpointer data)
 {
 	struct al_backup_summary summary;
@@ -335,6 +493,13 @@ int main(int argc, char **argv)
 			 test_backup_tampered_missing_extra_refused);
 	ADD_FIXTURE_TEST("/backup/non-empty-store-refused",
 			 test_backup_restore_into_non_empty_store_refused);
+	ADD_FIXTURE_TEST("/backup/fresh-empty-store-restored",
+			 test_backup_restore_into_fresh_empty_store);
+	ADD_FIXTURE_TEST("/backup/store-with-one-message-refused",
+			 test_backup_restore_into_store_with_one_message_refused);
+	ADD_FIXTURE_TEST("/backup/store-with-counters-refused",
+			 test_backup_restore_into_store_with_counters_refused);
+	ADD_FIXTURE_TEST("/backup/newer-schema-refused", test_backup_newer_schema_refused);
 	ADD_FIXTURE_TEST("/backup/key-only-when-asked", test_backup_key_only_when_asked);
 	ADD_FIXTURE_TEST("/backup/vanished-original-marked-purged",
 			 test_backup_vanished_original_marked_purged);
