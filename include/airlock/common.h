@@ -22,6 +22,8 @@ enum al_reason {
 	AL_REASON_LIMITS,
 	AL_REASON_MALFORMED,
 	AL_REASON_POLYGLOT,
+	AL_REASON_UNKNOWN_TYPE, /* not on the allow-list of harmless types */
+	AL_REASON_UNSCANNABLE,	/* a container nothing here can open */
 	AL_REASON_UNKNOWN_ORIGIN,
 	AL_REASON_COUNT
 };

@@ -19,6 +19,8 @@ static const char *const reason_names[AL_REASON_COUNT] = {
 	[AL_REASON_LIMITS] = "limits",
 	[AL_REASON_MALFORMED] = "malformed",
 	[AL_REASON_POLYGLOT] = "polyglot",
+	[AL_REASON_UNKNOWN_TYPE] = "unknown-type",
+	[AL_REASON_UNSCANNABLE] = "unscannable",
 	[AL_REASON_UNKNOWN_ORIGIN] = "unknown-origin",
 };
 

@@ -19,6 +19,7 @@ static const char *check_mime_pattern(char *value);
 static const char *check_language(char *value);
 static const char *check_auto_yes_no(char *value);
 static const char *check_admin_address(char *value);
+static const char *check_not_accept(char *value);
 
 /* clang-format off */
 #define ACTION_SETTING(name, reason, text)                                                       \
@@ -97,6 +98,10 @@ const struct setting al_config_settings[] = {
 	ACTION_SETTING("action_limits", AL_REASON_LIMITS, "strip"),
 	ACTION_SETTING("action_malformed", AL_REASON_MALFORMED, "strip"),
 	ACTION_SETTING("action_polyglot", AL_REASON_POLYGLOT, "hold"),
+	ACTION_SETTING("action_unknown_type", AL_REASON_UNKNOWN_TYPE, "strip"),
+	{ .section = "policy", .key = "action_unscannable", .type = SET_ACTION,
+	  .default_text = "strip", .offset = AT(action_for[AL_REASON_UNSCANNABLE]),
+	  .check = check_not_accept },
 	ACTION_SETTING("action_unknown_origin", AL_REASON_UNKNOWN_ORIGIN, "strip"),
 	{ .section = "policy", .key = "safe_types", .type = SET_LIST, .default_text = "",
 	  .offset = AT(safe_types), .check = check_mime_pattern },
@@ -152,6 +157,14 @@ static const char *check_auto_yes_no(char *value)
 	if (strcmp(value, "auto") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)
 		return NULL;
 	return "auto, yes or no";
+}
+
+/* What nobody could open is never delivered as if it had been checked. */
+static const char *check_not_accept(char *value)
+{
+	if (strcmp(value, "accept") == 0)
+		return "strip, hold, reject or tempfail (what could not be opened is never accepted)";
+	return NULL;
 }
 
 static const char *check_on_error(char *value)

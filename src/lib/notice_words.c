@@ -61,6 +61,19 @@ static const struct reason_text reason_sentences[AL_REASON_COUNT] = {
 		.en = "This file is two different kinds of file at once (for example an image that "
 		      "is also a program): this is a known attack technique.",
 	},
+	[AL_REASON_UNKNOWN_TYPE] = {
+		.fr = "Ce type de fichier ne fait pas partie des types reconnus sans danger "
+		      "(documents, images, textes...) : il est retenu par précaution, même d'un "
+		      "expéditeur connu.",
+		.en = "This kind of file is not one of the types known to be harmless (documents, "
+		      "pictures, text...): it is withheld as a precaution, even from a known sender.",
+	},
+	[AL_REASON_UNSCANNABLE] = {
+		.fr = "Ce fichier est une archive ou une enveloppe qui n'a pas pu être ouverte : "
+		      "son contenu n'a pas pu être analysé.",
+		.en = "This file is an archive or a wrapper that could not be opened: what it "
+		      "contains could not be checked.",
+	},
 	[AL_REASON_UNKNOWN_ORIGIN] = {
 		.fr = "L'expéditeur n'est pas reconnu comme un correspondant de confiance : ses "
 		      "pièces jointes sont retenues par précaution.",

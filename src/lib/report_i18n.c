@@ -114,6 +114,29 @@ static const struct reason_words reason_words[AL_REASON_COUNT] = {
 			"Medical images (DICOM) come through the PACS and known partners; an image "
 			"received from anywhere else is suspicious."},
 	},
+	[AL_REASON_UNKNOWN_TYPE] = {
+		.title = {"Type de fichier non reconnu", "Unrecognised file type"},
+		.lesson = {"Seuls les types de fichiers connus sans danger passent : un type "
+			   "inhabituel, même envoyé par un correspondant connu, peut lancer un "
+			   "programme (.rdp, .iqy, .msc...).",
+			   "Only file types known to be harmless get through: an unusual type, even "
+			   "from a known correspondent, can start a program (.rdp, .iqy, .msc...)."},
+		.tip = {"Si un partenaire doit vous envoyer un format particulier, demandez à "
+			"l'administrateur de l'autoriser une fois pour toutes plutôt que de le faire "
+			"libérer à chaque envoi.",
+			"If a partner must send you a special format, ask the administrator to allow "
+			"it once and for all rather than having it released each time."},
+	},
+	[AL_REASON_UNSCANNABLE] = {
+		.title = {"Impossible à ouvrir", "Could not be opened"},
+		.lesson = {"Une archive que le filtre ne sait pas ouvrir ne peut pas être vérifiée : "
+			   "les attaquants choisissent exprès des formats rares.",
+			   "An archive the filter cannot open cannot be checked: attackers pick rare "
+			   "formats on purpose."},
+		.tip = {"Demandez aux correspondants d'envoyer des fichiers ZIP ordinaires ou les "
+			"documents eux-mêmes.",
+			"Ask correspondents to send ordinary ZIP files or the documents themselves."},
+	},
 	[AL_REASON_UNKNOWN_ORIGIN] = {
 		.title = {"Expéditeur inconnu", "Unknown sender"},
 		.lesson = {"Un fichier d'un expéditeur que nous ne connaissons pas : vérifiez qu'il "

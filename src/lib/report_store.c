@@ -381,7 +381,8 @@ static int gather_recipients(struct al_store *store, struct report_job *job, GEr
 static const enum al_reason example_order[] = {
     AL_REASON_VIRUS,	 AL_REASON_POLYGLOT,  AL_REASON_DISGUISED,
     AL_REASON_EXECUTABLE, AL_REASON_MACRO,     AL_REASON_ENCRYPTED,
-    AL_REASON_MALFORMED, AL_REASON_LIMITS,    AL_REASON_UNKNOWN_ORIGIN,
+    AL_REASON_MALFORMED, AL_REASON_LIMITS,    AL_REASON_UNSCANNABLE,
+    AL_REASON_UNKNOWN_TYPE, AL_REASON_UNKNOWN_ORIGIN,
 };
 
 static struct al_report_example *read_example(sqlite3_stmt *stmt, gboolean redact)

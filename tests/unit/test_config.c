@@ -297,6 +297,9 @@ static const struct {
     {"[quarantine]\nretention_days = 0\n", "[quarantine] retention_days: '0' is not*"},
     {"[quarantine]\nretention_days = 3651\n", "[quarantine] retention_days: '3651' is not*"},
     {"[quarantine]\nrelease_command =\n", "[quarantine] release_command: '' is not*"},
+    {"[policy]\naction_unscannable = accept\n",
+     "[policy] action_unscannable: 'accept' is not strip, hold, reject or tempfail (what could "
+     "not be opened is never accepted)"},
     {"[quarantine]\nmin_free = 100%\n",
      "[quarantine] min_free: '100%' is not a percentage from 0% to 99%"},
     {"[quarantine]\nmin_free = -5%\n", "[quarantine] min_free: '-5%' is not a percentage*"},
