@@ -86,6 +86,7 @@ class Postfix:
             raise ValueError("a relay instance needs relayhost")
         self.postfix = require_tool("postfix", "postfix")
         self.postqueue = require_tool("postqueue", "postfix")
+        self.postsuper = require_tool("postsuper", "postfix")
         self.role = role
         self.name = name
         self.milter_socket = milter_socket
@@ -336,6 +337,14 @@ class Postfix:
 
     def flush(self):
         run([self.postqueue, "-c", self.etc, "-f"])
+
+    def delete_queued(self):
+        """postsuper -d ALL: every queued message (held and deferred ones
+        too) is dropped. Returns how many were queued before."""
+        entries = self.queue_entries()
+        if entries:
+            run([self.postsuper, "-c", self.etc, "-d", "ALL"])
+        return len(entries)
 
     def wait_until_queue_empty(self, timeout):
         """Waits until no message is queued (incoming, active, deferred,
