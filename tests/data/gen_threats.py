@@ -28,6 +28,7 @@ scripts/install-deps.sh) draws a random salt and IV for the encrypted
 ones. Python 3 standard library otherwise; reuses gen_corpus.py's builders.
 """
 
+import importlib
 import json
 import os
 import struct
@@ -40,49 +41,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_corpus as gc  # noqa: E402
 
-CRLF = gc.CRLF
-STRANGER = gc.STRANGER
-MIME_OCTET = "application/octet-stream"
-MIME_DICOM = "application/dicom"
-MIME_HTML = "text/html"
-MIME_RTF = "application/rtf"
-MIME_DOC = "application/msword"
-MIME_DOCM = "application/vnd.ms-word.document.macroEnabled.12"
-
-SAMPLES = []  # (name, builder, expectation)
-
-
-def sample(name, item=None, reasons=(), also=(), inner=None, clean=False, message=(),
-           hold=False):
-    """Registers a sample. item: the attachment's file name the finding is
-    on (None: a message-wide finding); reasons: what it must carry, with a
-    known or an unknown sender; also: reasons it may carry besides (a DICOM
-    whose preamble is a PE is also a program); inner: the inner file (path
-    suffix) that must carry the reasons too; clean: a harmless control,
-    accepted from a known sender; message: reasons the message as a whole
-    must carry (with item None: the only findings, besides also); hold:
-    the message is held (polyglot, virus, a message-wide finding) rather
-    than stripped."""
-    def register(builder):
-        SAMPLES.append((name, builder, {
-            "item": item, "reasons": sorted(reasons), "also": sorted(also), "inner": inner,
-            "clean": clean, "message": sorted(message),
-            "hold": hold or bool(set(reasons) & {"polyglot", "virus"})
-            or bool(set(message) & {"malformed", "limits"})}))
-        return builder
-    return register
-
-
-def mail(s, subject, parts, text="Please find the file attached.\n"):
-    return gc.mixed_message(s.name, STRANGER, subject, text, parts, gc.stranger_trace())
-
-
-def attach(s, data, ctype, filename):
-    return mail(s, "Document: %s" % filename, [gc.attachment(data, ctype, filename)])
-
-
-def zipped(members):
-    return gc.make_zip([gc.zip_entry(name, data) for name, data in members])
+from threatlib import (CRLF, MIME_DICOM, MIME_DOC, MIME_DOCM, MIME_HTML,  # noqa: E402,F401
+                       MIME_OCTET, MIME_RTF, SAMPLES, STRANGER, attach, mail, sample, zipped)
 
 
 # ================================================================ DICOM
@@ -1341,10 +1301,17 @@ def mime_epilogue(s):
 
 # ================================================================ main
 
+def load_class_modules():
+    """The samples of tests/data/threats_*.py register themselves."""
+    for path in sorted(Path(__file__).resolve().parent.glob("threats_*.py")):
+        importlib.import_module(path.stem)
+
+
 def main(argv):
     if len(argv) != 2:
         sys.stderr.write("usage: gen_threats.py OUTDIR\n")
         return 2
+    load_class_modules()
     outdir = Path(argv[1])
     outdir.mkdir(parents=True, exist_ok=True)
     manifest = {}
