@@ -37,7 +37,7 @@ GENERATOR = HERE / "data" / "gen_corpus.py"
 EXPECTED = HERE / "data" / "expected.tsv"
 
 REASONS = ["virus", "executable", "disguised", "macro", "encrypted", "limits", "malformed",
-           "polyglot", "unknown-origin"]
+           "polyglot", "unknown-type", "unscannable", "unknown-origin"]
 ACTIONS = ["accept", "strip", "hold", "reject", "tempfail"]
 FLAGS = {"not-accept", "any"}
 RUN_TIMEOUT_SECONDS = 600

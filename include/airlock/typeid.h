@@ -27,6 +27,7 @@ enum al_category {
 	AL_CAT_IMAGE,
 	AL_CAT_MEDIA,	   /* audio, video */
 	AL_CAT_ARCHIVE,	   /* zip, 7z, rar, tar, gz... (scanned inside) */
+	AL_CAT_CONTAINER,  /* OLE2 and the like: a document when its name says so */
 	AL_CAT_EXECUTABLE, /* PE, ELF, Mach-O, COM... */
 	AL_CAT_SCRIPT,	   /* js, vbs, ps1, bat, hta... */
 	AL_CAT_INSTALLER,  /* msi, msp, appx, jar... */
@@ -86,6 +87,17 @@ void al_typeid_classify_inner(struct al_typeid *typeid, struct al_inner *inner, 
 			      const void *head, gsize head_len);
 
 /*
+ * Classifies a piece of a document's own format that the scanner reports
+ * (an OLE2 stream, an OOXML part, a decoded PDF stream): not a file a user
+ * opens, so neither its name nor ClamAV's guess is judged (an Excel 97
+ * stream is not a program because ClamAV reads "MZ" in it); only content
+ * libmagic recognises as a native program or installer is `executable`.
+ * The document's inspectors judge the rest.
+ */
+void al_typeid_classify_internal(struct al_typeid *typeid, struct al_inner *inner,
+				 const void *head, gsize head_len);
+
+/*
  * What ClamAV's type for a whole item (CL_TYPE_MSEXE...) reveals when
  * libmagic saw nothing dangerous: adds `executable`, and `disguised` when
  * the name or declared type claims a harmless type. Called by scan with
@@ -99,5 +111,23 @@ void al_typeid_classify_item_clamav(struct al_typeid *typeid, struct al_item *it
  * found in filename and appends sentences to details (may be NULL). */
 al_reason_set al_typeid_check_name(const struct al_typeid *typeid, const char *filename,
 				   GPtrArray *details);
+
+/*
+ * The allow-list (typeid_allow.c): a file passes only when its content is
+ * of a harmless category and each of names (NULL-terminated, entries
+ * after the first NULL ignored) has no extension or one of that same
+ * category. Returns AL_REASON_BIT(AL_REASON_UNKNOWN_TYPE) with a sentence
+ * in details (may be NULL) when not, 0 when it passes or when the content
+ * is dangerous (already `executable`).
+ */
+al_reason_set al_typeid_allow(const struct al_typeid *typeid, const char *detected_type,
+			      const char *clamav_type, const char *const *names,
+			      GPtrArray *details);
+
+/* The allow-list on an attachment (not a body, not empty, not already
+ * `executable`): its file name and other name, its detected type and
+ * ClamAV's type of it (may be NULL). Adds `unknown-type`. */
+void al_typeid_allow_item(const struct al_typeid *typeid, struct al_item *item,
+			  const char *clamav_type);
 
 #endif

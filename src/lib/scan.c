@@ -75,6 +75,7 @@
 #define MAX_COMPONENT_BYTES 255	    /* one name in an inner path */
 #define TRUNCATION_SLACK_BYTES 4096 /* libclamav cuts at a page boundary */
 #define MAX_MESSAGE_BYTES 300
+#define AL_SCAN_MAX_LEVELS 256	    /* depths whose parent type is remembered */
 
 
 /* The layer libclamav is scanning through a descriptor. */
@@ -87,6 +88,7 @@ struct scan_context {
 	struct al_scanner *scanner;
 	struct al_item *item;
 	char *top_clamav_type;	  /* ClamAV's type of the item itself */
+	GPtrArray *level_types;	  /* char*: ClamAV's type of the last layer seen at each depth */
 	GHashTable *layer_by_fd;  /* fd -> struct layer (absent: the item) */
 	GHashTable *inner_by_key; /* layer_key() -> struct al_inner* in item->inner */
 	GHashTable *seen;	  /* sentences already in the item's details */
@@ -200,7 +202,8 @@ static void report_inner(struct scan_context *ctx, const struct al_inner *inner)
 		AL_REASON_BIT(AL_REASON_EXECUTABLE) | AL_REASON_BIT(AL_REASON_DISGUISED) |
 		AL_REASON_BIT(AL_REASON_LIMITS) | AL_REASON_BIT(AL_REASON_MACRO) |
 		AL_REASON_BIT(AL_REASON_ENCRYPTED) | AL_REASON_BIT(AL_REASON_MALFORMED) |
-		AL_REASON_BIT(AL_REASON_POLYGLOT);
+		AL_REASON_BIT(AL_REASON_POLYGLOT) | AL_REASON_BIT(AL_REASON_UNKNOWN_TYPE) |
+		AL_REASON_BIT(AL_REASON_UNSCANNABLE);
 	char *sentence;
 
 	if ((inner->reasons & carried) == 0)
@@ -276,6 +279,60 @@ static void inspect_inner(struct al_inner *inner, const char *file_name, const c
 		inner_add_detail(inner, sentences->pdata[i]);
 }
 
+/* libclamav reports layers depth first: the type last seen at each depth
+ * is the parent of the next layer one level deeper. */
+static void remember_level(struct scan_context *ctx, uint32_t level, const char *type)
+{
+	if (level >= AL_SCAN_MAX_LEVELS)
+		return;
+	while (ctx->level_types->len <= level)
+		g_ptr_array_add(ctx->level_types, NULL);
+	g_free(ctx->level_types->pdata[level]);
+	ctx->level_types->pdata[level] = g_strdup(type);
+}
+
+/* Whether a layer is a file a user could get out of its parent (an
+ * archive member, a part of an attached message, an OOXML embedding),
+ * judged like an attachment; or a piece of its parent's format (an OLE2
+ * stream, an OOXML part, a PDF object), which the parent's inspectors
+ * judge. */
+static gboolean is_member(const struct scan_context *ctx, uint32_t level, const char *path)
+{
+	const char *parent = level >= 1 && level - 1 < ctx->level_types->len
+				     ? ctx->level_types->pdata[level - 1]
+				     : NULL;
+	enum al_category kind = al_typeid_category_of_clamav(ctx->scanner->typeid, parent);
+
+	if (parent == NULL)
+		return FALSE;
+	/* Containers of files: archives, and the dangerous ones (a CHM, a
+	 * disk image, an installer) whose files are judged too. */
+	if (kind == AL_CAT_ARCHIVE || kind == AL_CAT_ACTIVE_DOC || kind == AL_CAT_DISK_IMAGE ||
+	    kind == AL_CAT_INSTALLER || strcmp(parent, "CL_TYPE_MAIL") == 0)
+		return TRUE;
+	return kind == AL_CAT_DOCUMENT && strstr(path, "/embeddings/") != NULL;
+}
+
+static void classify_layer(struct scan_context *ctx, struct al_inner *inner, uint32_t level,
+			   const char *file_name, const char *buffer, size_t size)
+{
+	g_autoptr(GPtrArray) sentences = g_ptr_array_new_with_free_func(g_free);
+	const char *names[] = { file_name, NULL };
+	gsize head = MIN(size, (size_t)AL_TYPEID_HEAD_BYTES);
+
+	if (!is_member(ctx, level, inner->path)) {
+		al_typeid_classify_internal(ctx->scanner->typeid, inner, buffer, head);
+		return;
+	}
+	al_typeid_classify_inner(ctx->scanner->typeid, inner, file_name, buffer, head);
+	if (inner->reasons != 0 || size == 0)
+		return;
+	inner->reasons |= al_typeid_allow(ctx->scanner->typeid, inner->detected_type,
+					  inner->clamav_type, names, sentences);
+	for (guint i = 0; i < sentences->len; i++)
+		inner_add_detail(inner, sentences->pdata[i]);
+}
+
 cl_error_t al_scan_on_inspect(int fd, const char *type, const char **ancestors,
 			     size_t parent_file_size, const char *file_name, size_t file_size,
 			     const char *file_buffer, uint32_t recursion_level,
@@ -286,6 +343,7 @@ cl_error_t al_scan_on_inspect(int fd, const char *type, const char **ancestors,
 	struct layer *layer;
 
 	(void)parent_file_size;
+	remember_level(ctx, recursion_level, type);
 	if (recursion_level == 0) {
 		g_free(ctx->top_clamav_type);
 		ctx->top_clamav_type = g_strdup(type);
@@ -299,8 +357,7 @@ cl_error_t al_scan_on_inspect(int fd, const char *type, const char **ancestors,
 	inner->depth = recursion_level;
 	inner->size = file_size;
 	inner->encrypted = (layer_attributes & LAYER_ATTRIBUTES_DECRYPTED) != 0;
-	al_typeid_classify_inner(ctx->scanner->typeid, inner, file_name, file_buffer,
-				 MIN(file_size, (size_t)AL_TYPEID_HEAD_BYTES));
+	classify_layer(ctx, inner, recursion_level, file_name, file_buffer, file_size);
 	inspect_inner(inner, file_name, file_buffer, file_size);
 	check_truncated(ctx, inner);
 	report_inner(ctx, inner);
@@ -553,6 +610,7 @@ static void finish(struct scan_context *ctx)
 	struct al_item *item = ctx->item;
 
 	al_typeid_classify_item_clamav(ctx->scanner->typeid, item, ctx->top_clamav_type);
+	al_typeid_allow_item(ctx->scanner->typeid, item, ctx->top_clamav_type);
 	if (ctx->inner_details_unlisted > 0)
 		g_ptr_array_add(item->details,
 				g_strdup_printf("%u more embedded files were flagged",
@@ -580,6 +638,7 @@ static void prepare(struct scan_context *ctx, struct al_scanner *scanner, struct
 		.inner_by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
 		.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
 		.signatures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+		.level_types = g_ptr_array_new_with_free_func(g_free),
 	};
 	for (guint i = 0; i < item->details->len; i++)
 		g_hash_table_add(ctx->seen, g_strdup(item->details->pdata[i]));
@@ -590,6 +649,7 @@ static void prepare(struct scan_context *ctx, struct al_scanner *scanner, struct
 static void context_clear(struct scan_context *ctx)
 {
 	g_free(ctx->top_clamav_type);
+	g_ptr_array_unref(ctx->level_types);
 	g_hash_table_destroy(ctx->layer_by_fd);
 	g_hash_table_destroy(ctx->inner_by_key);
 	g_hash_table_destroy(ctx->seen);

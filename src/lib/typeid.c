@@ -417,6 +417,21 @@ static int read_head(const struct al_content *content, const void **head_r, gsiz
 	return 0;
 }
 
+/* libmagic reads the first bytes: a DICOM file whose 128-byte preamble
+ * is a TIFF header (a dual-personality DICOM-TIFF, PS3.10 7.1) is TIFF to
+ * it. It is DICOM first: "DICM" at 128 says so. */
+static char *detect_file(struct al_typeid *typeid, const void *head, gsize len)
+{
+	char *type = al_typeid_detect(typeid, head, len, NULL);
+
+	if (len >= 132 && strcmp(type, "image/tiff") == 0 &&
+	    memcmp((const guchar *)head + 128, "DICM", 4) == 0) {
+		g_free(type);
+		type = g_strdup("application/dicom");
+	}
+	return type;
+}
+
 /* A body the reader sees as prose (see the DESCRIPTION). */
 static gboolean is_prose(const guchar *head, gsize len)
 {
@@ -469,7 +484,7 @@ int al_typeid_classify_item(struct al_typeid *typeid, struct al_item *item, GErr
 		item->detected_type = g_strdup("text/plain");
 		return 0;
 	}
-	item->detected_type = al_typeid_detect(typeid, head, head_len, NULL);
+	item->detected_type = detect_file(typeid, head, head_len);
 	if (item->is_body && g_str_has_prefix(item->detected_type, "text/"))
 		return 0;
 	item->detected_description =
@@ -499,8 +514,7 @@ void al_typeid_classify_inner(struct al_typeid *typeid, struct al_inner *inner, 
 	 * type alone is enough to name what one is. */
 	if (head != NULL || inner->size == 0) {
 		g_free(inner->detected_type);
-		inner->detected_type =
-			al_typeid_detect(typeid, head, head != NULL ? head_len : 0, NULL);
+		inner->detected_type = detect_file(typeid, head, head != NULL ? head_len : 0);
 	}
 	evidence = (struct evidence){
 		.name = name,
@@ -515,6 +529,26 @@ void al_typeid_classify_inner(struct al_typeid *typeid, struct al_inner *inner, 
 		g_ptr_array_insert(sentences, 0, g_steal_pointer(&inner->detail));
 	g_ptr_array_add(sentences, NULL);
 	inner->detail = g_strjoinv("; ", (char **)sentences->pdata);
+}
+
+void al_typeid_classify_internal(struct al_typeid *typeid, struct al_inner *inner,
+				 const void *head, gsize head_len)
+{
+	enum al_category category;
+	g_autofree char *shown = NULL;
+
+	if (head == NULL && inner->size != 0)
+		return;
+	g_free(inner->detected_type);
+	inner->detected_type = al_typeid_detect(typeid, head, head != NULL ? head_len : 0, NULL);
+	category = al_typeid_category_of_type(typeid, inner->detected_type);
+	if (category != AL_CAT_EXECUTABLE && category != AL_CAT_INSTALLER)
+		return;
+	shown = al_typeid_shown_name(inner->detected_type);
+	inner->reasons |= AL_REASON_BIT(AL_REASON_EXECUTABLE);
+	g_free(inner->detail);
+	inner->detail = g_strdup_printf("content is %s (%s) hidden in the document's structure",
+					category_nouns[category], shown);
 }
 
 void al_typeid_classify_item_clamav(struct al_typeid *typeid, struct al_item *item,

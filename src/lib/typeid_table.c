@@ -15,6 +15,7 @@ static const char *const category_names[AL_CAT_COUNT] = {
 	[AL_CAT_OTHER] = "other",	    [AL_CAT_TEXT] = "text",
 	[AL_CAT_DOCUMENT] = "document",	    [AL_CAT_IMAGE] = "image",
 	[AL_CAT_MEDIA] = "media",	    [AL_CAT_ARCHIVE] = "archive",
+	[AL_CAT_CONTAINER] = "container",
 	[AL_CAT_EXECUTABLE] = "executable", [AL_CAT_SCRIPT] = "script",
 	[AL_CAT_INSTALLER] = "installer",   [AL_CAT_DISK_IMAGE] = "disk-image",
 	[AL_CAT_SHORTCUT] = "shortcut",	    [AL_CAT_ACTIVE_DOC] = "active-doc",
