@@ -605,12 +605,25 @@ static int inspect_item(struct scan_context *ctx, GError **error)
 	return 0;
 }
 
+/* `unknown-type` says "nothing else explains why this stops": an item
+ * that has a more telling finding (a program inside, a bomb) is not
+ * also unknown-type because of a sibling file; the inner files keep
+ * their own reasons and details. */
+static void keep_telling_reasons(struct al_item *item)
+{
+	const al_reason_set unknown = AL_REASON_BIT(AL_REASON_UNKNOWN_TYPE);
+
+	if ((item->reasons & unknown) && (item->reasons & ~unknown) != 0)
+		item->reasons &= ~unknown;
+}
+
 static void finish(struct scan_context *ctx)
 {
 	struct al_item *item = ctx->item;
 
 	al_typeid_classify_item_clamav(ctx->scanner->typeid, item, ctx->top_clamav_type);
 	al_typeid_allow_item(ctx->scanner->typeid, item, ctx->top_clamav_type);
+	keep_telling_reasons(item);
 	if (ctx->inner_details_unlisted > 0)
 		g_ptr_array_add(item->details,
 				g_strdup_printf("%u more embedded files were flagged",

@@ -121,7 +121,7 @@ static void test_typeid_table_maps_types_names_and_clamav_types(void)
 		{ "text/plain", AL_CAT_TEXT },
 		{ "text/plain; charset=utf-8", AL_CAT_TEXT },
 		{ "Text/HTML", AL_CAT_TEXT },
-		{ "application/x-ole-storage", AL_CAT_OTHER },
+		{ "application/x-ole-storage", AL_CAT_CONTAINER },
 		{ "application/octet-stream", AL_CAT_OTHER },
 		{ NULL, AL_CAT_OTHER },
 	};
@@ -151,7 +151,7 @@ static void test_typeid_table_maps_types_names_and_clamav_types(void)
 	g_assert_cmpint(al_typeid_category_of_clamav(typeid, "CL_TYPE_ONENOTE"), ==,
 			AL_CAT_ACTIVE_DOC);
 	g_assert_cmpint(al_typeid_category_of_clamav(typeid, "CL_TYPE_MSCAB"), ==, AL_CAT_ARCHIVE);
-	g_assert_cmpint(al_typeid_category_of_clamav(typeid, "CL_TYPE_MSOLE2"), ==, AL_CAT_OTHER);
+	g_assert_cmpint(al_typeid_category_of_clamav(typeid, "CL_TYPE_MSOLE2"), ==, AL_CAT_CONTAINER);
 	g_assert_true(al_category_is_dangerous(AL_CAT_SHORTCUT));
 	g_assert_false(al_category_is_dangerous(AL_CAT_ARCHIVE));
 	g_assert_cmpstr(al_category_name(AL_CAT_DISK_IMAGE), ==, "disk-image");
