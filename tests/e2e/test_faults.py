@@ -40,7 +40,9 @@ Adding a scenario: a method test_NAME (it may assume the clean state
 above; a key it changes with self.daemon.set() is put back by the
 runner anyway) and NAME in SCENARIOS.
 
-Scenarios:
+Scenarios (also disk_guard and signature_update, described at their
+methods: [quarantine] min_free, and a new signature file picked up by
+itself within [scan] database_check_seconds):
   sigkill_during_burst    SIGKILL while a burst is in flight: the mx
                           tempfails, the relay defers, all is delivered
                           after a restart
@@ -139,6 +141,10 @@ RELOAD_LINE_RE = re.compile(r"^(?!.*database-change).*reloaded ", re.MULTILINE)
 # rest are sent while the milter is dead, so that some are deferred
 # however fast the machine delivered the first part.
 KILL_FIRST_PART = 32
+# disk_guard: the free space left on the quarantine tmpfs, and the
+# min_free above it.
+GUARD_FREE_LEFT_BYTES = 3 * MIB
+GUARD_MIN_FREE = "5M"
 ID_RE = re.compile(r"^stripped; id=([0-9A-HJKMNP-TV-Z]{26})$")
 KINDS = {"clean": "clean-text.eml", "strip": "pdf-stranger.eml",
          "hold": "eicar-attachment-stranger.eml"}
@@ -202,6 +208,8 @@ class Faults:
                  "sighup_during_burst",
                  "broken_signature_reload",
                  "scan_time_budget",
+                 "disk_guard",
+                 "signature_update",
                  "least_privilege")
 
     def __init__(self, build_dir):
@@ -818,6 +826,101 @@ class Faults:
         finally:
             self.restore_base_config()
             self.daemon.reload()
+
+    def test_disk_guard(self):
+        """[quarantine] min_free above the free space: mail that needs the
+        quarantine is answered 451 4.3.1 before anything is written (no
+        store row, no file), clean mail is delivered, the guard logs once
+        (not once per message) and mails admin_address once; once space
+        is back it resumes by itself: everything ends delivered or held."""
+        _, _, free = self.quarantine_fs()
+        filler = os.path.join(self.daemon.quarantine, "filler")
+        with open(filler, "wb") as f:
+            f.write(bytes(max(0, free - GUARD_FREE_LEFT_BYTES)))
+        self.daemon.set("quarantine", "min_free", GUARD_MIN_FREE)
+        self.daemon.set("notice", "admin_address", "postmaster@sink.test")
+        self.daemon.reload()
+        start = time.monotonic()
+        mark, rmark = len(self.daemon.stderr()), len(self.relay.log())
+        batch = self.batch("guard", ["strip", "clean", "hold", "strip", "clean", "strip"])
+        needs = [m for m, k, _ in batch if k != "clean"]
+        self.plan_store_use(batch)
+        try:
+            self.send_via_relay(batch)
+            lines = self.wait_relay_deferred(len(needs), start=rmark)
+            check(all("4.3.1" in ln for ln in lines), f"deferred without 4.3.1: {lines[:2]}")
+            clean = [m for m, k, _ in batch if k == "clean"]
+            wait_for(lambda: len([d for d in self.pf.delivered("bob")
+                                  if message_id(d) in clean]) == len(clean), 120,
+                     what="the clean messages delivered while the disk is low")
+            check(self.daemon.store.messages() == [] and self.daemon.store.files() == [],
+                  "the guard let the store write while below min_free")
+            wait_for(lambda: self.pf.delivered("postmaster"), 60, what="the admin's alert")
+            log = self.daemon.stderr()[mark:]
+            check("quarantine store failed" not in log,
+                  "a message reached the store's write: the guard did not answer first")
+            low = re.findall(r"quarantine disk (?:low|still low):", log)
+            minutes = int((time.monotonic() - start) // 60)
+            check(1 <= len(low) <= 1 + minutes,
+                  f"{len(low)} 'quarantine disk low' lines in {minutes + 1} minute(s)")
+        finally:
+            os.unlink(filler)
+        self.settle()
+        self.wait_log(r"quarantine disk space back: ", start=mark, timeout=10)
+        alerts = self.pf.delivered("postmaster")
+        check(len(alerts) == 1, f"the admin was mailed {len(alerts)} times, expected once")
+        check(b"quarantine disk almost full" in alerts[0], "the alert's subject")
+        counts = self.ledger(batch)
+        print(f"     guard: {counts}, admin mailed once", flush=True)
+
+    def marker_message(self, n, marker):
+        return (f"From: <{SENDER}>\r\nTo: <{RCPT}>\r\nSubject: signature update {n}\r\n"
+                f"Message-ID: <sigupdate-{n}@faults.airlock-test.example>\r\n"
+                "Date: Sun, 06 Dec 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n"
+                "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+                f"Hello,\r\n{marker}\r\n").encode("ascii")
+
+    def test_signature_update(self):
+        """A signature file dropped into the signature directory (as
+        freshclam does) is in use within [scan] database_check_seconds,
+        without a signal and with no message refused meanwhile: a message
+        accepted before is held as a virus after."""
+        self.daemon.set("scan", "database_check_seconds", "2")
+        self.daemon.reload()
+        marker = "AIRLOCK-FAULTS-SIGNATURE-UPDATE-MARKER"
+        xclient = {"ADDR": INTERNAL_IP, "NAME": "pc.internal.example"}
+        code, text = self.pf.send(self.marker_message(1, marker), SENDER, [RCPT], xclient=xclient)
+        check(code == 250, f"before the update: {code} {text}")
+        wait_for(lambda: any(b"signature update 1" in d for d in self.pf.delivered("bob")), 120,
+                 what="the marker message delivered before the update")
+        mark = len(self.daemon.stderr())
+        batch = self.batch("sigupd", ["clean", "strip"] * 6)
+        self.plan_store_use(batch)
+        path = os.path.join(self.signatures, "zz-update.ndb")
+        with open(path + ".tmp", "w", encoding="ascii") as f:
+            f.write("Faults.Update.Marker:0:*:%s\n" % marker.encode("ascii").hex())
+        os.chmod(path + ".tmp", 0o644)
+        os.rename(path + ".tmp", path)
+        results = {}
+        with concurrent.futures.ThreadPoolExecutor(HUP_SENDER_THREADS) as pool:
+            futures = {mid: pool.submit(self.send_direct, data, threading.Event())
+                       for mid, _, data in batch}
+            line = self.wait_log(r"reloaded .*\(database-change\): \d+ signatures",
+                                 start=mark, timeout=60)
+            for mid, future in futures.items():
+                results[mid] = future.result(600)
+        refused = {m: r for m, r in results.items() if r[0] != 250}
+        check(not refused, f"{len(refused)} refused during the update: {sorted(refused.items())[:3]}")
+        print(f"     log: {line.strip()[:160]}", flush=True)
+        code, text = self.pf.send(self.marker_message(2, marker), SENDER, [RCPT], xclient=xclient)
+        check(code == 250, f"after the update: {code} {text}")
+        self.settle()
+        check(not any(b"signature update 2" in d for d in self.pf.delivered("bob")),
+              "the marker message was delivered after the update")
+        held = [r for r in self.daemon.store.messages()
+                if "virus" in r["reasons"].split(",") and r["action"] == "hold"]
+        check(len(held) == 1, f"expected the marker message held as a virus, store: {held}")
+        self.ledger(batch)
 
     def test_least_privilege(self):
         # A quarantined file of its own, to check its mode.
