@@ -1,158 +1,223 @@
 /*
- * inspect_markup.c - HTML smuggling and SVG with script.
+ * inspect_markup.c - active content in markup and text formats: HTML
+ * smuggling, SVG with script, RTF fields, templates and objects, and
+ * formulas in text spreadsheets.
  *
  * DESCRIPTION
- *	HTML smuggling sends a harmless-looking web page whose script builds
- *	the real file in the browser and saves it, past every filter that
- *	only looks at attachments. A file is markup when its name ends in
- *	.htm, .html, .xhtml, .shtml, .mht, .mhtml or .svg, or when its first
- *	1024 bytes hold "<html", "<!doctype html", "<svg" or "<script".
- *	In HTML, each of these is `executable`:
- *	  - msSaveOrOpenBlob / msSaveBlob (script saves a file);
- *	  - URL.createObjectURL on a Blob, with a download attribute or a
- *	    scripted click (script builds a file and downloads it);
- *	  - a data: URI of an application/ type in base64 (a file inside the
- *	    page; images and fonts in data: URIs are ordinary);
- *	  - a script that decodes base64 (atob, charCodeAt, Uint8Array) and
- *	    holds a base64 run of MIN_PAYLOAD_CHARS or more.
- *	An SVG image with a <script> element, an on...= event handler or a
- *	javascript: link runs script when opened in a browser: `executable`.
- *	Matching is case-insensitive over the whole file.
+ *	Which reader applies is decided here, by content first:
+ *	  RTF    the file starts with "{\rt" (Word reads that as RTF whatever
+ *	         the name): inspect_rtf.c;
+ *	  SVG    named .svg, or "<svg" in the first HEAD_WINDOW bytes;
+ *	  HTML   named .htm, .html, .xhtml, .shtml, .mht, .mhtml, or its
+ *	         first HEAD_WINDOW bytes hold "<html", "<!doctype html",
+ *	         "<script", "<head", "<body" or "<iframe" (an unnamed second
+ *	         HTML part, which Outlook offers as ATT00001.htm, included);
+ *	  CSV    text (no NUL byte) named .csv, .tsv, .tab, .txt or .prn,
+ *	         which Excel opens as a sheet: inspect_csv.c.
+ *
+ *	SVG is parsed as XML by libxml2 (inspect_markup_tree.c walks it).
+ *	An SVG image runs script when opened in the browser, so each of these
+ *	is `executable`: a script element (any namespace prefix, content in
+ *	CDATA or character references), an on...= event handler, a
+ *	javascript:/vbscript: URL in any attribute (href, xlink:href, the
+ *	to= or values= of <set> and <animate>), a data: URL that is not a
+ *	raster image or a font, a frame, embed or object inside
+ *	<foreignObject>. An SVG that is not well-formed XML is read by the
+ *	HTML parser, leniently as browsers do, with the same rules.
+ *
+ *	HTML is parsed by libxml2's HTML parser; the text of script
+ *	elements, event handlers and javascript: URLs is read by
+ *	inspect_script.c (escapes decoded, strings folded), and each of these
+ *	is HTML smuggling, `executable` (the page writes a file to disk past
+ *	the mail filter):
+ *	  - msSaveOrOpenBlob / msSaveBlob;
+ *	  - createObjectURL with a Blob or File and a download or a click;
+ *	  - a data:application/ URL, in an attribute or built by script;
+ *	  - <meta http-equiv=refresh> to a data: URL;
+ *	  - a download (attribute or script) of a data: URL that is not an
+ *	    image;
+ *	  - a script with a decoder (atob, fromCharCode, charCodeAt,
+ *	    Uint8Array...) and a base64 string of MIN_PAYLOAD_CHARS or more,
+ *	    or a string of as many binary characters.
+ *	HTML inside an iframe srcdoc or a data:text/html URL is read too.
+ *
+ *	SVG or HTML past AL_MARKUP_MAX_BYTES, or whose tree or script goes
+ *	past the walk's limits, is `limits`: it is not delivered unread.
  */
-#include "inspect_private.h"
+#include "inspect_markup_private.h"
 
+#include <libxml/parser.h>
 #include <string.h>
 
-#define HEAD_WINDOW 1024
+#define HEAD_WINDOW 4096
 #define MIN_PAYLOAD_CHARS 1024
 
-static gboolean is_markup(const struct inspection *in, gboolean *svg_r)
+enum markup_kind { MARKUP_NONE, MARKUP_HTML, MARKUP_SVG, MARKUP_RTF, MARKUP_CSV };
+
+static gboolean head_has(const struct inspection *in, const char *needle)
+{
+	return al_inspect_find_nocase(in->data, MIN(in->len, (gsize)HEAD_WINDOW), needle) != NULL;
+}
+
+static enum markup_kind markup_kind(const struct inspection *in)
 {
 	static const char *const html_ext[] = { "htm", "html", "xhtml", "shtml", "mht", "mhtml",
 						NULL };
+	static const char *const html_heads[] = { "<html", "<!doctype html", "<script", "<head",
+						  "<body", "<iframe", NULL };
 	static const char *const svg_ext[] = { "svg", NULL };
-	gsize head = MIN(in->len, (gsize)HEAD_WINDOW);
+	static const char *const csv_ext[] = { "csv", "tsv", "tab", "txt", "prn", NULL };
 
-	*svg_r = al_inspect_has_extension(in, svg_ext) ||
-		 al_inspect_find_nocase(in->data, head, "<svg") != NULL;
-	return *svg_r || al_inspect_has_extension(in, html_ext) ||
-	       al_inspect_find_nocase(in->data, head, "<html") != NULL ||
-	       al_inspect_find_nocase(in->data, head, "<!doctype html") != NULL ||
-	       al_inspect_find_nocase(in->data, head, "<script") != NULL;
+	if (in->len >= 4 && memcmp(in->data, "{\\rt", 4) == 0)
+		return MARKUP_RTF;
+	if (al_inspect_has_extension(in, svg_ext) || head_has(in, "<svg"))
+		return MARKUP_SVG;
+	if (al_inspect_has_extension(in, html_ext))
+		return MARKUP_HTML;
+	for (guint i = 0; html_heads[i] != NULL; i++)
+		if (head_has(in, html_heads[i]))
+			return MARKUP_HTML;
+	if (al_inspect_has_extension(in, csv_ext) &&
+	    memchr(in->data, 0, MIN(in->len, (gsize)HEAD_WINDOW)) == NULL)
+		return MARKUP_CSV;
+	return MARKUP_NONE;
 }
 
-static gboolean has(const struct inspection *in, const char *needle)
+static gpointer init_libxml2(gpointer unused)
 {
-	return al_inspect_find_nocase(in->data, in->len, needle) != NULL;
+	(void)unused;
+	xmlInitParser();
+	return NULL;
 }
 
-static gboolean is_base64_char(guint8 c)
+/* ------------------------------------------------------------ HTML */
+
+static const char *smuggling(const struct markup_facts *facts, const struct script_features *f)
 {
-	return g_ascii_isalnum(c) || c == '+' || c == '/' || c == '=';
+	if (f->save_blob)
+		return "its script saves a file it builds (msSaveOrOpenBlob)";
+	if (f->object_url && f->blob && (f->download || f->click || facts->download_attribute))
+		return "its script builds a file (Blob, createObjectURL) and downloads it";
+	if (facts->data_application || f->data_application)
+		return "it carries a file in a data:application/ URL";
+	if (facts->refresh_to_data)
+		return "it sends the browser to a data: URL (meta refresh)";
+	if ((facts->download_attribute || f->download) &&
+	    (facts->data_url != NULL || f->data_other))
+		return "it offers a download of a file carried in a data: URL";
+	if (f->decoder && f->longest_base64 >= MIN_PAYLOAD_CHARS)
+		return "its script decodes a base64 payload";
+	if ((f->decoder || f->blob) && f->longest_binary >= MIN_PAYLOAD_CHARS)
+		return "its script carries a binary payload in escaped strings";
+	return NULL;
 }
 
-/* The longest base64 run inside <script> elements. */
-static gsize longest_script_base64(const struct inspection *in)
+static void report_smuggling(struct inspection *in, const struct markup_facts *facts)
 {
-	const guint8 *end = in->data + in->len;
-	const guint8 *p = in->data;
-	gsize longest = 0;
+	struct script_features features = { 0 };
+	const char *why;
 
-	while ((p = al_inspect_find_nocase(p, (gsize)(end - p), "<script")) != NULL) {
-		const guint8 *stop = al_inspect_find_nocase(p, (gsize)(end - p), "</script");
-		gsize run = 0;
-
-		if (stop == NULL)
-			stop = end;
-		for (; p < stop; p++) {
-			run = is_base64_char(*p) ? run + 1 : 0;
-			longest = MAX(longest, run);
-		}
-	}
-	return longest;
-}
-
-/* "data:application/...;base64," anywhere. */
-static gboolean has_application_data_uri(const struct inspection *in)
-{
-	const guint8 *end = in->data + in->len;
-	const guint8 *p = in->data;
-
-	while ((p = al_inspect_find_nocase(p, (gsize)(end - p), "data:application/")) != NULL) {
-		const guint8 *comma = memchr(p, ',', (gsize)(end - p));
-
-		if (comma != NULL && comma - p < 200 &&
-		    al_inspect_find_nocase(p, (gsize)(comma - p + 1), ";base64,") != NULL)
-			return TRUE;
-		p += 17;
-	}
-	return FALSE;
-}
-
-static void inspect_html(struct inspection *in)
-{
-	const char *why = NULL;
-
-	if (has(in, "mssaveoropenblob") || has(in, "mssaveblob"))
-		why = "its script saves a file it builds (msSaveOrOpenBlob)";
-	else if (has(in, "createobjecturl") && has(in, "blob") &&
-		 (has(in, "download") || has(in, ".click(")))
-		why = "its script builds a file (Blob, createObjectURL) and downloads it";
-	else if (has_application_data_uri(in))
-		why = "it carries a file in a data:application/ URI";
-	else if ((has(in, "atob(") || has(in, "charcodeat") || has(in, "uint8array")) &&
-		 longest_script_base64(in) >= MIN_PAYLOAD_CHARS)
-		why = "its script decodes a base64 payload";
+	al_script_features(facts->script->str, facts->script->len, &features);
+	why = smuggling(facts, &features);
 	if (why != NULL)
 		al_inspect_found(in, AL_REASON_EXECUTABLE,
 				 "web page that delivers a file past the mail filter (HTML "
 				 "smuggling): %s",
 				 why);
+	if (features.over_limit)
+		al_inspect_found(in, AL_REASON_LIMITS,
+				 "web page whose script is too large to inspect");
 }
 
-static gboolean has_event_handler(const struct inspection *in)
+static void report_over_limit(struct inspection *in, const struct markup_facts *facts,
+			      const char *what)
 {
-	const guint8 *end = in->data + in->len;
+	if (facts->over_limit)
+		al_inspect_found(in, AL_REASON_LIMITS,
+				 "%s too large or too deeply nested to inspect (more than %u "
+				 "elements or %u bytes of script)",
+				 what, AL_MARKUP_MAX_NODES, AL_MARKUP_MAX_SCRIPT_BYTES);
+}
 
-	for (const guint8 *p = in->data; p + 4 < end; p++) {
-		const guint8 *q;
+static void inspect_html(struct inspection *in)
+{
+	struct markup_facts facts = { .script = g_string_new(NULL) };
 
-		if (!g_ascii_isspace(p[0]) || g_ascii_tolower(p[1]) != 'o' ||
-		    g_ascii_tolower(p[2]) != 'n' || !g_ascii_isalpha(p[3]))
-			continue;
-		for (q = p + 3; q < end && g_ascii_isalpha(*q); q++)
-			;
-		while (q < end && g_ascii_isspace(*q))
-			q++;
-		if (q < end && *q == '=')
-			return TRUE;
-	}
-	return FALSE;
+	if (!al_markup_walk_html(in->data, in->len, &facts))
+		/* No tree (an encoding libxml2 refused): read it all as script. */
+		g_string_append_len(facts.script, (const char *)in->data,
+				    (gssize)MIN(in->len, (gsize)AL_MARKUP_MAX_SCRIPT_BYTES));
+	report_smuggling(in, &facts);
+	report_over_limit(in, &facts, "web page");
+	al_markup_facts_clear(&facts);
+}
+
+/* ------------------------------------------------------------ SVG */
+
+static void report_svg(struct inspection *in, const struct markup_facts *facts)
+{
+	g_autofree char *why = NULL;
+
+	if (facts->script_element != NULL)
+		why = g_strdup(facts->script_element);
+	else if (facts->event_handler != NULL)
+		why = g_strdup_printf("an event handler (%s)", facts->event_handler);
+	else if (facts->javascript_url)
+		why = g_strdup("a javascript: link");
+	else if (facts->active_foreign != NULL)
+		why = g_strdup_printf("HTML in a foreignObject (<%s>)", facts->active_foreign);
+	else if (facts->data_url != NULL)
+		why = g_strdup_printf("a data: URL of type %s", facts->data_url);
+	if (why != NULL)
+		al_inspect_found(in, AL_REASON_EXECUTABLE,
+				 "SVG image with %s: a browser runs it when the image is opened",
+				 why);
 }
 
 static void inspect_svg(struct inspection *in)
 {
-	const char *why = NULL;
+	struct markup_facts facts = { .script = g_string_new(NULL) };
+	xmlDoc *doc;
 
-	if (has(in, "<script"))
-		why = "a <script> element";
-	else if (has(in, "javascript:"))
-		why = "a javascript: link";
-	else if (has_event_handler(in))
-		why = "an event handler (on...=)";
-	if (why != NULL)
-		al_inspect_found(in, AL_REASON_EXECUTABLE,
-				 "SVG image with %s: a browser runs it when the image is opened", why);
+	doc = xmlReadMemory((const char *)in->data, (int)in->len, NULL, NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc != NULL) {
+		al_markup_walk(doc, &facts);
+		xmlFreeDoc(doc);
+	} else if (!al_markup_walk_html(in->data, in->len, &facts)) {
+		g_string_append_len(facts.script, (const char *)in->data, (gssize)in->len);
+		facts.script_element = "content that no parser could read";
+	}
+	report_svg(in, &facts);
+	report_smuggling(in, &facts);
+	report_over_limit(in, &facts, "SVG image");
+	al_markup_facts_clear(&facts);
 }
+
+/* ------------------------------------------------------------ dispatch */
 
 void al_inspect_markup(struct inspection *in)
 {
-	gboolean svg = FALSE;
+	static GOnce libxml2_once = G_ONCE_INIT;
+	enum markup_kind kind = markup_kind(in);
 
-	if (!is_markup(in, &svg))
+	if (kind == MARKUP_NONE)
 		return;
-	if (svg)
-		inspect_svg(in);
-	else
-		inspect_html(in);
+	/* RTF and CSV are read in one pass; only trees are bounded by size. */
+	if ((kind == MARKUP_SVG || kind == MARKUP_HTML) &&
+	    (in->len > AL_MARKUP_MAX_BYTES || in->len > G_MAXINT)) {
+		al_inspect_found(in, AL_REASON_LIMITS,
+				 "markup file of %" G_GSIZE_FORMAT " bytes: larger than the %u "
+				 "bytes Airlock parses for script",
+				 in->len, AL_MARKUP_MAX_BYTES);
+		return;
+	}
+	g_once(&libxml2_once, init_libxml2, NULL);
+	switch (kind) {
+	case MARKUP_RTF: al_inspect_rtf(in); break;
+	case MARKUP_SVG: inspect_svg(in); break;
+	case MARKUP_HTML: inspect_html(in); break;
+	case MARKUP_CSV: al_inspect_csv(in); break;
+	case MARKUP_NONE: break;
+	}
 }
