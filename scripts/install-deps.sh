@@ -21,6 +21,10 @@ apt-get install -y -qq --no-install-recommends \
 	python3 zip unzip p7zip-full \
 	clamav-testfiles miltertest postfix faketime \
 	chromium fonts-dejavu-core \
+	libxml2-dev \
+	libqpdf-dev qpdf \
+	libytnef0-dev libssl-dev openssl \
+	libarchive-dev libarchive-tools zstd lzip ncompress xz-utils binutils cpio \
 	clang libclang-rt-14-dev valgrind \
 	>/dev/null
 # The daemon's own user (the bundled configuration's [milter] user).

@@ -10,16 +10,32 @@
  *   polyglot  a program or an archive after the end of a PDF, JPEG, PNG
  *             or ZIP, a ZIP behind an image or a PDF, a PDF header in a
  *             program: `polyglot`;
- *   PDF       /JavaScript or /JS: `macro`; /Launch, /EmbeddedFile(s):
- *             `executable`; names written with #xx escapes and object
- *             streams (FlateDecode) are decoded first;
+ *   PDF       every object as qpdf reads it (object streams, every
+ *             filter chain, #xx names decoded; inspect_pdf.c): /JS, a
+ *             /JavaScript action or name tree, XFA <script>/<execute>
+ *             (libxml2): `macro`; /Launch, embedded files, file
+ *             attachment annotations, /OpenAction or /AA opening a URL
+ *             to a program or script, or sending/fetching a remote file:
+ *             `executable`; a password it cannot open: `encrypted`; a
+ *             file starting with %PDF- that qpdf cannot open: `unscannable`;
+ *             past AL_INSPECT_PDF_MAX_OBJECTS objects or the time budget:
+ *             `limits`;
  *   HTML/SVG  script that builds a file and saves it (Blob with
  *             createObjectURL and a download, msSaveOrOpenBlob), a file
  *             in a data:application/ URI, a base64 payload decoded by
  *             script (HTML smuggling); script in an SVG: `executable`;
- *   OOXML     a .rels part with an external attachedTemplate, oleObject,
- *             subDocument or frame relationship (remote template
- *             injection): `macro`; APPX/MSIX manifests: `executable`;
+ *   Office    the XML parts of OOXML, Flat OPC, Word 2003 XML and ODF
+ *   XML       documents, parsed with libxml2 (inspect_office.c): external
+ *             attachedTemplate, oleObject, subDocument or frame
+ *             relationships and remote document targets (template
+ *             injection), VBA, macro sheet and ActiveX relationships or
+ *             content types, DDE/DDEAUTO fields, DDE links and formulas,
+ *             Excel 4.0 macro sheets, Auto_Open names, ActiveMime and
+ *             docSuppData in Word 2003 XML, ODF Basic/Scripts, scripts
+ *             and event listeners: `macro`; ODF manifest encryption
+ *             data: `encrypted`; a part over
+ *             AL_INSPECT_OFFICE_MAX_PART_BYTES or with too many nodes:
+ *             `limits`; APPX/MSIX manifests: `executable`;
  *   OLE2      a VBA project (_VBA_PROJECT stream): `macro`; an
  *             EncryptedPackage stream (password-protected Office
  *             document): `encrypted`;
@@ -31,8 +47,9 @@
  * caught by our signatures (signatures/README.md), not here.
  *
  * Pure functions of the bytes: no I/O, no globals, thread-safe. Work is
- * linear in the size, and decompression (PDF object streams) is bounded
- * by AL_INSPECT_MAX_INFLATE_BYTES per file.
+ * linear in the size, and decompression (the PDF streams the inspector
+ * decodes itself) is bounded by AL_INSPECT_MAX_INFLATE_BYTES per file;
+ * qpdf expands object streams itself, in memory.
  */
 #ifndef AIRLOCK_INSPECT_H
 #define AIRLOCK_INSPECT_H
@@ -45,6 +62,9 @@
 #define AL_INSPECT_BOMB_MIN_BYTES (32u * 1024 * 1024)
 #define AL_INSPECT_BOMB_MIN_RATIO 100
 #define AL_INSPECT_MAX_INFLATE_BYTES (16u * 1024 * 1024)
+#define AL_INSPECT_PDF_MAX_OBJECTS 200000u
+#define AL_INSPECT_PDF_TIME_BUDGET_USEC (10 * G_USEC_PER_SEC)
+#define AL_INSPECT_OFFICE_MAX_PART_BYTES (64u * 1024 * 1024)
 
 /*
  * Inspects data (len bytes: the whole file) whose name is name (may be

@@ -1,6 +1,6 @@
 /*
  * inspect.c - content inspectors: the dispatcher, DICOM preambles,
- * polyglots, OOXML relationships and package manifests.
+ * polyglots and app package manifests.
  *
  * SYNOPSIS
  *	reasons = al_inspect_buffer(data, len, "scan.dcm", details);
@@ -9,7 +9,8 @@
  *	Every inspector looks at the whole file and decides by itself
  *	whether it applies (magic bytes, or for markup the name too), so a
  *	misnamed file is inspected as what it is. The others live in
- *	inspect_pdf.c, inspect_markup.c, inspect_zip.c and inspect_ole.c.
+ *	inspect_pdf.c, inspect_markup.c, inspect_zip.c, inspect_ole.c and
+ *	inspect_office.c (the XML of Office documents).
  *
  *	DICOM (PS3.10 7.1): bytes 128-131 are "DICM"; the preamble before
  *	them is for applications, and PS3.10 only foresees zeros or a TIFF
@@ -337,68 +338,7 @@ static void pdf_header_in_program(struct inspection *in)
 				 PDF_HEADER_WINDOW);
 }
 
-/* ------------------------------------------------------------ OOXML parts */
-
-/* An attribute value of one XML tag (start, end) or NULL (transfer full). */
-static char *tag_attribute(const guint8 *start, const guint8 *end, const char *attribute)
-{
-	gsize n = strlen(attribute);
-
-	for (const guint8 *p = start + 1; p + n + 2 < end; p++) {
-		const guint8 *value;
-		const guint8 *close;
-		guint8 quote;
-
-		if (g_ascii_strncasecmp((const char *)p, attribute, n) != 0 ||
-		    !g_ascii_isspace(p[-1]) || p[n] != '=')
-			continue;
-		quote = p[n + 1];
-		if (quote != '"' && quote != '\'')
-			continue;
-		value = p + n + 2;
-		close = memchr(value, quote, (gsize)(end - value));
-		if (close != NULL)
-			return g_strndup((const char *)value, (gsize)(close - value));
-	}
-	return NULL;
-}
-
-static void inspect_relationships(struct inspection *in)
-{
-	static const char *const remote[] = { "/attachedTemplate", "/oleObject", "/subDocument",
-					      "/frame", NULL };
-	const guint8 *end = in->data + in->len;
-	const guint8 *p = in->data;
-
-	if (in->name == NULL || !g_str_has_suffix(in->name, ".rels"))
-		return;
-	while ((p = al_inspect_find(p, (gsize)(end - p), "<Relationship ")) != NULL) {
-		const guint8 *close = memchr(p, '>', (gsize)(end - p));
-		g_autofree char *type = NULL;
-		g_autofree char *mode = NULL;
-
-		if (close == NULL)
-			return;
-		type = tag_attribute(p, close, "Type");
-		mode = tag_attribute(p, close, "TargetMode");
-		for (guint i = 0; type != NULL && mode != NULL && remote[i] != NULL; i++) {
-			g_autofree char *target = NULL;
-			g_autofree char *shown = NULL;
-
-			if (g_ascii_strcasecmp(mode, "External") != 0 ||
-			    !g_str_has_suffix(type, remote[i]))
-				continue;
-			target = tag_attribute(p, close, "Target");
-			shown = g_utf8_make_valid(target != NULL ? target : "?", MIN(strlen(
-							target != NULL ? target : "?"), 120));
-			al_inspect_found(in, AL_REASON_MACRO,
-					 "office document loads a remote %s from %s when opened "
-					 "(template injection)",
-					 remote[i] + 1, shown);
-		}
-		p = close;
-	}
-}
+/* ------------------------------------------------------------ app packages */
 
 static void inspect_package_member(struct inspection *in)
 {
@@ -451,8 +391,8 @@ al_reason_set al_inspect_buffer(const guint8 *data, gsize len, const char *name,
 		trailing_after_jpeg(&in);
 		trailing_after_gif(&in);
 		pdf_header_in_program(&in);
-		inspect_relationships(&in);
 		inspect_package_member(&in);
+		al_inspect_office(&in);
 		al_inspect_pdf(&in);
 		al_inspect_markup(&in);
 		al_inspect_zip(&in);

@@ -29,6 +29,16 @@
  *	                    2.3.2, 2.3.7) -> `encrypted`; so is an
  *	                    EncryptedSummary stream (its properties
  *	                    encrypted too).
+ *	Streams are read through their FAT or mini FAT chains (at most
+ *	MAX_STREAM_READ_BYTES of each) for two more checks:
+ *	  \x01Ole10Native   an OLE Package object: a file (name, path, data)
+ *	                    packed into the document, which the reader opens
+ *	                    with a double click -> `executable`, the detail
+ *	                    naming the file (a .doc's ObjectPool, an OOXML
+ *	                    word/embeddings/ parts);
+ *	  Workbook, Book    BOUNDSHEET records (MS-XLS 2.4.28) of the globals
+ *	                    substream whose sheet type is an Excel 4.0 macro
+ *	                    sheet or an Excel 5 VBA module -> `macro`.
  */
 #include "inspect_private.h"
 
@@ -46,7 +56,14 @@
 #define BIFF_FILEPASS 0x002Fu
 #define PPT_CURRENT_USER_ATOM 0x0FF6u
 #define PPT_ENCRYPTED_TOKEN 0xF3D1C4DFu
-#define STREAM_HEAD_BYTES 64 /* one mini sector: enough for both checks */
+#define STREAM_HEAD_BYTES 64 /* enough for the encryption checks */
+#define MAX_STREAM_READ_BYTES (1024u * 1024) /* of a workbook's globals */
+#define NATIVE_HEAD_BYTES 2048		     /* an Ole10Native's names */
+#define MINI_SECTOR_BYTES 64
+#define BIFF_BOUNDSHEET 0x0085u
+#define BIFF_EOF 0x000Au
+#define SHEET_MACRO 1	   /* BOUNDSHEET dt: Excel 4.0 macro sheet */
+#define SHEET_VBA_MODULE 6 /* Excel 5 VBA module */
 
 enum {
 	FOUND_VBA = 1 << 0,
@@ -66,6 +83,7 @@ struct legacy_streams {
 	struct stream_ref word;
 	struct stream_ref workbook;
 	struct stream_ref current_user;
+	struct stream_ref ole10native; /* the first OLE Package object */
 };
 
 struct cfb {
@@ -183,6 +201,9 @@ static guint scan_directory(const struct cfb *cfb, struct legacy_streams *legacy
 				legacy->current_user = stream_of(s + off);
 			else if (strcmp(name, "encryptedsummary") == 0)
 				found |= FOUND_LEGACY_ENCRYPTED;
+			else if (strcmp(name, "\x01ole10native") == 0 && s[off + 66] == 2 &&
+				 !legacy->ole10native.present)
+				legacy->ole10native = stream_of(s + off);
 			first = FALSE;
 		}
 		id = next_sector(cfb, id);
@@ -190,43 +211,92 @@ static guint scan_directory(const struct cfb *cfb, struct legacy_streams *legacy
 	return found;
 }
 
-/* The first bytes of a stream (at most STREAM_HEAD_BYTES, and what its
- * sector holds): in a regular sector, or at its place in the mini stream
- * for a stream under the cut-off. NULL when it lies outside the file. */
-static const guint8 *stream_head(const struct cfb *cfb, const struct legacy_streams *legacy,
-				 const struct stream_ref *stream, gsize *len_r)
+/* The sectors of a chain, in order, at most max_count of them (a chain
+ * that loops ends there). Transfer full. */
+static GArray *chain_of(const struct cfb *cfb, guint32 id, guint64 max_count)
 {
-	const guint8 *header = cfb->in->data;
-	guint32 cutoff = le32(header + 56);
-	guint mini_shift = (guint)(header[32] | header[33] << 8);
-	guint64 offset;
-	guint32 id;
+	GArray *chain = g_array_new(FALSE, FALSE, sizeof(guint32));
+
+	max_count = MIN(max_count, cfb->sectors);
+	while (id < END_OF_CHAIN - 4 && chain->len < max_count) {
+		g_array_append_val(chain, id);
+		id = next_sector(cfb, id);
+	}
+	return chain;
+}
+
+/* The next mini sector after id, through the mini FAT (a chain of
+ * regular sectors starting at header offset 60). */
+static guint32 next_mini_sector(const struct cfb *cfb, const GArray *minifat, guint32 id)
+{
+	gsize per = cfb->sector_bytes / 4;
 	const guint8 *s;
 
-	if (stream->size < cutoff) {
-		if (!legacy->root.present || mini_shift < 6 || mini_shift > 12)
-			return NULL;
-		offset = (guint64)stream->start << mini_shift;
-		if (offset >= legacy->root.size)
-			return NULL;
-		id = legacy->root.start;
-		if (offset / cfb->sector_bytes >= cfb->sectors)
-			return NULL;
-		for (guint64 steps = offset / cfb->sector_bytes; steps > 0; steps--) {
-			id = next_sector(cfb, id);
-			if (id >= END_OF_CHAIN - 4)
-				return NULL;
-		}
-		s = sector(cfb, id);
-		offset %= cfb->sector_bytes;
-		*len_r = MIN((gsize)1 << mini_shift, cfb->sector_bytes - (gsize)offset);
-	} else {
-		s = sector(cfb, stream->start);
-		offset = 0;
-		*len_r = cfb->sector_bytes;
+	if (id / per >= minifat->len)
+		return END_OF_CHAIN;
+	s = sector(cfb, g_array_index(minifat, guint32, id / per));
+	return s != NULL ? le32(s + (id % per) * 4) : END_OF_CHAIN;
+}
+
+static gsize read_mini(const struct cfb *cfb, const struct legacy_streams *legacy,
+		       const struct stream_ref *stream, guint8 *out, gsize max)
+{
+	const guint8 *header = cfb->in->data;
+	GArray *root = chain_of(cfb, legacy->root.start,
+				legacy->root.size / cfb->sector_bytes + 1);
+	GArray *minifat = chain_of(cfb, le32(header + 60), le32(header + 64));
+	guint32 id = stream->start;
+	gsize done = 0;
+
+	for (guint64 steps = 0; done < max && id < END_OF_CHAIN - 4 && steps < max; steps++) {
+		guint64 offset = (guint64)id * MINI_SECTOR_BYTES;
+		guint64 index = offset / cfb->sector_bytes;
+		const guint8 *s = index < root->len ? sector(cfb, g_array_index(root, guint32,
+										   index))
+						    : NULL;
+		gsize n = MIN((gsize)MINI_SECTOR_BYTES, max - done);
+
+		if (s == NULL || offset + MINI_SECTOR_BYTES > legacy->root.size)
+			break;
+		memcpy(out + done, s + offset % cfb->sector_bytes, n);
+		done += n;
+		id = next_mini_sector(cfb, minifat, id);
 	}
-	*len_r = MIN(MIN(*len_r, (gsize)STREAM_HEAD_BYTES), (gsize)stream->size);
-	return s != NULL ? s + offset : NULL;
+	g_array_unref(root);
+	g_array_unref(minifat);
+	return done;
+}
+
+/* Copies the first bytes of a stream (at most max and its size) into out,
+ * from its regular sectors or, under the cut-off size, from the mini
+ * stream. Returns how many bytes were read: fewer when the chain leaves
+ * the file. */
+static gsize read_stream(const struct cfb *cfb, const struct legacy_streams *legacy,
+			 const struct stream_ref *stream, guint8 *out, gsize max)
+{
+	const guint8 *header = cfb->in->data;
+	guint32 id = stream->start;
+	gsize done = 0;
+
+	max = MIN(max, (gsize)stream->size);
+	if (stream->size < le32(header + 56)) {
+		guint mini_shift = (guint)(header[32] | header[33] << 8);
+
+		if (!legacy->root.present || mini_shift != 6)
+			return 0;
+		return read_mini(cfb, legacy, stream, out, max);
+	}
+	for (guint64 steps = 0; done < max && steps < cfb->sectors; steps++) {
+		const guint8 *s = sector(cfb, id);
+		gsize n = MIN(cfb->sector_bytes, max - done);
+
+		if (s == NULL)
+			break;
+		memcpy(out + done, s, n);
+		done += n;
+		id = next_sector(cfb, id);
+	}
+	return done;
 }
 
 static guint16 le16(const guint8 *p)
@@ -238,15 +308,15 @@ static guint16 le16(const guint8 *p)
  * encrypted by the program itself. */
 static gboolean legacy_encrypted(const struct cfb *cfb, const struct legacy_streams *legacy)
 {
-	const guint8 *head;
-	gsize len = 0;
+	guint8 head[STREAM_HEAD_BYTES];
+	gsize len;
 
 	if (legacy->word.present &&
-	    (head = stream_head(cfb, legacy, &legacy->word, &len)) != NULL && len >= 12 &&
+	    (len = read_stream(cfb, legacy, &legacy->word, head, sizeof(head))) >= 12 &&
 	    le16(head) == FIB_IDENT && (le16(head + 0x0A) & FIB_ENCRYPTED) != 0)
 		return TRUE;
 	if (legacy->workbook.present &&
-	    (head = stream_head(cfb, legacy, &legacy->workbook, &len)) != NULL && len >= 8 &&
+	    (len = read_stream(cfb, legacy, &legacy->workbook, head, sizeof(head))) >= 8 &&
 	    le16(head) == BIFF_BOF) {
 		gsize next = 4 + (gsize)le16(head + 2);
 
@@ -256,10 +326,78 @@ static gboolean legacy_encrypted(const struct cfb *cfb, const struct legacy_stre
 	/* Record header (version, type, length), then the atom's size and
 	 * headerToken. */
 	if (legacy->current_user.present &&
-	    (head = stream_head(cfb, legacy, &legacy->current_user, &len)) != NULL && len >= 16 &&
+	    (len = read_stream(cfb, legacy, &legacy->current_user, head, sizeof(head))) >= 16 &&
 	    le16(head + 2) == PPT_CURRENT_USER_ATOM && le32(head + 12) == PPT_ENCRYPTED_TOKEN)
 		return TRUE;
 	return FALSE;
+}
+
+/* A NUL-terminated string at *pos in an Ole10Native header (ANSI), made
+ * valid UTF-8 for a sentence; NULL when it runs off the end. */
+static char *native_string(const guint8 *p, gsize len, gsize *pos)
+{
+	const guint8 *nul = *pos < len ? memchr(p + *pos, 0, len - *pos) : NULL;
+	char *out;
+
+	if (nul == NULL)
+		return NULL;
+	out = g_utf8_make_valid((const char *)p + *pos, MIN((gsize)(nul - p) - *pos, 120));
+	*pos = (gsize)(nul - p) + 1;
+	return out;
+}
+
+/* An OLE Package (MS-OLEDS 2.3.6 for OLE1; the Ole10Native stream of a
+ * Package object): size, a 2-byte type, the label, the source path. */
+static void report_package(struct inspection *in, const struct cfb *cfb,
+			   const struct legacy_streams *legacy)
+{
+	guint8 head[NATIVE_HEAD_BYTES];
+	gsize len = read_stream(cfb, legacy, &legacy->ole10native, head, sizeof(head));
+	gsize pos = 6;
+	g_autofree char *label = len > pos ? native_string(head, len, &pos) : NULL;
+	g_autofree char *path = label != NULL ? native_string(head, len, &pos) : NULL;
+
+	al_inspect_found(in, AL_REASON_EXECUTABLE,
+			 "office document with an embedded OLE Package object: the file '%s'%s%s%s "
+			 "opens with a double click",
+			 label != NULL && *label != '\0' ? label : "(unnamed)",
+			 path != NULL && *path != '\0' ? " (from " : "",
+			 path != NULL && *path != '\0' ? path : "",
+			 path != NULL && *path != '\0' ? ")" : "");
+}
+
+/* BOUNDSHEET records of the workbook globals, up to their EOF record: a
+ * macro sheet or a VBA module sheet. */
+static void check_sheets(struct inspection *in, const struct cfb *cfb,
+			 const struct legacy_streams *legacy)
+{
+	guint8 *book = g_malloc(MIN((gsize)legacy->workbook.size, MAX_STREAM_READ_BYTES) + 1);
+	gsize len = read_stream(cfb, legacy, &legacy->workbook, book, MAX_STREAM_READ_BYTES);
+	gsize pos = 0;
+
+	if (len < 4 || le16(book) != BIFF_BOF)
+		goto out;
+	while (pos + 4 <= len) {
+		guint16 type = le16(book + pos), size = le16(book + pos + 2);
+		const guint8 *rec = book + pos + 4;
+
+		if (pos + 4 + size > len || type == BIFF_EOF)
+			break;
+		if (type == BIFF_BOUNDSHEET && size >= 8 &&
+		    (rec[5] == SHEET_MACRO || rec[5] == SHEET_VBA_MODULE)) {
+			g_autofree char *name = g_utf8_make_valid((const char *)rec + 8,
+								  MIN((gsize)rec[6], size - 8u));
+
+			al_inspect_found(in, AL_REASON_MACRO,
+					 "Excel workbook with %s sheet '%s'",
+					 rec[5] == SHEET_MACRO ? "an Excel 4.0 (XLM) macro"
+							       : "a VBA module",
+					 rec[7] == 0 ? name : "(UTF-16 name)");
+		}
+		pos += 4 + (gsize)size;
+	}
+out:
+	g_free(book);
 }
 
 void al_inspect_ole(struct inspection *in)
@@ -282,6 +420,10 @@ void al_inspect_ole(struct inspection *in)
 	found = scan_directory(&cfb, &legacy);
 	if (legacy_encrypted(&cfb, &legacy))
 		found |= FOUND_LEGACY_ENCRYPTED;
+	if (legacy.ole10native.present)
+		report_package(in, &cfb, &legacy);
+	if (legacy.workbook.present)
+		check_sheets(in, &cfb, &legacy);
 	g_array_unref(cfb.fat_sectors);
 	if (found & FOUND_VBA)
 		al_inspect_found(in, AL_REASON_MACRO,

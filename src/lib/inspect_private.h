@@ -41,5 +41,7 @@ void al_inspect_pdf(struct inspection *in);
 void al_inspect_markup(struct inspection *in);
 void al_inspect_zip(struct inspection *in);
 void al_inspect_ole(struct inspection *in);
+/* The XML of Office documents (inspect_office.c). */
+void al_inspect_office(struct inspection *in);
 
 #endif

@@ -32,7 +32,8 @@
  *	blocks are dropped from their "begin" line to their "end" line, the
  *	rest is converted to UTF-8 and the notice appended (inside <pre>
  *	for text/html). If P itself is quarantined, its one notice names P
- *	and its blocks.
+ *	and its blocks. A quarantined yEnc or begin-base64 block ("P.yN",
+ *	"P.bN") replaces its text part P whole.
  *
  *	The new body is the top-level body's content written by GMime:
  *	untouched parts come out as parsed (raw headers, raw encoded
@@ -396,16 +397,18 @@ static struct change *change_for(GPtrArray *changes, GHashTable *by_path, const 
 	return change;
 }
 
-/* Splits "P.uN" into P (transfer full) and N. */
+/* Splits "P.uN" into P (transfer full) and N; a yEnc or begin-base64
+ * block ("P.yN", "P.bN") gives 0: its text part P is replaced whole. */
 static char *block_parent(const char *part, guint *block_r)
 {
-	const char *mark = g_strrstr(part, ".u");
+	const char *mark = strrchr(part, '.');
 	guint64 n;
 
-	if (mark == NULL || mark == part || !g_ascii_isdigit(mark[2]) ||
+	if (mark == NULL || mark == part || strchr("uyb", mark[1]) == NULL || mark[1] == '\0' ||
+	    !g_ascii_isdigit(mark[2]) ||
 	    !g_ascii_string_to_unsigned(mark + 2, 10, 1, G_MAXUINT, &n, NULL))
 		return NULL;
-	*block_r = (guint)n;
+	*block_r = mark[1] == 'u' ? (guint)n : 0;
 	return g_strndup(part, (gsize)(mark - part));
 }
 
@@ -442,7 +445,10 @@ static GPtrArray *plan_changes(GPtrArray *items, GError **error)
 		}
 		change = change_for(changes, by_path, parent);
 		g_ptr_array_add(change->items, item);
-		g_array_append_val(change->blocks, block);
+		if (block == 0)
+			change->whole = TRUE;
+		else
+			g_array_append_val(change->blocks, block);
 	}
 	g_hash_table_unref(by_path);
 	return changes;
