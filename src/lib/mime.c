@@ -297,30 +297,24 @@ out:
 	return rc;
 }
 
-/* Content-Type name= and Content-Disposition filename= may disagree;
- * mail clients differ in which they show, so the other one is kept to be
- * checked too. */
-static void set_alt_filename(struct al_item *item, GMimeObject *object,
-			     GMimeContentType *content_type)
+/*
+ * Mail programs show as text only an unnamed inline text/plain part, and
+ * the text/html of the message's own body (root: a single-part body, an
+ * alternative of a multipart/alternative, the root of a
+ * multipart/related, the first part of another multipart, each in root
+ * position). Any other part is an attachment, typed by its content.
+ */
+static gboolean shown_as_text(const struct al_item *item, gboolean root)
 {
-	GMimeContentDisposition *disposition = g_mime_object_get_content_disposition(object);
-	const char *names[2] = {
-		content_type ? g_mime_content_type_get_parameter(content_type, "name") : NULL,
-		disposition ? g_mime_content_disposition_get_parameter(disposition, "filename")
-			    : NULL,
-	};
-
-	for (int i = 0; i < 2 && item->filename != NULL; i++) {
-		g_autofree char *name = al_mime_decode_filename(names[i]);
-
-		if (name != NULL && name[0] != '\0' && strcmp(name, item->filename) != 0) {
-			item->alt_filename = g_steal_pointer(&name);
-			return;
-		}
-	}
+	if (item->filename != NULL ||
+	    (item->disposition != NULL && strcmp(item->disposition, "inline") != 0))
+		return FALSE;
+	if (strcmp(item->declared_type, "text/plain") == 0)
+		return TRUE;
+	return root && strcmp(item->declared_type, "text/html") == 0;
 }
 
-static void describe_part(struct al_item *item, GMimePart *part)
+static void describe_part(struct al_item *item, GMimePart *part, gboolean root)
 {
 	GMimeObject *object = GMIME_OBJECT(part);
 	GMimeContentType *content_type = g_mime_object_get_content_type(object);
@@ -332,12 +326,11 @@ static void describe_part(struct al_item *item, GMimePart *part)
 	item->filename = al_mime_decode_filename(g_mime_part_get_filename(part));
 	if (item->filename != NULL && item->filename[0] == '\0')
 		g_clear_pointer(&item->filename, g_free);
-	set_alt_filename(item, object, content_type);
 	item->declared_type = lower_valid(type != NULL ? type : "application/octet-stream");
 	item->disposition = disposition != NULL ? lower_valid(disposition) : NULL;
 	item->content_id = content_id != NULL ? g_utf8_make_valid(content_id, -1) : NULL;
-	item->is_body = g_str_has_prefix(item->declared_type, "text/") && item->filename == NULL &&
-			g_strcmp0(item->disposition, "attachment") != 0;
+	al_mime_check_names(item, object);
+	item->is_body = shown_as_text(item, root);
 }
 
 /* Parts whose real content is somewhere we cannot look. */
@@ -355,7 +348,8 @@ static void flag_hidden_content(struct walk *w, GMimePart *part, struct al_item 
 	al_message_flag(w->message, AL_REASON_MALFORMED, "%s", why);
 }
 
-static int add_part(struct walk *w, GMimePart *part, const char *path, GError **error)
+static int add_part(struct walk *w, GMimePart *part, const char *path, gboolean root,
+		    GError **error)
 {
 	GMimeDataWrapper *content = g_mime_part_get_content(part);
 	struct al_item *item;
@@ -364,53 +358,86 @@ static int add_part(struct walk *w, GMimePart *part, const char *path, GError **
 		return 0;
 	item = al_item_new();
 	item->part = g_strdup(path);
-	describe_part(item, part);
+	describe_part(item, part, root);
 	al_mime_check_headers(w->message, GMIME_OBJECT(part), item);
 	g_ptr_array_add(w->message->items, item);
 	if (decode_into(w, g_mime_data_wrapper_get_stream(content),
 			g_mime_data_wrapper_get_encoding(content), item, error) < 0)
 		return -1;
 	flag_hidden_content(w, part, item);
-	if (g_str_has_prefix(item->declared_type, "text/"))
-		return al_mime_find_uuencoded(w, item, error);
-	return 0;
+	if (!g_str_has_prefix(item->declared_type, "text/"))
+		return 0;
+	if (al_mime_find_uuencoded(w, item, error) < 0)
+		return -1;
+	return al_mime_find_yenc_base64(w, item, error);
 }
 
 static int walk_message(struct walk *w, GMimeMessage *message, const char *prefix, guint depth,
 			GError **error);
+static int walk_object(struct walk *w, GMimeObject *object, const char *path, guint depth,
+		       gboolean root, GError **error);
+
+/* Which child of a multipart in root position is in root position too:
+ * every alternative, the root of multipart/related (its start
+ * parameter, else the first part), the first part of any other. */
+static gboolean child_is_root(GMimeMultipart *multipart, int index)
+{
+	GMimeContentType *type = g_mime_object_get_content_type(GMIME_OBJECT(multipart));
+	const char *subtype = type != NULL ? g_mime_content_type_get_media_subtype(type) : NULL;
+	const char *start = type != NULL ? g_mime_content_type_get_parameter(type, "start") : NULL;
+
+	if (subtype != NULL && g_ascii_strcasecmp(subtype, "alternative") == 0)
+		return TRUE;
+	if (subtype != NULL && g_ascii_strcasecmp(subtype, "related") == 0 && start != NULL) {
+		g_autofree char *id = g_strndup(start + (start[0] == '<'), strcspn(start, ">") -
+							  (start[0] == '<'));
+		const char *cid = g_mime_object_get_content_id(
+			g_mime_multipart_get_part(multipart, index));
+
+		return cid != NULL && strcmp(cid, id) == 0;
+	}
+	return index == 0;
+}
+
+static int walk_multipart(struct walk *w, GMimeMultipart *multipart, const char *path,
+			  guint depth, gboolean root, GError **error)
+{
+	int count = g_mime_multipart_get_count(multipart);
+	const char *boundary = g_mime_multipart_get_boundary(multipart);
+	int rc = 0;
+
+	al_mime_check_headers(w->message, GMIME_OBJECT(multipart), NULL);
+	al_mime_check_multipart(w->message, multipart, w->boundaries);
+	g_ptr_array_add(w->boundaries, (gpointer)(boundary != NULL ? boundary : ""));
+	for (int i = 0; i < count && rc == 0; i++) {
+		g_autofree char *child = *path != '\0' ? g_strdup_printf("%s.%d", path, i + 1)
+						       : g_strdup_printf("%d", i + 1);
+
+		rc = walk_object(w, g_mime_multipart_get_part(multipart, i), child, depth + 1,
+				 root && child_is_root(multipart, i), error);
+	}
+	g_ptr_array_remove_index(w->boundaries, w->boundaries->len - 1);
+	return rc;
+}
 
 static int walk_object(struct walk *w, GMimeObject *object, const char *path, guint depth,
-		       GError **error)
+		       gboolean root, GError **error)
 {
 	if (depth > w->limits->max_depth) {
 		al_message_flag(w->message, AL_REASON_LIMITS, "MIME nesting deeper than %u levels",
 				w->limits->max_depth);
 		return 0;
 	}
-	if (GMIME_IS_MULTIPART(object)) {
-		GMimeMultipart *multipart = GMIME_MULTIPART(object);
-		int count = g_mime_multipart_get_count(multipart);
-		const char *boundary = g_mime_multipart_get_boundary(multipart);
-		int rc = 0;
-
-		al_mime_check_headers(w->message, object, NULL);
-		al_mime_check_multipart(w->message, multipart, w->boundaries);
-		g_ptr_array_add(w->boundaries, (gpointer)(boundary != NULL ? boundary : ""));
-		for (int i = 0; i < count && rc == 0; i++) {
-			g_autofree char *child = *path != '\0' ? g_strdup_printf("%s.%d", path, i + 1)
-							       : g_strdup_printf("%d", i + 1);
-
-			rc = walk_object(w, g_mime_multipart_get_part(multipart, i), child, depth + 1,
-					 error);
-		}
-		g_ptr_array_remove_index(w->boundaries, w->boundaries->len - 1);
-		return rc;
-	}
+	if (GMIME_IS_MULTIPART(object))
+		return walk_multipart(w, GMIME_MULTIPART(object), path, depth, root, error);
 	if (GMIME_IS_MESSAGE_PART(object))
 		return walk_message(w, g_mime_message_part_get_message(GMIME_MESSAGE_PART(object)),
 				    path, depth + 1, error);
-	if (GMIME_IS_PART(object))
-		return add_part(w, GMIME_PART(object), path, error);
+	if (GMIME_IS_PART(object)) {
+		int rc = add_part(w, GMIME_PART(object), path, root, error);
+
+		return rc < 0 ? rc : al_mime_unwrap(w, path, depth, walk_object, error);
+	}
 	return 0;
 }
 
@@ -426,9 +453,9 @@ static int walk_message(struct walk *w, GMimeMessage *message, const char *prefi
 		return 0;
 	al_mime_check_headers(w->message, GMIME_OBJECT(message), NULL);
 	if (GMIME_IS_MULTIPART(body))
-		return walk_object(w, body, prefix, depth, error);
+		return walk_object(w, body, prefix, depth, TRUE, error);
 	path = *prefix != '\0' ? g_strdup_printf("%s.1", prefix) : g_strdup("1");
-	return walk_object(w, body, path, depth, error);
+	return walk_object(w, body, path, depth, TRUE, error);
 }
 
 static const char *first_mailbox_of(InternetAddressList *list, gboolean enter_groups)

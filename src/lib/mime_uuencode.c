@@ -17,23 +17,12 @@
  * uuencoded data (61 characters); the rest of a longer line is skipped. */
 #define LINE_KEEP_BYTES 1024
 
-/* Reads the content line by line, each cut at LINE_KEEP_BYTES, without
- * its end of line. */
-struct line_reader {
-	const struct al_content *content;
-	char *buf; /* CHUNK_BYTES */
-	goffset next_offset;
-	gsize pos;
-	gsize len;
-	GString *line;
-};
-
-/* Returns 1 with r->line set, 0 at the end, -1 on a read error. */
-static int read_line(struct line_reader *r, GError **error)
+int al_mime_read_line(struct al_line_reader *r, GError **error)
 {
 	gboolean started = FALSE;
 
 	g_string_truncate(r->line, 0);
+	r->cut = FALSE;
 	for (;;) {
 		const char *start;
 		const char *eol;
@@ -53,7 +42,8 @@ static int read_line(struct line_reader *r, GError **error)
 		start = r->buf + r->pos;
 		eol = memchr(start, '\n', r->len - r->pos);
 		take = eol != NULL ? (gsize)(eol - start) : r->len - r->pos;
-		g_string_append_len(r->line, start, MIN(take, LINE_KEEP_BYTES - r->line->len));
+		r->cut |= take > r->keep - r->line->len;
+		g_string_append_len(r->line, start, (gssize)MIN(take, r->keep - r->line->len));
 		r->pos += take;
 		if (eol != NULL) {
 			r->pos++;
@@ -128,7 +118,7 @@ static gsize uudecode_line(const char *line, gsize len, guint8 *out)
 
 /* Decodes the block after a "begin" line up to its "end" line (or the
  * end of the text) into a new item. */
-static int add_uuencoded(struct walk *w, struct line_reader *r, const struct al_item *text,
+static int add_uuencoded(struct walk *w, struct al_line_reader *r, const struct al_item *text,
 			 guint index, const char *name, GError **error)
 {
 	const guint64 max = w->limits->max_part_bytes;
@@ -143,7 +133,7 @@ static int add_uuencoded(struct walk *w, struct line_reader *r, const struct al_
 	item->declared_type = g_strdup("application/octet-stream");
 	item->from_uuencode = TRUE;
 	g_ptr_array_add(w->message->items, item);
-	while ((rc = read_line(r, error)) > 0 && !is_end_line(r->line->str)) {
+	while ((rc = al_mime_read_line(r, error)) > 0 && !is_end_line(r->line->str)) {
 		guint8 out[64];
 		gsize n = uudecode_line(r->line->str, r->line->len, out);
 
@@ -171,15 +161,16 @@ static int add_uuencoded(struct walk *w, struct line_reader *r, const struct al_
 
 int al_mime_find_uuencoded(struct walk *w, const struct al_item *text, GError **error)
 {
-	struct line_reader r = {
+	struct al_line_reader r = {
 		.content = &text->content,
 		.buf = w->buf,
+		.keep = LINE_KEEP_BYTES,
 		.line = g_string_sized_new(LINE_KEEP_BYTES + 1),
 	};
 	guint blocks = 0;
 	int rc;
 
-	while ((rc = read_line(&r, error)) > 0) {
+	while ((rc = al_mime_read_line(&r, error)) > 0) {
 		g_autofree char *name = begin_line_name(r.line->str);
 
 		if (name == NULL)

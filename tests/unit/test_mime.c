@@ -6,6 +6,7 @@
  * what is parsed.
  */
 #include "airlock/mime.h"
+#include "../../src/lib/mime_private.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -781,6 +782,200 @@ static void test_mime_random_input_does_not_crash(void)
 	g_rand_free(rand);
 }
 
+/* Only what mail programs show as text is a body (issue 15): unnamed
+ * inline text/plain anywhere, text/html only as the message's own body. */
+static void test_mime_only_text_shown_as_text_is_a_body(void)
+{
+	struct parsed p = parse("Content-Type: multipart/mixed; boundary=b\n\n"
+				"--b\nContent-Type: text/plain\n\nbody\n"
+				"--b\nContent-Type: text/html\n\n<script>x()</script>\n"
+				"--b\nContent-Type: text/javascript\n\nalert(1)\n"
+				"--b\nContent-Type: text/vbscript\n\nMsgBox 1\n"
+				"--b\nContent-Type: text/x-ms-regedit\n\nREGEDIT4\n"
+				"--b\nContent-Type: application/x-msdownload\n\nMZ\n"
+				"--b\nContent-Type: text/calendar\n\nBEGIN:VCALENDAR\n"
+				"--b\nContent-Type: text/plain\nContent-Disposition: inline\n\n--\nlist\n"
+				"--b\nContent-Type: text/plain; name=notes.txt\n"
+				"Content-Disposition: inline\n\nx\n"
+				"--b--\n");
+	static const gboolean expected[] = { TRUE, FALSE, FALSE, FALSE, FALSE,
+					     FALSE, FALSE, TRUE, FALSE };
+
+	g_assert_cmpuint(p.message->items->len, ==, G_N_ELEMENTS(expected));
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+		g_test_message("part %s", item_at(&p, i)->part);
+		g_assert_cmpint(item_at(&p, i)->is_body, ==, expected[i]);
+		if (!expected[i] && i != 8)
+			g_assert_null(item_at(&p, i)->filename);
+	}
+	parsed_free(&p);
+}
+
+static void test_mime_html_body_of_alternative_related_and_single_part(void)
+{
+	struct parsed p = parse(
+		"Content-Type: multipart/mixed; boundary=m\n\n"
+		"--m\nContent-Type: multipart/related; boundary=r\n\n"
+		"--r\nContent-Type: multipart/alternative; boundary=a\n\n"
+		"--a\nContent-Type: text/plain\n\nplain\n"
+		"--a\nContent-Type: text/html\n\n<p>html</p>\n"
+		"--a--\n"
+		"--r\nContent-Type: text/html\nContent-ID: <x@y>\n\n<p>not the root</p>\n"
+		"--r--\n"
+		"--m\nContent-Type: multipart/related; boundary=s; start=\"<root@y>\"\n\n"
+		"--s\nContent-Type: text/html\nContent-ID: <other@y>\n\n<p>other</p>\n"
+		"--s\nContent-Type: text/html\nContent-ID: <root@y>\n\n<p>root</p>\n"
+		"--s--\n"
+		"--m\nContent-Type: message/rfc822\n\n"
+		"Subject: fwd\nContent-Type: text/html\n\n<p>forwarded</p>\n"
+		"--m--\n");
+	static const char *const paths[] = { "1.1.1", "1.1.2", "1.2", "2.1", "2.2", "3.1" };
+	static const gboolean expected[] = { TRUE, FALSE, FALSE, FALSE, FALSE, TRUE };
+
+	g_assert_cmpuint(p.message->items->len, ==, G_N_ELEMENTS(expected));
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+		g_assert_cmpstr(item_at(&p, i)->part, ==, paths[i]);
+		g_test_message("part %s", paths[i]);
+	}
+	/* 1.1.1 plain, 1.1.2 html alternative: both bodies; the related
+	 * multipart 1 is the mixed's first part, so its root is shown. */
+	g_assert_true(item_at(&p, 0)->is_body);
+	g_assert_true(item_at(&p, 1)->is_body);
+	g_assert_false(item_at(&p, 2)->is_body);
+	/* the second related is not the mixed's first part: an attachment */
+	g_assert_false(item_at(&p, 3)->is_body);
+	g_assert_false(item_at(&p, 4)->is_body);
+	g_assert_true(item_at(&p, 5)->is_body);
+	parsed_free(&p);
+}
+
+static void test_mime_related_start_names_its_root(void)
+{
+	struct parsed p = parse(
+		"Content-Type: multipart/related; boundary=s; start=\"<root@y>\"\n\n"
+		"--s\nContent-Type: text/html\nContent-ID: <other@y>\n\n<p>other</p>\n"
+		"--s\nContent-Type: text/html\nContent-ID: <root@y>\n\n<p>root</p>\n"
+		"--s--\n");
+
+	g_assert_cmpuint(p.message->items->len, ==, 2);
+	g_assert_false(item_at(&p, 0)->is_body);
+	g_assert_true(item_at(&p, 1)->is_body);
+	parsed_free(&p);
+}
+
+/* yEnc: each byte + 42, critical bytes escaped with '=' and + 64. */
+static char *yenc_lines(const guint8 *data, gsize len)
+{
+	GString *out = g_string_new(NULL);
+	gsize column = 0;
+
+	for (gsize i = 0; i < len; i++) {
+		guint8 c = (guint8)(data[i] + 42);
+
+		if (c == 0 || c == '\n' || c == '\r' || c == '=') {
+			g_string_append_c(out, '=');
+			c = (guint8)(c + 64);
+			column++;
+		}
+		g_string_append_c(out, (char)c);
+		if (++column >= 128) {
+			g_string_append_c(out, '\n');
+			column = 0;
+		}
+	}
+	if (column > 0)
+		g_string_append_c(out, '\n');
+	return g_string_free(out, FALSE);
+}
+
+static void test_mime_ydecode_line_undoes_escapes(void)
+{
+	static const guint8 data[] = { 0, 1, 0xd6, 0xe0, 0xe3, 0x13, 0xff, 'A' };
+	g_autofree char *line = yenc_lines(data, sizeof(data));
+	guint8 out[64];
+	gsize n = al_mime_ydecode_line(line, strlen(line) - 1, out);
+
+	g_assert_cmpmem(out, n, data, sizeof(data));
+}
+
+static void test_mime_yenc_single_and_multipart_become_items(void)
+{
+	const gsize len = 3000;
+	g_autofree guint8 *data = binary_data(len);
+	g_autofree char *whole = yenc_lines(data, len);
+	g_autofree char *first = yenc_lines(data, 1000);
+	g_autofree char *second = yenc_lines(data + 1000, len - 1000);
+	g_autofree char *text = g_strdup_printf(
+		"Content-Type: text/plain\n\nSee the file:\n"
+		"=ybegin line=128 size=3000 name=tool one.exe\n%s=yend size=3000\n"
+		"and in two parts:\n"
+		"=ybegin part=1 total=2 line=128 size=3000 name=setup.exe\n"
+		"=ypart begin=1 end=1000\n%s=yend size=1000 part=1\n"
+		"=ybegin part=2 total=2 line=128 size=3000 name=setup.exe\n"
+		"=ypart begin=1001 end=3000\n%s=yend size=2000 part=2\n"
+		"bye\n",
+		whole, first, second);
+	struct parsed p = parse(text);
+
+	g_assert_cmpuint(p.message->items->len, ==, 3);
+	g_assert_true(item_at(&p, 0)->is_body);
+	g_assert_cmpstr(item_at(&p, 1)->part, ==, "1.y1");
+	g_assert_cmpstr(item_at(&p, 1)->filename, ==, "tool one.exe");
+	g_assert_true(item_at(&p, 1)->from_uuencode);
+	assert_content(item_at(&p, 1), data, len);
+	g_assert_cmpstr(item_at(&p, 2)->part, ==, "1.y2");
+	g_assert_cmpstr(item_at(&p, 2)->filename, ==, "setup.exe");
+	assert_content(item_at(&p, 2), data, len);
+	parsed_free(&p);
+}
+
+static void test_mime_begin_base64_block_becomes_an_item(void)
+{
+	static const char payload[] = "@echo off\r\nstart calc\r\n";
+	g_autofree char *encoded = g_base64_encode((const guchar *)payload, strlen(payload));
+	g_autofree char *text = g_strdup_printf("Content-Type: text/plain\n\nHere:\n"
+						"begin-base64 755 run.bat\n%s\n====\nbye\n",
+						encoded);
+	struct parsed p = parse(text);
+
+	g_assert_cmpuint(p.message->items->len, ==, 2);
+	g_assert_cmpstr(item_at(&p, 1)->part, ==, "1.b1");
+	g_assert_cmpstr(item_at(&p, 1)->filename, ==, "run.bat");
+	assert_content_str(item_at(&p, 1), payload);
+	parsed_free(&p);
+}
+
+static void test_mime_yenc_blocks_are_bounded(void)
+{
+	const gsize len = 500;
+	g_autofree guint8 *data = binary_data(len);
+	g_autofree char *lines = yenc_lines(data, len);
+	GString *text = g_string_new("Content-Type: text/plain\n\nx\n");
+	struct al_mime_limits limits = default_limits();
+	struct parsed p;
+
+	for (int i = 0; i < 5; i++)
+		g_string_append_printf(text, "=ybegin line=128 size=500 name=f%d.bin\n%s=yend\n", i,
+				       lines);
+	limits.max_parts = 3;
+	p = parse_with(text->str, &limits);
+	g_assert_cmpuint(p.message->items->len, ==, 3);
+	g_assert_true(has_reason(p.message->reasons, AL_REASON_LIMITS));
+	assert_content(item_at(&p, 2), data, len);
+	parsed_free(&p);
+	g_string_free(text, TRUE);
+}
+
+static void test_mime_quoted_uuencode_lookalike_is_no_item(void)
+{
+	struct parsed p = parse("Content-Type: text/plain\n\n"
+				"> begin 644 report.pdf\n> M86)C\n> end\n"
+				"Let us begin the meeting at 10.\n=ybegin is how yEnc starts\n");
+
+	g_assert_cmpuint(p.message->items->len, ==, 1);
+	parsed_free(&p);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -833,6 +1028,19 @@ int main(int argc, char **argv)
 	g_test_add_func("/mime/unparsable_garbage_is_checked_whole",
 			test_mime_unparsable_garbage_is_checked_whole);
 	g_test_add_func("/mime/random_input_does_not_crash", test_mime_random_input_does_not_crash);
+	g_test_add_func("/mime/only_text_shown_as_text_is_a_body",
+			test_mime_only_text_shown_as_text_is_a_body);
+	g_test_add_func("/mime/html_body_of_alternative_related_and_single_part",
+			test_mime_html_body_of_alternative_related_and_single_part);
+	g_test_add_func("/mime/related_start_names_its_root", test_mime_related_start_names_its_root);
+	g_test_add_func("/mime/ydecode_line_undoes_escapes", test_mime_ydecode_line_undoes_escapes);
+	g_test_add_func("/mime/yenc_single_and_multipart_become_items",
+			test_mime_yenc_single_and_multipart_become_items);
+	g_test_add_func("/mime/begin_base64_block_becomes_an_item",
+			test_mime_begin_base64_block_becomes_an_item);
+	g_test_add_func("/mime/yenc_blocks_are_bounded", test_mime_yenc_blocks_are_bounded);
+	g_test_add_func("/mime/quoted_uuencode_lookalike_is_no_item",
+			test_mime_quoted_uuencode_lookalike_is_no_item);
 	rc = g_test_run();
 	g_rmdir(spool_dir);
 	g_free(spool_dir);
