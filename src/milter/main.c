@@ -284,6 +284,9 @@ static void periodic(const char *config_path, struct ticks *t)
 	guint check_seconds = rt != NULL ? rt->config->scan_database_check_seconds
 					 : NO_ENGINE_RETRY_SECONDS;
 
+	/* A reload may have shortened the interval. */
+	if (check_seconds > 0 && t->next_database_us > now + (gint64)check_seconds * G_USEC_PER_SEC)
+		t->next_database_us = now + (gint64)check_seconds * G_USEC_PER_SEC;
 	if (check_seconds > 0 && now >= t->next_database_us) {
 		t->next_database_us = now + (gint64)check_seconds * G_USEC_PER_SEC;
 		state_database_checked();
