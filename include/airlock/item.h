@@ -42,6 +42,13 @@ struct al_item {
 	gboolean from_uuencode;
 	gboolean is_body; /* text body shown to the reader, not an attachment */
 	gboolean referenced_by_cid; /* an HTML body refers to content_id */
+	/* Wrappers (mime_wrap.c): a TNEF or S/MIME part that was opened, or a
+	 * detached S/MIME signature, is `wrapper`: what it holds are the items
+	 * made from it, judged on their own. Those items are not parts of the
+	 * message's own tree: wrapper_part is the outermost wrapper's part, the
+	 * one a notice replaces (NULL for ordinary parts). */
+	gboolean wrapper;
+	char *wrapper_part;
 
 	struct al_content content; /* decoded bytes */
 

@@ -44,6 +44,7 @@ void al_item_free(struct al_item **item)
 	g_free(it->declared_type);
 	g_free(it->disposition);
 	g_free(it->content_id);
+	g_free(it->wrapper_part);
 	al_content_clear(&it->content);
 	g_free(it->detected_type);
 	g_free(it->detected_description);

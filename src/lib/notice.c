@@ -412,6 +412,13 @@ static char *block_parent(const char *part, guint *block_r)
 	return g_strndup(part, (gsize)(mark - part));
 }
 
+/* The part a notice replaces for item: a file unwrapped from a TNEF or
+ * S/MIME part is not in the message's tree, so the wrapper goes whole. */
+static const char *whole_part_of(const struct al_item *item)
+{
+	return item->wrapper_part != NULL ? item->wrapper_part : item->part;
+}
+
 /* Groups the quarantined items by the part each notice goes to. */
 static GPtrArray *plan_changes(GPtrArray *items, GError **error)
 {
@@ -421,8 +428,8 @@ static GPtrArray *plan_changes(GPtrArray *items, GError **error)
 	for (guint i = 0; i < items->len; i++) {
 		struct al_item *item = items->pdata[i];
 
-		if (item->quarantine && !item->from_uuencode)
-			change_for(changes, by_path, item->part)->whole = TRUE;
+		if (item->quarantine && (item->wrapper_part != NULL || !item->from_uuencode))
+			change_for(changes, by_path, whole_part_of(item))->whole = TRUE;
 	}
 	for (guint i = 0; i < items->len; i++) {
 		struct al_item *item = items->pdata[i];
@@ -432,8 +439,8 @@ static GPtrArray *plan_changes(GPtrArray *items, GError **error)
 
 		if (!item->quarantine)
 			continue;
-		if (!item->from_uuencode) {
-			g_ptr_array_add(change_for(changes, by_path, item->part)->items, item);
+		if (item->wrapper_part != NULL || !item->from_uuencode) {
+			g_ptr_array_add(change_for(changes, by_path, whole_part_of(item))->items, item);
 			continue;
 		}
 		parent = block_parent(item->part, &block);
