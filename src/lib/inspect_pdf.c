@@ -1,183 +1,302 @@
 /*
- * inspect_pdf.c - the names a PDF uses to run code when it is opened.
+ * inspect_pdf.c - what a PDF runs or opens, read object by object with
+ * qpdf (libqpdf's C API), as a PDF reader reads it.
  *
  * DESCRIPTION
  *	Applies to files with "%PDF-" in their first 1024 bytes (where
- *	readers look for it). Every name (/Name) outside stream data is
- *	decoded (#xx escapes: /J#61vaScript is /JavaScript) and compared:
- *	  /JavaScript, /JS             script run by the reader: `macro`
- *	  /Launch                      starts a program or opens a file:
- *	                               `executable`
- *	  /EmbeddedFile, /EmbeddedFiles files the reader offers to open:
- *	                               `executable`
- *	/OpenAction and /AA are how such actions start on opening; they are
- *	harmless alone (a view setting) and not reported by themselves.
- *	Object streams (/Type /ObjStm, PDF 1.5) hide dictionaries inside
- *	compressed data: FlateDecode ones are inflated, at most
- *	AL_INSPECT_MAX_INFLATE_BYTES in all, and searched the same way.
- *	Other stream data is skipped, so that compressed bytes that happen
- *	to spell "/JS" are not taken for a name.
+ *	readers look for it). qpdf opens the file (repairing a damaged cross
+ *	reference table as readers do), expands object streams and decodes
+ *	names (#xx escapes), strings and stream filters (ASCIIHex, ASCII85,
+ *	LZW, RunLength, Flate with predictors, any chain of them). The walk
+ *	visits the trailer, every object the cross reference lists (also
+ *	those nothing refers to) and every object reached by a reference,
+ *	each once, and every dictionary inside them:
+ *	  /JS, an action /S /JavaScript, a /JavaScript name tree
+ *	                               script run by the reader: `macro`
+ *	  /S /Launch                   starts a program or opens a file:
+ *	                               `executable` (with the file named)
+ *	  /EmbeddedFile(s), /EF        files the reader offers to open:
+ *	                               `executable` (with their /UF or /F)
+ *	  /Subtype /FileAttachment     an annotation carrying a file:
+ *	                               `executable` (with its name)
+ *	  /OpenAction, /AA             actions run without a click: a /URI
+ *	                               whose path ends in a program or
+ *	                               script extension (pdf_program_exts,
+ *	                               the `ext` rules of the dangerous
+ *	                               categories of signatures/filetypes.conf),
+ *	                               or /SubmitForm, /ImportData, /GoToR,
+ *	                               /GoToE to a remote file (URL or UNC
+ *	                               path): `executable`; /Next chains are
+ *	                               followed
+ *	  /XFA (stream or array)       the form's XML, parsed by libxml2
+ *	                               (inspect_pdf_xfa.c): <script> or
+ *	                               <execute>: `macro`
+ *	Object streams nothing in the cross reference points at are parsed
+ *	too (Acrobat's repair finds their objects): their objects go
+ *	through qpdf's object parser and the same walk.
+ *	A password-protected PDF qpdf cannot open without the password is
+ *	`encrypted` (one with an empty user password opens and is walked).
+ *	A file starting with "%PDF-" (what libmagic calls a PDF) that qpdf
+ *	cannot open even with its repair is `unscannable`: readers fail on
+ *	it too, and nothing else here can say what it runs. With the header
+ *	further in, the file is not a PDF by content, and typeid's
+ *	allow-list judges it.
+ *	Limits: AL_INSPECT_PDF_MAX_OBJECTS objects, PDF_MAX_DEPTH nesting,
+ *	AL_INSPECT_PDF_TIME_BUDGET_USEC per file, and for the streams this
+ *	file decodes (XFA, orphan object streams) PDF_MAX_STREAM_RAW_BYTES
+ *	raw with one expanding filter at most, AL_INSPECT_MAX_INFLATE_BYTES
+ *	decoded in all: past any of them, `limits`. qpdf's warnings and
+ *	errors never reach stderr; its errors become findings or are
+ *	skipped, never a crash. Trailing data after %%EOF is inspect.c's.
  */
-#include "inspect_private.h"
+#include "inspect_pdf_private.h"
 
-#include <gio/gio.h>
+#include <qpdf/qpdf-c.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define HEADER_WINDOW 1024
-#define MAX_NAME_BYTES 127
-#define DICTIONARY_LOOKBACK 2048
+#define PDF_MAX_DEPTH 32
 
-enum {
-	FOUND_SCRIPT = 1 << 0,
-	FOUND_LAUNCH = 1 << 1,
-	FOUND_EMBEDDED = 1 << 2,
-};
-
-struct pdf_scan {
-	guint found;
-	gsize inflate_left;
-};
-
-static gboolean is_delimiter(guint8 c)
+void al_pdf_add_name(struct pdf_walk *w, const char *name)
 {
-	return g_ascii_isspace(c) || c == 0 || strchr("()<>[]{}/%", c) != NULL;
-}
+	char *clean;
 
-/* Reads the name after the '/' at p; returns its length in the input. */
-static gsize read_name(const guint8 *p, const guint8 *end, char *out)
-{
-	const guint8 *start = p;
-	gsize n = 0;
-
-	while (p < end && !is_delimiter(*p)) {
-		guint8 c = *p++;
-
-		if (c == '#' && end - p >= 2 && g_ascii_isxdigit(p[0]) && g_ascii_isxdigit(p[1])) {
-			c = (guint8)(g_ascii_xdigit_value(p[0]) << 4 | g_ascii_xdigit_value(p[1]));
-			p += 2;
+	if (name == NULL || *name == '\0' || w->file_names->len >= PDF_MAX_NAMES)
+		return;
+	clean = g_utf8_make_valid(name, -1);
+	for (char *p = clean; *p != '\0'; p++)
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	if (g_utf8_strlen(clean, -1) > PDF_MAX_NAME_CHARS)
+		*g_utf8_offset_to_pointer(clean, PDF_MAX_NAME_CHARS) = '\0';
+	for (guint i = 0; i < w->file_names->len; i++)
+		if (strcmp(w->file_names->pdata[i], clean) == 0) {
+			g_free(clean);
+			return;
 		}
-		if (n < MAX_NAME_BYTES)
-			out[n++] = (char)c;
+	g_ptr_array_add(w->file_names, clean);
+}
+
+void al_pdf_limit(struct pdf_walk *w, const char *what)
+{
+	if (w->limit == NULL)
+		w->limit = what;
+}
+
+/* Drops an error the last call left, so that the next one starts clean. */
+gboolean al_pdf_failed(struct pdf_walk *w)
+{
+	if (!qpdf_has_error(w->pdf))
+		return FALSE;
+	(void)qpdf_get_error(w->pdf);
+	return TRUE;
+}
+
+static void enqueue(struct pdf_walk *w, int id, int generation)
+{
+	guint64 key = (guint64)(guint)id << 16 | (guint16)generation;
+
+	if (id <= 0 || generation < 0 || g_hash_table_contains(w->seen, &key))
+		return;
+	g_hash_table_add(w->seen, g_memdup2(&key, sizeof(key)));
+	g_queue_push_tail(&w->pending, g_memdup2(&key, sizeof(key)));
+}
+
+static void visit_dictionary(struct pdf_walk *w, qpdf_oh dict, guint depth);
+
+void al_pdf_visit(struct pdf_walk *w, qpdf_oh oh, guint depth)
+{
+	qpdf_data pdf = w->pdf;
+
+	if (w->limit != NULL)
+		return;
+	if (depth > 0 && qpdf_oh_is_indirect(pdf, oh)) {
+		enqueue(w, qpdf_oh_get_object_id(pdf, oh), qpdf_oh_get_generation(pdf, oh));
+		return;
 	}
-	out[n] = '\0';
-	return (gsize)(p - start);
-}
-
-static void classify_name(struct pdf_scan *scan, const char *name)
-{
-	if (strcmp(name, "JavaScript") == 0 || strcmp(name, "JS") == 0)
-		scan->found |= FOUND_SCRIPT;
-	else if (strcmp(name, "Launch") == 0)
-		scan->found |= FOUND_LAUNCH;
-	else if (strcmp(name, "EmbeddedFile") == 0 || strcmp(name, "EmbeddedFiles") == 0)
-		scan->found |= FOUND_EMBEDDED;
-}
-
-/* Inflates a zlib stream into at most scan->inflate_left bytes (transfer
- * full), or NULL. */
-static GBytes *inflate(struct pdf_scan *scan, const guint8 *data, gsize len)
-{
-	g_autoptr(GZlibDecompressor) decompressor =
-		g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB);
-	GByteArray *out = g_byte_array_new();
-	guint8 buffer[16384];
-	gsize in_done = 0;
-
-	while (in_done < len && out->len < scan->inflate_left) {
-		gsize read = 0, written = 0;
-		GConverterResult rc = g_converter_convert(
-			G_CONVERTER(decompressor), data + in_done, len - in_done, buffer,
-			MIN(sizeof(buffer), scan->inflate_left - out->len), G_CONVERTER_INPUT_AT_END,
-			&read, &written, NULL);
-
-		if (rc == G_CONVERTER_ERROR)
-			break;
-		in_done += read;
-		g_byte_array_append(out, buffer, (guint)written);
-		if (rc == G_CONVERTER_FINISHED || (read == 0 && written == 0))
-			break;
+	if (depth > PDF_MAX_DEPTH) {
+		al_pdf_limit(w, "objects nested too deep");
+		return;
 	}
-	scan->inflate_left -= out->len;
-	return g_byte_array_free_to_bytes(out);
-}
+	if (qpdf_oh_is_array(pdf, oh)) {
+		int n = qpdf_oh_get_array_n_items(pdf, oh);
 
-static void scan_names(struct pdf_scan *scan, const guint8 *data, gsize len, gboolean top);
+		for (int i = 0; i < n && w->limit == NULL; i++) {
+			qpdf_oh item = qpdf_oh_get_array_item(pdf, oh, i);
 
-/* At the "stream" keyword at p: inflates an object stream, and returns
- * where the stream data ends. */
-static const guint8 *handle_stream(struct pdf_scan *scan, const guint8 *data, const guint8 *p,
-				   const guint8 *end)
-{
-	const guint8 *body = p + 6;
-	const guint8 *stop;
-	const guint8 *dict = p - MIN((gsize)(p - data), (gsize)DICTIONARY_LOOKBACK);
-	const guint8 *obj = dict;
-
-	if (body < end && *body == '\r')
-		body++;
-	if (body < end && *body == '\n')
-		body++;
-	stop = al_inspect_find(body, (gsize)(end - body), "endstream");
-	if (stop == NULL)
-		stop = end;
-	for (const guint8 *q = dict; (q = al_inspect_find(q, (gsize)(p - q), " obj")) != NULL; q++)
-		obj = q;
-	if (al_inspect_find(obj, (gsize)(p - obj), "/ObjStm") != NULL &&
-	    al_inspect_find(obj, (gsize)(p - obj), "/FlateDecode") != NULL && scan->inflate_left > 0) {
-		g_autoptr(GBytes) inflated = inflate(scan, body, (gsize)(stop - body));
-		gsize size = 0;
-		const guint8 *bytes = g_bytes_get_data(inflated, &size);
-
-		scan_names(scan, bytes, size, FALSE);
-	}
-	return stop;
-}
-
-static gboolean is_stream_keyword(const guint8 *data, const guint8 *p, const guint8 *end)
-{
-	return end - p > 7 && memcmp(p, "stream", 6) == 0 && (p[6] == '\r' || p[6] == '\n') &&
-	       p > data && (g_ascii_isspace(p[-1]) || p[-1] == '>');
-}
-
-static void scan_names(struct pdf_scan *scan, const guint8 *data, gsize len, gboolean top)
-{
-	const guint8 *end = data + len;
-	const guint8 *p = data;
-
-	while (p < end) {
-		char name[MAX_NAME_BYTES + 1];
-
-		if (*p == '/') {
-			p++;
-			p += read_name(p, end, name);
-			classify_name(scan, name);
-			continue;
+			al_pdf_visit(w, item, depth + 1);
+			qpdf_oh_release(pdf, item);
 		}
-		if (top && *p == 's' && is_stream_keyword(data, p, end)) {
-			p = handle_stream(scan, data, p, end);
-			continue;
-		}
-		p++;
+	} else if (qpdf_oh_is_stream(pdf, oh)) {
+		qpdf_oh dict = qpdf_oh_get_dict(pdf, oh);
+
+		visit_dictionary(w, dict, depth);
+		if (al_pdf_name_is(w, dict, "/Type", "/ObjStm"))
+			al_pdf_object_stream(w, oh, depth);
+		qpdf_oh_release(pdf, dict);
+	} else if (qpdf_oh_is_dictionary(pdf, oh)) {
+		visit_dictionary(w, oh, depth);
 	}
+	al_pdf_failed(w);
+}
+
+/* The keys of dict (transfer full): qpdf iterates one dictionary at a
+ * time, and the walk goes down into the values. */
+GPtrArray *al_pdf_keys(struct pdf_walk *w, qpdf_oh dict)
+{
+	GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+
+	qpdf_oh_begin_dict_key_iter(w->pdf, dict);
+	while (qpdf_oh_dict_more_keys(w->pdf))
+		g_ptr_array_add(keys, g_strdup(qpdf_oh_dict_next_key(w->pdf)));
+	al_pdf_failed(w);
+	return keys;
+}
+
+static void visit_dictionary(struct pdf_walk *w, qpdf_oh dict, guint depth)
+{
+	g_autoptr(GPtrArray) keys = al_pdf_keys(w, dict);
+
+	al_pdf_judge_dictionary(w, dict);
+	for (guint i = 0; i < keys->len && w->limit == NULL; i++) {
+		qpdf_oh value = qpdf_oh_get_key(w->pdf, dict, keys->pdata[i]);
+
+		al_pdf_visit(w, value, depth + 1);
+		qpdf_oh_release(w->pdf, value);
+	}
+}
+
+/* Every object once: the trailer's, then those the cross reference lists
+ * (numbers below /Size, generation 0), then whatever they refer to. */
+static void walk(struct pdf_walk *w)
+{
+	qpdf_oh trailer = qpdf_get_trailer(w->pdf);
+	qpdf_oh size = qpdf_oh_get_key(w->pdf, trailer, "/Size");
+	long long count = qpdf_oh_is_integer(w->pdf, size) ? qpdf_oh_get_int_value(w->pdf, size) : 0;
+	guint64 *key;
+
+	al_pdf_visit(w, trailer, 0);
+	count = CLAMP(count, 0, (long long)AL_INSPECT_PDF_MAX_OBJECTS + 1);
+	for (long long id = 1; id < count; id++)
+		enqueue(w, (int)id, 0);
+	while (w->limit == NULL && (key = g_queue_pop_head(&w->pending)) != NULL) {
+		qpdf_oh object = qpdf_get_object_by_id(w->pdf, (int)(*key >> 16), (int)(*key & 0xffff));
+
+		g_free(key);
+		if (++w->objects > AL_INSPECT_PDF_MAX_OBJECTS)
+			al_pdf_limit(w, "too many objects");
+		else if (g_get_monotonic_time() > w->deadline)
+			al_pdf_limit(w, "inspection took too long");
+		else if (!al_pdf_failed(w))
+			al_pdf_visit(w, object, 0);
+		qpdf_oh_release(w->pdf, object);
+	}
+	qpdf_oh_release(w->pdf, size);
+	qpdf_oh_release(w->pdf, trailer);
+}
+
+static char *joined_names(const struct pdf_walk *w)
+{
+	GString *names = g_string_new(NULL);
+
+	for (guint i = 0; i < w->file_names->len; i++)
+		g_string_append_printf(names, "%s%s", i > 0 ? ", " : " (", (char *)w->file_names->pdata[i]);
+	if (names->len > 0)
+		g_string_append_c(names, ')');
+	return g_string_free(names, FALSE);
+}
+
+static void report(struct inspection *in, const struct pdf_walk *w)
+{
+	g_autofree char *names = joined_names(w);
+
+	if (w->found & PDF_SCRIPT)
+		al_inspect_found(in, AL_REASON_MACRO,
+				 "PDF document with JavaScript (/JS, a /JavaScript action or name "
+				 "tree), which the reader runs");
+	if (w->found & PDF_XFA_SCRIPT)
+		al_inspect_found(in, AL_REASON_MACRO,
+				 "PDF document with an XFA form carrying script (<script> or "
+				 "<execute>), which the reader runs");
+	if (w->found & PDF_LAUNCH)
+		al_inspect_found(in, AL_REASON_EXECUTABLE,
+				 "PDF document with a /Launch action, which starts a program or "
+				 "opens a file%s",
+				 names);
+	if (w->found & (PDF_EMBEDDED | PDF_ATTACHMENT))
+		al_inspect_found(in, AL_REASON_EXECUTABLE,
+				 "PDF document carrying embedded files (/EmbeddedFile%s), which the "
+				 "reader offers to open%s",
+				 w->found & PDF_ATTACHMENT ? ", a file attachment annotation" : "",
+				 names);
+	if (w->found & PDF_PROGRAM_URI)
+		al_inspect_found(in, AL_REASON_EXECUTABLE,
+				 "PDF document that opens a link to a program or script on its own "
+				 "(/OpenAction or /AA): %s",
+				 w->program_uri);
+	if (w->found & PDF_REMOTE_FILE)
+		al_inspect_found(in, AL_REASON_EXECUTABLE,
+				 "PDF document that sends or fetches a remote file on its own "
+				 "(/SubmitForm, /ImportData, /GoToR or /GoToE): %s",
+				 w->remote_file);
+	if (w->found & PDF_XFA_UNREADABLE)
+		al_inspect_found(in, AL_REASON_UNSCANNABLE,
+				 "PDF document with an XFA form that cannot be decoded or parsed");
+	if (w->limit != NULL)
+		al_inspect_found(in, AL_REASON_LIMITS,
+				 "PDF document past the inspection limits (%s): its content cannot "
+				 "be checked in full",
+				 w->limit);
+}
+
+/* The PDF qpdf could not open: encrypted, or damaged past repair. */
+static void report_unopened(struct inspection *in, qpdf_data pdf, gboolean header_first)
+{
+	qpdf_error error = qpdf_get_error(pdf);
+	const char *detail = error != NULL ? qpdf_get_error_message_detail(pdf, error) : NULL;
+	g_autofree char *text = g_utf8_make_valid(detail != NULL ? detail : "unknown error", 120);
+
+	if (error != NULL && qpdf_get_error_code(pdf, error) == qpdf_e_password)
+		al_inspect_found(in, AL_REASON_ENCRYPTED,
+				 "PDF document protected by a password (/Encrypt): its content "
+				 "cannot be inspected");
+	else if (header_first)
+		al_inspect_found(in, AL_REASON_UNSCANNABLE,
+				 "a PDF document that the PDF reader (qpdf) cannot open, even "
+				 "repaired (%s): what it runs cannot be checked",
+				 text);
 }
 
 void al_inspect_pdf(struct inspection *in)
 {
-	struct pdf_scan scan = { .inflate_left = AL_INSPECT_MAX_INFLATE_BYTES };
+	qpdf_data pdf;
+	struct pdf_walk w = {
+		.deadline = g_get_monotonic_time() + AL_INSPECT_PDF_TIME_BUDGET_USEC,
+		.seen = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL),
+		.file_names = g_ptr_array_new_with_free_func(g_free),
+		.pending = G_QUEUE_INIT,
+	};
 
 	if (al_inspect_find(in->data, MIN(in->len, (gsize)HEADER_WINDOW), "%PDF-") == NULL)
-		return;
-	scan_names(&scan, in->data, in->len, TRUE);
-	if (scan.found & FOUND_SCRIPT)
-		al_inspect_found(in, AL_REASON_MACRO,
-				 "PDF document with JavaScript (/JavaScript or /JS), which the "
-				 "reader runs");
-	if (scan.found & FOUND_LAUNCH)
-		al_inspect_found(in, AL_REASON_EXECUTABLE,
-				 "PDF document with a /Launch action, which starts a program or "
-				 "opens a file");
-	if (scan.found & FOUND_EMBEDDED)
-		al_inspect_found(in, AL_REASON_EXECUTABLE,
-				 "PDF document carrying embedded files (/EmbeddedFile), which the "
-				 "reader offers to open");
+		goto out;
+	pdf = qpdf_init();
+	w.pdf = pdf;
+	qpdf_silence_errors(pdf);
+	qpdf_set_suppress_warnings(pdf, QPDF_TRUE);
+	qpdf_set_attempt_recovery(pdf, QPDF_TRUE);
+	if (qpdf_read_memory(pdf, "attachment", (const char *)in->data, in->len, NULL) &
+	    QPDF_ERRORS)
+		report_unopened(in, pdf, in->len >= 5 && memcmp(in->data, "%PDF-", 5) == 0);
+	else {
+		walk(&w);
+		report(in, &w);
+	}
+	qpdf_cleanup(&pdf);
+out:
+	g_queue_clear_full(&w.pending, g_free);
+	g_hash_table_destroy(w.seen);
+	g_ptr_array_free(w.file_names, TRUE);
+	g_free(w.program_uri);
+	g_free(w.remote_file);
 }
