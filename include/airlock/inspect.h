@@ -20,10 +20,21 @@
  *             file starting with %PDF- that qpdf cannot open: `unscannable`;
  *             past AL_INSPECT_PDF_MAX_OBJECTS objects or the time budget:
  *             `limits`;
- *   HTML/SVG  script that builds a file and saves it (Blob with
- *             createObjectURL and a download, msSaveOrOpenBlob), a file
- *             in a data:application/ URI, a base64 payload decoded by
- *             script (HTML smuggling); script in an SVG: `executable`;
+ *   HTML/SVG  parsed with libxml2, script read by tokens with strings
+ *             folded (inspect_markup.c): script that builds a file and
+ *             saves it (Blob with createObjectURL and a download,
+ *             msSaveOrOpenBlob), a file in a data:application/ URL, a
+ *             meta refresh to a data: URL, a payload decoded by script
+ *             (HTML smuggling); in an SVG a script element in any
+ *             namespace, an event handler, a javascript: or non-image
+ *             data: URL, a frame in a foreignObject: `executable`;
+ *   RTF       a tokenizer (inspect_rtf.c): a remote \template, an
+ *             INCLUDEPICTURE/INCLUDETEXT/LINK field with a remote URL, a
+ *             DDE/DDEAUTO field, an embedded or linked OLE object:
+ *             `macro`; groups nested past its limit: `limits`;
+ *   CSV       cells of .csv/.tsv/.txt text starting with = + - @ that
+ *             call DDE (cmd|'...'!A1), HYPERLINK to a program or
+ *             WEBSERVICE/IMPORTXML (inspect_csv.c): `macro`;
  *   Office    the XML parts of OOXML, Flat OPC, Word 2003 XML and ODF
  *   XML       documents, parsed with libxml2 (inspect_office.c): external
  *             attachedTemplate, oleObject, subDocument or frame
@@ -43,8 +54,8 @@
  *             headers: `malformed`; overlapping entries, or more than
  *             AL_INSPECT_BOMB_MIN_BYTES declared at a ratio above
  *             AL_INSPECT_BOMB_MIN_RATIO: `limits`.
- * RTF objects, OneNote embedded files, shortcuts and disk images are
- * caught by our signatures (signatures/README.md), not here.
+ * OneNote embedded files, shortcuts and disk images are caught by our
+ * signatures (signatures/README.md), not here.
  *
  * Pure functions of the bytes: no I/O, no globals, thread-safe. Work is
  * linear in the size, and decompression (the PDF streams the inspector

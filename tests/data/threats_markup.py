@@ -26,7 +26,7 @@ Deterministic: fixed text only.
 import base64
 
 import gen_corpus as gc
-from threatlib import attach, sample
+from threatlib import attach, sample, zipped
 
 MIME_SVG = "image/svg+xml"
 MIME_HTML = "text/html"
@@ -263,3 +263,20 @@ for _name, _text in CSV_THREATS:
 def csv_clean(s):
     return attach(s, CSV_LABS.encode(), MIME_CSV, "resultats.csv")
 
+
+
+# The OLE object rule moved from a signature to the RTF reader: it must
+# still hold inside an archive and under a .doc name.
+def rtf_package_object():
+    native = b"notes.txt\0Embedded object of a test RTF.\r\n"
+    ole1 = (bytes.fromhex("0105000002000000") + (8).to_bytes(4, "little") + b"Package\0"
+            + bytes(8) + len(native).to_bytes(4, "little") + native)
+    return rtf(b"Compte rendu.{\\object\\objemb\\objw1000\\objh1000{\\*\\objclass Package}"
+               b"{\\*\\objdata\r\n" + ole1.hex().encode() + b"\r\n}}")
+
+
+@sample("rtf-ole-object-in-zip.eml", item="dossier.zip", reasons=["macro"],
+        inner="compte-rendu.rtf")
+def rtf_object_in_zip(s):
+    return attach(s, zipped([("compte-rendu.rtf", rtf_package_object())]), gc.MIME_ZIP,
+                  "dossier.zip")
