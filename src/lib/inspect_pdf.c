@@ -56,6 +56,7 @@
 #include <string.h>
 
 #define HEADER_WINDOW 1024
+#define PDF_PROBE_GAP 256
 #define PDF_MAX_DEPTH 32
 
 void al_pdf_add_name(struct pdf_walk *w, const char *name)
@@ -167,32 +168,49 @@ static void visit_dictionary(struct pdf_walk *w, qpdf_oh dict, guint depth)
 	}
 }
 
+/* When nothing is left to visit: the next object numbers, up to /Size or
+ * PDF_PROBE_GAP past the highest one found (a repaired file or a lying
+ * /Size), so that objects only the cross reference lists are seen. */
+static gboolean probe_more(struct pdf_walk *w, long long size, long long *next_id,
+			   long long highest)
+{
+	long long bound = MIN(MAX(size - 1, highest + PDF_PROBE_GAP),
+			      (long long)AL_INSPECT_PDF_MAX_OBJECTS + 1);
+
+	while (g_queue_is_empty(&w->pending) && *next_id <= bound)
+		enqueue(w, (int)(*next_id)++, 0);
+	return !g_queue_is_empty(&w->pending);
+}
+
 /* Every object once: the trailer's, then those the cross reference lists
- * (numbers below /Size, generation 0), then whatever they refer to. */
+ * (generation 0), and whatever they refer to. */
 static void walk(struct pdf_walk *w)
 {
 	qpdf_oh trailer = qpdf_get_trailer(w->pdf);
-	qpdf_oh size = qpdf_oh_get_key(w->pdf, trailer, "/Size");
-	long long count = qpdf_oh_is_integer(w->pdf, size) ? qpdf_oh_get_int_value(w->pdf, size) : 0;
+	qpdf_oh size_oh = qpdf_oh_get_key(w->pdf, trailer, "/Size");
+	long long size = qpdf_oh_is_integer(w->pdf, size_oh) ? qpdf_oh_get_int_value(w->pdf, size_oh)
+							     : 0;
+	long long next_id = 1, highest = 0;
 	guint64 *key;
 
 	al_pdf_visit(w, trailer, 0);
-	count = CLAMP(count, 0, (long long)AL_INSPECT_PDF_MAX_OBJECTS + 1);
-	for (long long id = 1; id < count; id++)
-		enqueue(w, (int)id, 0);
-	while (w->limit == NULL && (key = g_queue_pop_head(&w->pending)) != NULL) {
-		qpdf_oh object = qpdf_get_object_by_id(w->pdf, (int)(*key >> 16), (int)(*key & 0xffff));
+	while (w->limit == NULL && probe_more(w, size, &next_id, highest) &&
+	       (key = g_queue_pop_head(&w->pending)) != NULL) {
+		int id = (int)(*key >> 16);
+		qpdf_oh object = qpdf_get_object_by_id(w->pdf, id, (int)(*key & 0xffff));
 
 		g_free(key);
 		if (++w->objects > AL_INSPECT_PDF_MAX_OBJECTS)
 			al_pdf_limit(w, "too many objects");
 		else if (g_get_monotonic_time() > w->deadline)
 			al_pdf_limit(w, "inspection took too long");
-		else if (!al_pdf_failed(w))
+		else if (!al_pdf_failed(w) && !qpdf_oh_is_null(w->pdf, object)) {
+			highest = MAX(highest, id);
 			al_pdf_visit(w, object, 0);
+		}
 		qpdf_oh_release(w->pdf, object);
 	}
-	qpdf_oh_release(w->pdf, size);
+	qpdf_oh_release(w->pdf, size_oh);
 	qpdf_oh_release(w->pdf, trailer);
 }
 

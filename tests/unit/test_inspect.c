@@ -1,6 +1,6 @@
 /*
  * test_inspect.c - the content inspectors (inspect.h) on files built here
- * byte by byte: DICOM preambles, polyglots, PDF names, HTML smuggling and
+ * byte by byte: DICOM preambles, polyglots, HTML smuggling and
  * SVG script, OOXML relationships, ZIP structure, OLE2 directories.
  * Each case checks the exact reasons returned, and that one sentence per
  * finding explains it; the harmless twin of every threat must give none.
@@ -152,53 +152,7 @@ static void test_inspect_polyglots(void)
 	g_assert_cmphex(inspect(pe, sizeof(pe), "a.pdf", NULL), ==, POLY);
 }
 
-/* ------------------------------------------------------------ PDF */
-
-static void test_inspect_pdf_names(void)
-{
-	g_assert_cmphex(inspect_text("%PDF-1.7\n<< /OpenAction 2 0 R >>\n<< /S /JavaScript /JS "
-				     "(app.alert\\(1\\)) >>\n%%EOF\n",
-				     "a.pdf"),
-			==, MACRO);
-	g_assert_cmphex(inspect_text("%PDF-1.7\n<< /S /J#61vaScr#69pt >>\n%%EOF\n", NULL), ==,
-			MACRO);
-	g_assert_cmphex(inspect_text("%PDF-1.7\n<< /S /Launch /F (cmd.exe) >>\n%%EOF\n", NULL), ==,
-			EXEC);
-	g_assert_cmphex(inspect_text("%PDF-1.7\n<< /Names << /EmbeddedFiles 3 0 R >> >>\n%%EOF\n",
-				     NULL),
-			==, EXEC);
-	/* /OpenAction alone is a view setting. */
-	g_assert_cmphex(inspect_text("%PDF-1.7\n<< /OpenAction [3 0 R /Fit] >>\n%%EOF\n", NULL), ==,
-			0);
-	/* Bytes in ordinary stream data are not names. */
-	g_assert_cmphex(inspect_text("%PDF-1.7\n1 0 obj\n<< /Length 8 >>\nstream\nxx/JS yy\n"
-				     "endstream\nendobj\n%%EOF\n",
-				     NULL),
-			==, 0);
-	/* Not a PDF: the names mean nothing. */
-	g_assert_cmphex(inspect_text("notes about /JavaScript and /Launch\n", "notes.txt"), ==, 0);
-}
-
-static void test_inspect_pdf_object_stream(void)
-{
-	static const char action[] = "6 0 << /S /JavaScript /JS (x) >>";
-	g_autoptr(GConverter) compressor =
-		G_CONVERTER(g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_ZLIB, 9));
-	guint8 packed[256];
-	gsize read = 0, written = 0;
-	g_autoptr(GString) pdf = g_string_new("%PDF-1.7\n5 0 obj\n");
-
-	g_assert_cmpint(g_converter_convert(compressor, action, sizeof(action) - 1, packed,
-					    sizeof(packed), G_CONVERTER_INPUT_AT_END, &read,
-					    &written, NULL),
-			==, G_CONVERTER_FINISHED);
-	g_string_append_printf(pdf, "<< /Type /ObjStm /N 1 /First 4 /Filter /FlateDecode "
-				    "/Length %" G_GSIZE_FORMAT " >>\nstream\n",
-			       written);
-	g_string_append_len(pdf, (const char *)packed, (gssize)written);
-	g_string_append(pdf, "\nendstream\nendobj\n%%EOF\n");
-	g_assert_cmphex(inspect(pdf->str, pdf->len, "a.pdf", NULL), ==, MACRO);
-}
+/* PDF: tests/unit/test_inspect_pdf.c (PDFs qpdf can open). */
 
 /* ------------------------------------------------------------ markup */
 
@@ -392,8 +346,6 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/inspect/dicom_preambles", test_inspect_dicom_preambles);
 	g_test_add_func("/inspect/polyglots", test_inspect_polyglots);
-	g_test_add_func("/inspect/pdf_names", test_inspect_pdf_names);
-	g_test_add_func("/inspect/pdf_object_stream", test_inspect_pdf_object_stream);
 	g_test_add_func("/inspect/html_smuggling", test_inspect_html_smuggling);
 	g_test_add_func("/inspect/svg_script", test_inspect_svg_script);
 	g_test_add_func("/inspect/ooxml_relationships", test_inspect_ooxml_relationships);
