@@ -33,14 +33,14 @@ struct al_inner {
 };
 
 struct al_item {
-	char *part;	     /* "1", "2.1", "2.1.u1" for a uuencoded block */
+	char *part;	     /* "1", "2.1", "2.1.u1" uuencoded, ".b1" begin-base64, ".y1" yEnc */
 	char *filename;	     /* decoded UTF-8 name, or NULL */
 	char *alt_filename;  /* a second, different name the part also carries, or NULL */
 	char *declared_type; /* "type/subtype" from Content-Type, lower case */
 	char *disposition;   /* "attachment", "inline" or NULL */
 	char *content_id;    /* without <>, or NULL */
-	gboolean from_uuencode;
-	gboolean is_body; /* text body shown to the reader, not an attachment */
+	gboolean from_uuencode; /* a block inside a text part (uuencode, begin-base64, yEnc) */
+	gboolean is_body; /* text body shown to the reader, not an attachment (mime.h) */
 	gboolean referenced_by_cid; /* an HTML body refers to content_id */
 	/* Wrappers (mime_wrap.c): a TNEF or S/MIME part that was opened, or a
 	 * detached S/MIME signature, is `wrapper`: what it holds are the items

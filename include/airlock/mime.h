@@ -4,10 +4,20 @@
  * GMime parses the message from a file-backed stream (persistent: part
  * contents stay ranges of that stream, never a second copy in memory).
  * Every leaf part becomes an item, recursing into multipart/ and
- * message/rfc822; uuencoded blocks ("begin 644 name") inside text parts
- * are items too. Each item's content is decoded (base64, quoted-printable,
- * uuencode...) into memory, or into an anonymous spool file when larger
- * than memory_threshold_bytes.
+ * message/rfc822; uuencoded ("begin MODE name"), begin-base64 and yEnc
+ * blocks inside text parts are items too. Each item's content is decoded
+ * (base64, quoted-printable, uuencode, yEnc...) into memory, or into an
+ * anonymous spool file when larger than memory_threshold_bytes.
+ *
+ * An item is_body only when mail programs show it as text: an unnamed
+ * inline text/plain part, or the text/html of the message's own body (a
+ * single-part body, an alternative, the root of a multipart/related, the
+ * first part of another multipart). Every other part, named or not, is an
+ * attachment typed by content. Every name a part's raw headers give is
+ * compared (two filename=, RFC 2231 against plain, name= against
+ * filename=, a NUL in an encoded name, a parameter without its ';'):
+ * names with different extensions are `disguised` and the other name is
+ * in alt_filename.
  *
  * Hostile structure is a finding, not a failure: nesting deeper than
  * max_depth, more than max_parts parts or a part larger than

@@ -30,11 +30,28 @@
  *	memory_threshold_bytes, an anonymous file past it. Decoding stops at
  *	max_part_bytes; the item keeps that much and gets `limits`.
  *
- *	Every text part is searched for uuencoded blocks ("begin 644 name"
- *	... "end"); each block is an item right after its text part
- *	("1.u1", "1.u2"...) and counts as a part. Every text/html part is
- *	searched for "cid:" references; items with a matching Content-ID
- *	get referenced_by_cid.
+ *	A part is a body (is_body) only when mail programs show it as
+ *	text: unnamed, inline or without disposition, and text/plain, or
+ *	text/html in root position (a single-part message body, any
+ *	alternative of a multipart/alternative, the root of a
+ *	multipart/related: its start parameter or first part, the first
+ *	part of any other multipart; each inside a multipart in root
+ *	position; an attached message's body starts again at the root).
+ *	So a second text/html part of a multipart/mixed (Outlook's
+ *	ATT00001.htm), unnamed text/javascript, text/vbscript or
+ *	application/... parts, a text/plain part with a name or disposition
+ *	attachment are attachments, typed by content. They keep no name:
+ *	for the type checks "no name" means no extension.
+ *
+ *	The names of each part are read again from the raw headers
+ *	(mime_check.c, mime_params.c): names that disagree are `disguised`.
+ *
+ *	Every text part is searched for uuencoded blocks ("begin MODE
+ *	name" ... "end", any 3- or 4-digit mode); each block is an item
+ *	right after its text part ("1.u1", "1.u2"...) and counts as a part.
+ *	A second pass finds begin-base64 ("1.b1") and yEnc ("1.y1") blocks
+ *	(mime_yenc.c). Every text/html part is searched for "cid:"
+ *	references; items with a matching Content-ID get referenced_by_cid.
  *
  *	Every entity and multipart also goes through mime_check.c: duplicate
  *	Content-* headers, a boundary reused by a nested multipart, content

@@ -4,8 +4,11 @@
  * part ("1.u1", "1.u2"...) that counts as a part (see mime.c).
  *
  * DESCRIPTION
- *	The text is read line by line through a CHUNK_BYTES buffer, each
- *	line cut at LINE_KEEP_BYTES. A block decodes through a spool like
+ *	Any mode of 3 or 4 octal digits counts (644, 755, 600, 0644...):
+ *	notice.c finds the same blocks with the same rule to cut them out.
+ *	The text is read line by line (al_mime_read_line(), shared with
+ *	mime_yenc.c) through a CHUNK_BYTES buffer, each line cut at
+ *	LINE_KEEP_BYTES. A block decodes through a spool like
  *	any part, stops at max_part_bytes (`limits`) and ends at its "end"
  *	line or at the end of the text.
  */
