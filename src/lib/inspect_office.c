@@ -599,21 +599,22 @@ static void parse(struct office_xml *ox)
 		.serror = on_error,
 	};
 	const struct inspection *in = ox->in;
-	gsize pos = 0;
+	gsize pos = MIN(in->len, (gsize)4); /* what the encoding is detected on */
 
-	ox->parser = xmlCreatePushParserCtxt(&sax, ox, NULL, 0, NULL);
+	ox->parser = xmlCreatePushParserCtxt(&sax, ox, (const char *)in->data, (int)pos, NULL);
 	if (ox->parser == NULL)
 		return;
 	xmlCtxtUseOptions(ox->parser, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 					      XML_PARSE_HUGE);
-	do {
+	while (pos < in->len && pos < AL_INSPECT_OFFICE_MAX_PART_BYTES && !ox->stopped) {
 		gsize n = MIN(in->len - pos, (gsize)CHUNK_BYTES);
-		int terminate = pos + n >= in->len;
 
-		if (xmlParseChunk(ox->parser, (const char *)in->data + pos, (int)n, terminate) != 0)
+		if (xmlParseChunk(ox->parser, (const char *)in->data + pos, (int)n, 0) != 0)
 			break;
 		pos += n;
-	} while (pos < in->len && pos < AL_INSPECT_OFFICE_MAX_PART_BYTES && !ox->stopped);
+	}
+	if (pos >= in->len && !ox->stopped)
+		xmlParseChunk(ox->parser, NULL, 0, 1);
 	if (pos < in->len && pos >= AL_INSPECT_OFFICE_MAX_PART_BYTES && !ox->stopped &&
 	    ox->office)
 		found(ox, AL_REASON_LIMITS,

@@ -113,7 +113,8 @@ static void test_office_relationships_table(void)
 static void test_office_relationships_utf16(void)
 {
 	static const char xml[] =
-		"<?xml version=\"1.0\" encoding=\"UTF-16\"?><Relationships xmlns=\"" REL_NS
+		"<?xml version=\"1.0\" encoding=\"UTF-16\" standalone=\"yes\"?>\r\n"
+		"<Relationships xmlns=\"" REL_NS
 		"\"><Relationship Id=\"rId1\" Type=\"" REL_TYPE "oleObject\" "
 		"Target=\"http://198.51.100.7/x.rtf\" TargetMode=\"External\"/></Relationships>";
 	gsize len = 0;
