@@ -6,7 +6,8 @@
 #
 #   tests/fuzz/run.sh [-t SECONDS] [-b BUILD_DIR] [TARGET...]
 #       SECONDS per target (default 45), BUILD_DIR default build-fuzz,
-#       TARGETs among: pipeline filename authres config (default all).
+#       TARGETs among: pipeline filename authres config mimeparams tnef cms
+#       markup pdf office (default all).
 #       The corpus each target grows is kept in BUILD_DIR/fuzz-corpus/
 #       and reused by the next run; seeds come from make_seeds.py.
 #   tests/fuzz/run.sh --seeds-only BUILD_DIR
@@ -15,7 +16,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-all_targets="pipeline filename authres config"
+all_targets="pipeline filename authres config mimeparams tnef cms markup pdf office"
 seconds=45
 build="$repo/build-fuzz"
 seeds_only=0
