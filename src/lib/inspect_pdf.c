@@ -59,18 +59,25 @@
 #define PDF_PROBE_GAP 256
 #define PDF_MAX_DEPTH 32
 
+char *al_pdf_printable(const char *text, glong max_chars)
+{
+	char *clean = g_utf8_make_valid(text, -1);
+
+	for (char *p = clean; *p != '\0'; p++)
+		if ((guchar)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	if (g_utf8_strlen(clean, -1) > max_chars)
+		*g_utf8_offset_to_pointer(clean, max_chars) = '\0';
+	return clean;
+}
+
 void al_pdf_add_name(struct pdf_walk *w, const char *name)
 {
 	char *clean;
 
 	if (name == NULL || *name == '\0' || w->file_names->len >= PDF_MAX_NAMES)
 		return;
-	clean = g_utf8_make_valid(name, -1);
-	for (char *p = clean; *p != '\0'; p++)
-		if ((guchar)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	if (g_utf8_strlen(clean, -1) > PDF_MAX_NAME_CHARS)
-		*g_utf8_offset_to_pointer(clean, PDF_MAX_NAME_CHARS) = '\0';
+	clean = al_pdf_printable(name, PDF_MAX_NAME_CHARS);
 	for (guint i = 0; i < w->file_names->len; i++)
 		if (strcmp(w->file_names->pdata[i], clean) == 0) {
 			g_free(clean);
@@ -273,7 +280,7 @@ static void report_unopened(struct inspection *in, qpdf_data pdf, gboolean heade
 {
 	qpdf_error error = qpdf_get_error(pdf);
 	const char *detail = error != NULL ? qpdf_get_error_message_detail(pdf, error) : NULL;
-	g_autofree char *text = g_utf8_make_valid(detail != NULL ? detail : "unknown error", 120);
+	g_autofree char *text = al_pdf_printable(detail != NULL ? detail : "unknown error", 120);
 
 	if (error != NULL && qpdf_get_error_code(pdf, error) == qpdf_e_password)
 		al_inspect_found(in, AL_REASON_ENCRYPTED,

@@ -156,7 +156,7 @@ static void automatic_action(struct pdf_walk *w, qpdf_oh action, guint chain)
 	if (al_pdf_name_is(w, action, "/S", "/URI")) {
 		where = string_at(w, action, "/URI");
 		if (where != NULL && url_is_program(where) && w->program_uri == NULL)
-			w->program_uri = g_utf8_make_valid(where, 200);
+			w->program_uri = al_pdf_printable(where, 200);
 		if (where != NULL && url_is_program(where))
 			w->found |= PDF_PROGRAM_URI;
 		g_free(where);
@@ -167,7 +167,7 @@ static void automatic_action(struct pdf_walk *w, qpdf_oh action, guint chain)
 		   file_is_remote(w, action, &where)) {
 		w->found |= PDF_REMOTE_FILE;
 		if (w->remote_file == NULL)
-			w->remote_file = g_utf8_make_valid(where, 200);
+			w->remote_file = al_pdf_printable(where, 200);
 		g_free(where);
 	}
 	next_actions(w, action, chain);

@@ -54,6 +54,9 @@ GPtrArray *al_pdf_keys(struct pdf_walk *w, qpdf_oh dict);
 gboolean al_pdf_failed(struct pdf_walk *w);
 void al_pdf_limit(struct pdf_walk *w, const char *what);
 void al_pdf_add_name(struct pdf_walk *w, const char *name);
+/* text as valid UTF-8 without control characters, at most max_chars
+ * characters (transfer full). */
+char *al_pdf_printable(const char *text, glong max_chars);
 
 /* The checks (inspect_pdf_actions.c). */
 gboolean al_pdf_name_is(struct pdf_walk *w, qpdf_oh dict, const char *key, const char *name);
