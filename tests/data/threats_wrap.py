@@ -8,7 +8,7 @@ text body, a binary .gpg file; and the harmless wrapped mail of a
 practice that must stay accepted: a winmail.dat holding a PDF, a
 multipart/signed S/MIME message with a PDF (its signature part is no
 finding), an opaque-signed message holding only text, a clearsigned PGP
-text.
+text with a PDF.
 
 TNEF is written here record by record (MS-OXTNEF: attribute level, id,
 length, data, checksum; MAPI properties for the long file name and the
@@ -366,14 +366,13 @@ def pgp_binary(s):
     return attach(s, pgp_encrypted_packets(), MIME_OCTET, "payload.gpg")
 
 
-@sample("pgp-clearsigned-text.eml", clean=True)
+@sample("pgp-clearsigned-text.eml", item="ordonnance.pdf", clean=True)
 def pgp_clearsigned(s):
     text = ("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n"
             "Le rendez-vous est confirmé pour mardi.\n"
             "-----BEGIN PGP SIGNATURE-----\n\n"
             + base64.b64encode(gc.prng_bytes(b"pgp-signature", 119)).decode()
             + "\n=XyZw\n-----END PGP SIGNATURE-----\n")
-    return gc.entity(gc.top_headers(s.name, STRANGER, "Rendez-vous", gc.stranger_trace())
-                     + [("Content-Type", "text/plain; charset=utf-8"),
-                        ("Content-Transfer-Encoding", "8bit")], gc.text_lines(text))
+    return mail(s, "Rendez-vous", [gc.attachment(gc.make_pdf("Ordonnance"), gc.MIME_PDF,
+                                                 "ordonnance.pdf")], text=text)
 
