@@ -55,7 +55,9 @@
  *             AL_INSPECT_BOMB_MIN_BYTES declared at a ratio above
  *             AL_INSPECT_BOMB_MIN_RATIO: `limits`.
  * OneNote embedded files, shortcuts and disk images are caught by our
- * signatures (signatures/README.md), not here.
+ * signatures (signatures/README.md), not here; TNEF, S/MIME and PGP
+ * wrappers are opened (or found encrypted) by the MIME walk
+ * (mime_wrap.c), their files becoming items of their own.
  *
  * Pure functions of the bytes: no I/O, no globals, thread-safe. Work is
  * linear in the size, and decompression (the PDF streams the inspector

@@ -19,6 +19,13 @@
  * names with different extensions are `disguised` and the other name is
  * in alt_filename.
  *
+ * Wrappers are opened in the walk (mime_wrap.c): the attachments and RTF
+ * body of a TNEF part (winmail.dat) become items "P.t1"...; the content
+ * of opaque-signed or compressed S/MIME is walked as MIME below its part
+ * ("P.1"...). Encrypted S/MIME and PGP messages are `encrypted`; a TNEF
+ * or CMS structure that cannot be read is `unscannable`. Items made from
+ * a wrapper carry wrapper_part (see item.h).
+ *
  * Hostile structure is a finding, not a failure: nesting deeper than
  * max_depth, more than max_parts parts or a part larger than
  * max_part_bytes set `limits`; message/partial sets `malformed` (on the
