@@ -7,7 +7,8 @@
  *	Which reader applies is decided here, by content first:
  *	  RTF    the file starts with "{\rt" (Word reads that as RTF whatever
  *	         the name): inspect_rtf.c;
- *	  SVG    named .svg, or "<svg" in the first HEAD_WINDOW bytes;
+ *	  SVG    named .svg, or "<svg" in the first HEAD_WINDOW bytes before
+ *	         any "<html" (a page with inline icons is a page);
  *	  HTML   named .htm, .html, .xhtml, .shtml, .mht, .mhtml, or its
  *	         first HEAD_WINDOW bytes hold "<html", "<!doctype html",
  *	         "<script", "<head", "<body" or "<iframe" (an unnamed second
@@ -59,20 +60,34 @@ static gboolean head_has(const struct inspection *in, const char *needle)
 	return al_inspect_find_nocase(in->data, MIN(in->len, (gsize)HEAD_WINDOW), needle) != NULL;
 }
 
+/* Where needle first appears in the head, or HEAD_WINDOW. */
+static gsize head_offset(const struct inspection *in, const char *needle)
+{
+	const guint8 *at = al_inspect_find_nocase(in->data, MIN(in->len, (gsize)HEAD_WINDOW), needle);
+
+	return at != NULL ? (gsize)(at - in->data) : HEAD_WINDOW;
+}
+
 static enum markup_kind markup_kind(const struct inspection *in)
 {
 	static const char *const html_ext[] = { "htm", "html", "xhtml", "shtml", "mht", "mhtml",
 						NULL };
-	static const char *const html_heads[] = { "<html", "<!doctype html", "<script", "<head",
-						  "<body", "<iframe", NULL };
+	static const char *const html_heads[] = { "<script", "<head", "<body", "<iframe", NULL };
 	static const char *const svg_ext[] = { "svg", NULL };
 	static const char *const csv_ext[] = { "csv", "tsv", "tab", "txt", "prn", NULL };
+	gsize svg_at = head_offset(in, "<svg");
+	gsize html_at = MIN(head_offset(in, "<html"), head_offset(in, "<!doctype html"));
 
 	if (in->len >= 4 && memcmp(in->data, "{\\rt", 4) == 0)
 		return MARKUP_RTF;
-	if (al_inspect_has_extension(in, svg_ext) || head_has(in, "<svg"))
+	if (al_inspect_has_extension(in, svg_ext))
 		return MARKUP_SVG;
 	if (al_inspect_has_extension(in, html_ext))
+		return MARKUP_HTML;
+	/* A page with inline <svg> icons is a page; an SVG is an SVG. */
+	if (svg_at < html_at)
+		return MARKUP_SVG;
+	if (html_at < HEAD_WINDOW)
 		return MARKUP_HTML;
 	for (guint i = 0; html_heads[i] != NULL; i++)
 		if (head_has(in, html_heads[i]))

@@ -392,15 +392,24 @@ static gboolean decoded(struct script *s, gsize *i, GString *out, guint nesting)
 	return grow(s, out, arg->str, arg->len);
 }
 
+static gboolean may_start_term(const struct script *s, gsize i)
+{
+	const struct token *t = tok(s, i);
+
+	return t != NULL && (t->kind == TOKEN_STRING || is_punct(s, i, '(') ||
+			     is_punct(s, i, '[') || is_ident(s, i, "String") || is_ident(s, i, "atob"));
+}
+
 static gboolean fold_term(struct script *s, gsize *i, GString *out, guint nesting)
 {
 	const struct token *t = tok(s, *i);
-	g_autoptr(GString) value = g_string_new(NULL);
+	g_autoptr(GString) value = NULL;
 	gsize j = *i + 1;
 	gboolean ok = FALSE;
 
-	if (t == NULL || nesting > FOLD_MAX_NESTING)
+	if (nesting > FOLD_MAX_NESTING || !may_start_term(s, *i))
 		return FALSE;
+	value = g_string_new(NULL);
 	if (t->kind == TOKEN_STRING)
 		ok = grow(s, value, s->pool->str + t->offset, t->len);
 	else if (is_punct(s, *i, '('))
@@ -521,13 +530,15 @@ static void string_word(struct script *s, const char *text, gsize len)
 
 static void read_tokens(struct script *s)
 {
+	g_autoptr(GString) value = g_string_new(NULL);
+
 	for (gsize i = 0; i < s->tokens->len && !s->features->over_limit;) {
 		const struct token *t = tok(s, i);
-		g_autoptr(GString) value = g_string_new(NULL);
 		gsize j = i;
 
 		if (t->kind == TOKEN_IDENT)
 			name_word(s->features, s->pool->str + t->offset, t->len);
+		g_string_truncate(value, 0);
 		if (fold_expr(s, &j, value, 0)) {
 			string_word(s, value->str, value->len);
 			i = MAX(j, i + 1);

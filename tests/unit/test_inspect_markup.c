@@ -171,6 +171,10 @@ static void test_markup_html_smuggling_obfuscated(void)
 		  "<img src=\"data:image/png;base64,iVBORw0KGgo=\" alt=\"logo\">"
 		  "<a href=\"mailto:desk@example.org\">Write to us</a></body></html>",
 		  0 },
+		{ "unnamed page with an inline SVG icon and a print button", NULL,
+		  "<!DOCTYPE html><html><body><svg width=\"10\" height=\"10\"><circle r=\"4\"/>"
+		  "</svg><button onclick=\"window.print()\">Print</button></body></html>",
+		  0 },
 		{ "clean page with ordinary script", "page.html",
 		  "<html><script>document.title = 'Results ' + new Date().getFullYear();"
 		  "var s = String.fromCharCode(72, 105);</script></html>",
