@@ -214,6 +214,8 @@ static void add_name(GPtrArray *names, char *name)
 /* bytes (no NUL) in charset, as valid UTF-8 (transfer full). */
 static char *to_utf8(const guint8 *bytes, gsize len, const char *charset)
 {
+	if (len == 0)
+		return g_strdup("");
 	if (charset != NULL && charset[0] != '\0' && g_ascii_strcasecmp(charset, "utf-8") != 0 &&
 	    g_ascii_strcasecmp(charset, "us-ascii") != 0) {
 		g_autofree char *converted =
@@ -230,9 +232,11 @@ static char *to_utf8(const guint8 *bytes, gsize len, const char *charset)
 static void add_variants(GPtrArray *names, const guint8 *bytes, gsize len, const char *charset,
 			 gboolean *nul_r)
 {
-	const guint8 *nul = memchr(bytes, '\0', len);
+	const guint8 *nul = len > 0 ? memchr(bytes, '\0', len) : NULL;
 	GByteArray *whole;
 
+	if (len == 0)
+		return;
 	if (nul == NULL) {
 		add_name(names, to_utf8(bytes, len, charset));
 		return;
@@ -348,7 +352,7 @@ static gboolean words_with_nul(const char *value, GByteArray *out)
 		raw = g_byte_array_new();
 		charset = g_strndup(p + 2, (gsize)(q1 - p - 2));
 		decode_word(raw, q1[1], q1 + 3, (gsize)(end - q1 - 3));
-		for (gsize i = 0, start = 0; i <= raw->len; i++) {
+		for (gsize i = 0, start = 0; raw->len > 0 && i <= raw->len; i++) {
 			if (i < raw->len && raw->data[i] != '\0')
 				continue;
 			g_autofree char *utf8 = to_utf8(raw->data + start, i - start, charset);
