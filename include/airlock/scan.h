@@ -60,8 +60,9 @@ gboolean al_scanner_clamav_loaded(const struct al_scanner *scanner);
 
 /*
  * A digest of the signature directories as they are on disk: every
- * regular file of [scan] signatures and [scan] clamav_database with its
- * name, size, modification time and inode (transfer full, hex). When
+ * database file libclamav loads (.cvd, .cld, .ndb, .hdb...) and
+ * filetypes.conf in [scan] signatures and [scan] clamav_database, with
+ * its name, size, modification time and inode (transfer full, hex). When
  * freshclam replaces, adds or removes a file, or the admin edits one
  * (filetypes.conf included), the digest changes: the daemon then reloads
  * (database_check_seconds), as clamd's SelfCheck does. Reads no content.

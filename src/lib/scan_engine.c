@@ -339,6 +339,11 @@ static void fingerprint_dir(GChecksum *checksum, const char *dir)
 		g_autofree char *line = NULL;
 		struct stat st;
 
+		/* Only what a load reads: a temporary file being written
+		 * beside them (an editor's, a download's) is not a change. */
+		if (!al_scan_is_database_file(names->pdata[i]) &&
+		    strcmp(names->pdata[i], "filetypes.conf") != 0)
+			continue;
 		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 			continue;
 		line = g_strdup_printf("\n%s %lld %lld.%09ld %llu", (const char *)names->pdata[i],

@@ -869,7 +869,7 @@ class Faults:
         self.wait_log(r"quarantine disk space back: ", start=mark, timeout=10)
         alerts = self.pf.delivered("postmaster")
         check(len(alerts) == 1, f"the admin was mailed {len(alerts)} times, expected once")
-        subject = str(messages.parse(alerts[0])["Subject"])
+        subject = " ".join(str(messages.parse(alerts[0])["Subject"]).split())
         check("quarantine disk almost full" in subject, f"the alert's subject: {subject!r}")
         counts = self.ledger(batch)
         print(f"     guard: {counts}, admin mailed once", flush=True)
@@ -897,11 +897,15 @@ class Faults:
         mark = len(self.daemon.stderr())
         batch = self.batch("sigupd", ["clean", "strip"] * 6)
         self.plan_store_use(batch)
+        before = int(re.findall(r"(\d+) signatures", self.daemon.stderr()[:mark])[-1])
+        # Written beside the directory, then renamed in, as freshclam does;
+        # a temporary file inside it would not count as a change anyway.
         path = os.path.join(self.signatures, "zz-update.ndb")
-        with open(path + ".tmp", "w", encoding="ascii") as f:
+        tmp = os.path.join(self.daemon.dir, "zz-update.ndb.tmp")
+        with open(tmp, "w", encoding="ascii") as f:
             f.write("Faults.Update.Marker:0:*:%s\n" % marker.encode("ascii").hex())
-        os.chmod(path + ".tmp", 0o644)
-        os.rename(path + ".tmp", path)
+        os.chmod(tmp, 0o644)
+        os.rename(tmp, path)
         results = {}
         with concurrent.futures.ThreadPoolExecutor(HUP_SENDER_THREADS) as pool:
             futures = {mid: pool.submit(self.send_direct, data, threading.Event())
@@ -913,6 +917,8 @@ class Faults:
         refused = {m: r for m, r in results.items() if r[0] != 250}
         check(not refused, f"{len(refused)} refused during the update: {sorted(refused.items())[:3]}")
         print(f"     log: {line.strip()[:160]}", flush=True)
+        after = int(re.search(r"\(database-change\): (\d+) signatures", line).group(1))
+        check(after == before + 1, f"{before} signatures before the update, {after} after")
         code, text = self.pf.send(self.marker_message(2, marker), SENDER, [RCPT], xclient=xclient)
         check(code == 250, f"after the update: {code} {text}")
         self.settle()
