@@ -622,6 +622,41 @@ static void test_notice_strip_cuts_uuencoded_block_from_text(void)
 	g_string_free(mail, TRUE);
 }
 
+/* A yEnc block ("P.yN") cannot be cut line by line like uuencode: its
+ * whole text part is replaced by the notice. */
+static void test_notice_strip_yenc_block_replaces_its_text_part(void)
+{
+	GString *mail = g_string_new("From: alice@example.net\nSubject: yenc\n\nHello Bob,\n"
+	                             "=ybegin line=128 size=4 name=evil.exe\n");
+	static const guint8 data[] = {'M', 'Z', 0x90, 0x00};
+	struct fixture f;
+	struct al_stripped stripped = {0};
+	g_autofree char *text = NULL;
+	GMimeMessage *parsed;
+
+	for (gsize i = 0; i < sizeof(data); i++) {
+		guint8 c = (guint8)(data[i] + 42);
+
+		if (c == 0 || c == '\n' || c == '\r' || c == '=')
+			g_string_append_printf(mail, "=%c", (char)(c + 64));
+		else
+			g_string_append_c(mail, (char)c);
+	}
+	g_string_append(mail, "\n=yend size=4\nBye\n");
+	fixture_init(&f, mail->str);
+	g_assert_cmpstr(item_at_part(&f, "1.y1")->filename, ==, "evil.exe");
+	quarantine(&f, "1.y1", AL_REASON_BIT(AL_REASON_EXECUTABLE));
+	strip_ok(&f, &stripped);
+	parsed = reparse(&f, &stripped);
+	text = decoded_text(g_mime_message_get_mime_part(parsed));
+	g_assert_null(strstr(text, "=ybegin"));
+	assert_bilingual_notice(text, "evil.exe", AL_REASON_EXECUTABLE);
+	g_object_unref(parsed);
+	al_stripped_clear(&stripped);
+	fixture_clear(&f);
+	g_string_free(mail, TRUE);
+}
+
 static void test_notice_strip_uuencoded_in_latin1_part_becomes_utf8(void)
 {
 	GString *mail = g_string_new("From: alice@example.net\nSubject: uu\nMIME-Version: 1.0\n"
@@ -939,6 +974,8 @@ int main(int argc, char **argv)
 	                test_notice_strip_top_level_part_returns_new_headers);
 	g_test_add_func("/notice/strip_cuts_uuencoded_block_from_text",
 	                test_notice_strip_cuts_uuencoded_block_from_text);
+	g_test_add_func("/notice/strip_yenc_block_replaces_its_text_part",
+	                test_notice_strip_yenc_block_replaces_its_text_part);
 	g_test_add_func("/notice/strip_uuencoded_in_latin1_part_becomes_utf8",
 	                test_notice_strip_uuencoded_in_latin1_part_becomes_utf8);
 	g_test_add_func("/notice/strip_uuencoded_in_html_is_escaped",
