@@ -64,6 +64,7 @@
  */
 #include "scan_private.h"
 #include "airlock/inspect.h"
+#include "airlock/unpack.h"
 
 #include <clamav.h>
 #include <string.h>
@@ -84,8 +85,18 @@ struct layer {
 	struct al_inner *inner; /* its entry in item->inner, or NULL if not listed */
 };
 
+/* A container opened with libarchive (scan_unpack.c) whose member is
+ * being scanned: libclamav's levels and paths continue the container's. */
+struct nest {
+	const struct al_scan_container *container;
+	const struct al_unpack_member *member;
+	struct layer *layer; /* the member's own layer, for on_virus */
+};
+
 struct scan_context {
 	struct al_scanner *scanner;
+	struct nest *nest;	  /* during a member's scan, or NULL */
+	gint64 deadline_us;	  /* [scan] max_seconds from the scan's start */
 	struct al_item *item;
 	char *top_clamav_type;	  /* ClamAV's type of the item itself */
 	GPtrArray *level_types;	  /* char*: ClamAV's type of the last layer seen at each depth */
@@ -333,6 +344,70 @@ static void classify_layer(struct scan_context *ctx, struct al_inner *inner, uin
 		inner_add_detail(inner, sentences->pdata[i]);
 }
 
+/* ----------------------------------------------- containers (libarchive) */
+
+/* The path of a layer inside a member being scanned: the container's
+ * path, then the member's own names as libclamav gives them. */
+static char *nested_path(const struct nest *nest, const char **ancestors, uint32_t own_level,
+			 const char *file_name)
+{
+	g_autofree char *below = inner_path(ancestors, own_level,
+					    own_level == 0 ? nest->member->names[0] : file_name);
+
+	return g_strconcat(nest->container->path, "/", below, NULL);
+}
+
+/* A member libarchive extracted: typed and judged by each of its names
+ * (a PAX path and a ustar name, a ZIP header name and its Unicode Path);
+ * names that disagree are a disguise. */
+static void judge_member(struct scan_context *ctx, struct al_inner *inner, const char *buffer,
+			 size_t size)
+{
+	const struct al_unpack_member *member = ctx->nest->member;
+	g_autoptr(GPtrArray) sentences = g_ptr_array_new_with_free_func(g_free);
+	gsize head = MIN(size, (size_t)AL_TYPEID_HEAD_BYTES);
+
+	for (guint i = 0; member->names[i] != NULL; i++)
+		al_typeid_classify_inner(ctx->scanner->typeid, inner, member->names[i], buffer, head);
+	if (member->names[0] != NULL && member->names[1] != NULL) {
+		g_autofree char *all = g_strjoinv("', '", (char **)member->names);
+
+		inner->reasons |= AL_REASON_BIT(AL_REASON_DISGUISED);
+		g_ptr_array_add(sentences, g_strdup_printf("the archive gives this file several "
+							   "names ('%s'): tools show different files",
+							   all));
+	}
+	if (member->cut) {
+		inner->reasons |= AL_REASON_BIT(AL_REASON_LIMITS);
+		g_ptr_array_add(sentences, g_strdup("larger than the scan limit per file: the rest "
+						    "was not scanned"));
+	}
+	if (inner->reasons == 0 && size > 0)
+		inner->reasons |= al_typeid_allow(ctx->scanner->typeid, inner->detected_type,
+						  inner->clamav_type, member->names, sentences);
+	for (guint i = 0; i < sentences->len; i++)
+		inner_add_detail(inner, sentences->pdata[i]);
+}
+
+/* A layer in a format libclamav does not open here (unpack.h): its
+ * members are judged like the layers libclamav extracts. */
+static void unpack_layer(struct scan_context *ctx, const struct layer *layer, uint32_t level,
+			 const char *type, const char *buffer, size_t size)
+{
+	const char *format = al_unpack_needed((const guint8 *)buffer, size, type);
+	struct al_scan_container container = {
+		.path = layer->path,
+		.inner = layer->inner,
+		.depth = level + 1,
+		.format = format,
+		.data = (const guint8 *)buffer,
+		.size = size,
+	};
+
+	if (format != NULL)
+		al_scan_unpack(ctx->scanner, ctx, &container, ctx->deadline_us);
+}
+
 cl_error_t al_scan_on_inspect(int fd, const char *type, const char **ancestors,
 			     size_t parent_file_size, const char *file_name, size_t file_size,
 			     const char *file_buffer, uint32_t recursion_level,
@@ -342,7 +417,11 @@ cl_error_t al_scan_on_inspect(int fd, const char *type, const char **ancestors,
 	struct al_inner *inner;
 	struct layer *layer;
 
+	uint32_t own_level = recursion_level;
+
 	(void)parent_file_size;
+	if (ctx->nest != NULL)
+		recursion_level += ctx->nest->container->depth;
 	remember_level(ctx, recursion_level, type);
 	if (recursion_level == 0) {
 		g_free(ctx->top_clamav_type);
@@ -352,20 +431,27 @@ cl_error_t al_scan_on_inspect(int fd, const char *type, const char **ancestors,
 		return CL_CLEAN;
 	}
 	inner = al_inner_new();
-	inner->path = inner_path(ancestors, recursion_level, file_name);
+	inner->path = ctx->nest != NULL ? nested_path(ctx->nest, ancestors, own_level, file_name)
+				       : inner_path(ancestors, recursion_level, file_name);
 	inner->clamav_type = g_strdup(type);
 	inner->depth = recursion_level;
 	inner->size = file_size;
 	inner->encrypted = (layer_attributes & LAYER_ATTRIBUTES_DECRYPTED) != 0;
-	classify_layer(ctx, inner, recursion_level, file_name, file_buffer, file_size);
+	if (ctx->nest != NULL && own_level == 0)
+		judge_member(ctx, inner, file_buffer, file_size);
+	else
+		classify_layer(ctx, inner, recursion_level, file_name, file_buffer, file_size);
 	inspect_inner(inner, file_name, file_buffer, file_size);
 	check_truncated(ctx, inner);
 	report_inner(ctx, inner);
 	layer = g_new(struct layer, 1);
 	layer->path = g_strdup(inner->path);
 	layer->inner = keep_inner(ctx, inner);
+	unpack_layer(ctx, layer, recursion_level, type, file_buffer, file_size);
 	if (fd >= 0)
 		g_hash_table_replace(ctx->layer_by_fd, GINT_TO_POINTER(fd), layer);
+	else if (ctx->nest != NULL && own_level == 0 && ctx->nest->layer == NULL)
+		ctx->nest->layer = layer;
 	else
 		layer_free(layer);
 	return CL_CLEAN;
@@ -484,6 +570,8 @@ void al_scan_on_virus(int fd, const char *virname, void *context)
 		return;
 	if (fd >= 0)
 		where = g_hash_table_lookup(ctx->layer_by_fd, GINT_TO_POINTER(fd));
+	if (where == NULL && ctx->nest != NULL)
+		where = ctx->nest->layer;
 	record_signature(ctx, virname, where);
 }
 
@@ -585,6 +673,135 @@ static int interpret(struct scan_context *ctx, cl_error_t rc, const char *virnam
 	}
 }
 
+/* ----------------------------------------------- containers (libarchive) */
+
+/* A member without bytes to scan (encrypted, a link, empty): judged by
+ * its names alone. */
+static void list_member(struct scan_context *ctx, const struct al_scan_container *container,
+			const struct al_unpack_member *member)
+{
+	struct nest nest = { .container = container, .member = member };
+	struct al_inner *inner = al_inner_new();
+
+	inner->path = nested_path(&nest, NULL, 0, NULL);
+	inner->depth = container->depth;
+	inner->encrypted = member->encrypted;
+	ctx->nest = &nest;
+	judge_member(ctx, inner, NULL, 0);
+	if (member->encrypted) {
+		inner->reasons |= AL_REASON_BIT(AL_REASON_ENCRYPTED);
+		inner_add_detail(inner, "cannot be scanned: encrypted");
+	} else if (member->link_target != NULL) {
+		g_autofree char *target = g_utf8_make_valid(member->link_target, -1);
+		g_autofree char *sentence = g_strdup_printf("a link to '%s' (not followed)", target);
+
+		inner_add_detail(inner, sentence);
+	}
+	report_inner(ctx, inner);
+	keep_inner(ctx, inner);
+}
+
+int al_scan_member(void *context, const struct al_scan_container *container,
+		   const struct al_unpack_member *member)
+{
+	struct scan_context *ctx = context;
+	struct nest nest = { .container = container, .member = member }, *outer = ctx->nest;
+	struct cl_scan_options options = {
+		.general = CL_SCAN_GENERAL_ALLMATCHES | CL_SCAN_GENERAL_HEURISTICS,
+		.parse = ctx->scanner->image_fuzzy_hash ? ~0u : ~(unsigned)CL_SCAN_PARSE_IMAGE_FUZZY_HASH,
+		.heuristic = CL_SCAN_HEURISTIC_ENCRYPTED_ARCHIVE | CL_SCAN_HEURISTIC_ENCRYPTED_DOC |
+			     CL_SCAN_HEURISTIC_MACROS | CL_SCAN_HEURISTIC_EXCEEDS_MAX,
+	};
+	const char *virname = NULL;
+	unsigned long scanned = 0;
+	cl_fmap_t *map = NULL;
+	cl_error_t rc;
+
+	if (member->data != NULL && member->size > 0)
+		map = cl_fmap_open_memory(member->data, member->size);
+	if (map == NULL) {
+		list_member(ctx, container, member);
+		ctx->nest = outer;
+		return 0;
+	}
+	ctx->nest = &nest;
+	rc = cl_scanmap_callback(map, member->names[0], &virname, &scanned, ctx->scanner->engine,
+				 &options, ctx);
+	cl_fmap_close(map);
+	if (nest.layer != NULL)
+		layer_free(nest.layer);
+	ctx->nest = outer;
+	if (rc == CL_VIRUS && virname != NULL && !already_recorded(ctx, virname))
+		record_signature(ctx, virname, NULL);
+	else if (rc != CL_CLEAN && rc != CL_VIRUS)
+		al_scan_container_flag(ctx, container, rc == CL_ETIMEOUT || rc == CL_EMAXREC ||
+						rc == CL_EMAXSIZE || rc == CL_EMAXFILES
+						? AL_REASON_LIMITS : AL_REASON_UNSCANNABLE,
+				       cl_strerror(rc));
+	return g_get_monotonic_time() > ctx->deadline_us ? 1 : 0;
+}
+
+void al_scan_container_flag(void *context, const struct al_scan_container *container,
+			    enum al_reason reason, const char *sentence)
+{
+	struct scan_context *ctx = context;
+
+	if (container->inner != NULL) {
+		container->inner->reasons |= AL_REASON_BIT(reason);
+		inner_add_detail(container->inner, sentence);
+		report_inner(ctx, container->inner);
+		return;
+	}
+	ctx->item->reasons |= AL_REASON_BIT(reason);
+	if (container->depth <= 1)
+		add_detail_once(ctx, g_strdup(sentence));
+	else
+		add_detail_once(ctx, g_strdup_printf("inside %s: %s", container->path, sentence));
+}
+
+/* Whether libclamav reported any file directly inside the item. */
+static gboolean found_members(const struct scan_context *ctx)
+{
+	for (guint i = 0; i < ctx->item->inner->len; i++)
+		if (((const struct al_inner *)ctx->item->inner->pdata[i])->depth == 1)
+			return TRUE;
+	return FALSE;
+}
+
+/* The item itself when it is a container libclamav does not open, or an
+ * archive in which libclamav found nothing (opened by libarchive, or
+ * `unscannable`). */
+static int unpack_item(struct scan_context *ctx, GError **error)
+{
+	struct al_item *item = ctx->item;
+	struct al_content *content = &item->content;
+	g_autofree char *path = inner_path(NULL, 0, item->filename);
+	struct al_scan_container container = { .path = path, .depth = 1 };
+	void *mapped = MAP_FAILED;
+
+	if (item->is_body || content->size == 0)
+		return 0;
+	if (content->bytes != NULL) {
+		container.data = g_bytes_get_data(content->bytes, &container.size);
+	} else {
+		mapped = mmap(NULL, content->size, PROT_READ, MAP_PRIVATE, content->fd, 0);
+		if (mapped == MAP_FAILED) {
+			scan_failed(item, error, AL_ERROR_NOMEM, "cannot map the content");
+			return -1;
+		}
+		container.data = mapped;
+		container.size = content->size;
+	}
+	container.format = al_unpack_needed(container.data, container.size, ctx->top_clamav_type);
+	if (container.format != NULL ||
+	    (al_unpack_archive_type(ctx->top_clamav_type) != NULL && !found_members(ctx) &&
+	     (item->reasons & AL_REASON_BIT(AL_REASON_ENCRYPTED)) == 0))
+		al_scan_unpack(ctx->scanner, ctx, &container, ctx->deadline_us);
+	if (mapped != MAP_FAILED)
+		munmap(mapped, content->size);
+	return 0;
+}
+
 /* The content inspectors (inspect.h) on the whole item; text bodies are
  * shown, never opened as files. */
 static int inspect_item(struct scan_context *ctx, GError **error)
@@ -652,6 +869,7 @@ static void prepare(struct scan_context *ctx, struct al_scanner *scanner, struct
 		.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
 		.signatures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
 		.level_types = g_ptr_array_new_with_free_func(g_free),
+		.deadline_us = g_get_monotonic_time() + (gint64)scanner->max_seconds * G_USEC_PER_SEC,
 	};
 	for (guint i = 0; i < item->details->len; i++)
 		g_hash_table_add(ctx->seen, g_strdup(item->details->pdata[i]));
@@ -682,7 +900,7 @@ int al_scanner_scan_item(struct al_scanner *scanner, struct al_item *item, GErro
 		goto out;
 	}
 	if (run_scan(&ctx, &rc, &virname, error) < 0 || interpret(&ctx, rc, virname, error) < 0 ||
-	    inspect_item(&ctx, error) < 0)
+	    unpack_item(&ctx, error) < 0 || inspect_item(&ctx, error) < 0)
 		goto out;
 	finish(&ctx);
 	result = 0;
