@@ -873,6 +873,8 @@ class Faults:
         check("quarantine disk almost full" in subject, f"the alert's subject: {subject!r}")
         counts = self.ledger(batch)
         print(f"     guard: {counts}, admin mailed once", flush=True)
+        self.restore_base_config()
+        self.daemon.reload()
 
     def marker_message(self, n, marker):
         return (f"From: <{SENDER}>\r\nTo: <{RCPT}>\r\nSubject: signature update {n}\r\n"
@@ -930,6 +932,9 @@ class Faults:
                 if "virus" in r["reasons"].split(",") and r["action"] == "hold"]
         check(len(held) == 1, f"expected the marker message held as a virus, store: {held}")
         self.ledger(batch)
+        os.unlink(path)
+        self.restore_base_config()
+        self.daemon.reload()
 
     def test_least_privilege(self):
         # A quarantined file of its own, to check its mode.
