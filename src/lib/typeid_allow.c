@@ -120,7 +120,9 @@ void al_typeid_allow_item(const struct al_typeid *typeid, struct al_item *item,
 {
 	const char *names[] = { item->filename, item->alt_filename, NULL };
 
-	if (item->is_body || item->content.size == 0 || item->reasons != 0)
+	/* A wrapper that was opened (TNEF, S/MIME) is judged by what it
+	 * holds, which are items of their own; a detached signature too. */
+	if (item->is_body || item->wrapper || item->content.size == 0 || item->reasons != 0)
 		return;
 	if (names[0] == NULL) {
 		names[0] = names[1];
