@@ -47,6 +47,8 @@
  *	max_total_bytes and the deadline. Encrypted members
  *	(archive_entry_is_encrypted) are reported without data; an archive
  *	that fails while it reports encrypted entries is AL_UNPACK_ENCRYPTED.
+ *	An archive in which libarchive finds no entry at all is FAILED too:
+ *	libarchive ends some truncated archives (RAR 5) without an error.
  *	Names: libarchive's pathname (UTF-8) first; for ZIP, the central
  *	directory's raw name and Unicode Path of the same entry; for an
  *	uncompressed tar, the ustar name of the entry (unpack_names.c).
@@ -69,6 +71,7 @@ struct reader {
 	struct unpack_zip_directory *zip; /* for ZIP containers, or NULL */
 	gboolean plain_tar;		  /* tar without a compression filter */
 	guint members;
+	guint entries; /* every header, directories included */
 	guint64 total_bytes;
 	char *sentence;
 };
@@ -324,6 +327,7 @@ static enum al_unpack_status walk(struct reader *r, al_unpack_member_fn on_membe
 		if (archive_format(r->archive) == ARCHIVE_FORMAT_RAW &&
 		    archive_filter_count(r->archive) <= 1)
 			return failed(r, "not an archive or compressed file libarchive knows");
+		r->entries++;
 		if (!wanted_entry(entry))
 			continue;
 		if (r->limits->max_members > 0 && ++r->members > r->limits->max_members) {
@@ -341,6 +345,10 @@ static enum al_unpack_status walk(struct reader *r, al_unpack_member_fn on_membe
 	}
 	if (rc != ARCHIVE_EOF)
 		return failed(r, "cannot be read");
+	/* libarchive ends some truncated archives (RAR 5) quietly: an archive
+	 * that shows nothing at all is not proof of harmlessness. */
+	if (r->entries == 0)
+		return failed(r, "no file can be read from it");
 	return AL_UNPACK_OK;
 }
 
