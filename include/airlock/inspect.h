@@ -55,7 +55,11 @@
  *             AL_INSPECT_BOMB_MIN_BYTES declared at a ratio above
  *             AL_INSPECT_BOMB_MIN_RATIO: `limits`.
  * OneNote embedded files, shortcuts and disk images are caught by our
- * signatures (signatures/README.md), not here; TNEF, S/MIME and PGP
+ * signatures (signatures/README.md), not here; containers libclamav does
+ * not open here (RAR, zstd, lzip, LZMA, .Z, ar, ZIP with LZMA/XZ/zstd
+ * members or ZIP64, tar renamed by PAX/GNU headers) are opened by the
+ * scanner with libarchive (unpack.h): members judged like libclamav's,
+ * names that disagree `disguised`, unreadable `unscannable`; TNEF, S/MIME and PGP
  * wrappers are opened (or found encrypted) by the MIME walk
  * (mime_wrap.c), their files becoming items of their own.
  *

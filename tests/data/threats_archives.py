@@ -408,3 +408,16 @@ def xls_tgz(s):
 @sample("xls-in-7z-clean.eml", item="planning.7z", clean=True)
 def xls_7z(s):
     return attach(s, seven(xls_members()), MIME_7Z, "planning.7z")
+
+
+def seed_archives():
+    """Containers for tests/fuzz/make_seeds.py (fuzz_unpack)."""
+    pe = gc.make_pe()
+    members = [("report.pdf", gc.make_pdf("Seed")), ("setup.exe", pe)]
+    tar = tar_bytes([("report.pdf", pe, {"path": "report.pdf.exe"})])
+    return [rar4(members), rar5(members), zstd(tar), lzma.compress(pe, format=lzma.FORMAT_ALONE),
+            gc.make_zip([zip_method_entry("setup.exe", pe, 14)]),
+            gc.make_zip([zip_method_entry("setup.exe", pe, 95)]),
+            zip_unicode_path("report.pdf", "report.pdf.exe", pe), tar,
+            tar_bytes([("/".join(["d"] * 80) + "/a.exe", pe, None)], fmt=tarfile.GNU_FORMAT),
+            gzip_fixed(tar)]

@@ -29,6 +29,9 @@ Writes OUTDIR/<target>/<name> for each target:
   office     the parts of the documents of tests/data/threats_office.py,
              its Word 2003 XML and Flat OPC documents and compound files
              (first byte: the name fuzz_office.c inspects them under)
+  unpack     the containers of tests/data/threats_archives.py (RAR 4 and 5,
+             tar.zst, LZMA, ZIP with LZMA/XZ members and a Unicode Path
+             name, PAX and GNU tar, tar.gz) and a plain ZIP
 Output is deterministic (file names are SHA-1 of the content).
 """
 
@@ -143,6 +146,15 @@ def pdf_seeds(out):
         write(os.path.join(out, "pdf"), data)
 
 
+def unpack_seeds(out):
+    """unpack: the containers of tests/data/threats_archives.py."""
+    sys.path.insert(0, os.path.join(REPO, "tests", "data"))
+    import gen_corpus as gc
+    import threats_archives as ta
+    for data in ta.seed_archives() + [gc.make_zip([gc.zip_entry("a.txt", b"seed")])]:
+        write(os.path.join(out, "unpack"), data)
+
+
 def office_seeds(out):
     """office: the parts of the documents of tests/data/threats_office.py
     (first byte: the name fuzz_office.c inspects them under, 0 for a
@@ -198,8 +210,9 @@ def main():
     markup_seeds(out)
     pdf_seeds(out)
     office_seeds(out)
+    unpack_seeds(out)
     for target in ("pipeline", "filename", "authres", "config", "mimeparams", "tnef", "cms",
-                   "markup", "pdf", "office"):
+                   "markup", "pdf", "office", "unpack"):
         count = len(os.listdir(os.path.join(out, target)))
         if count == 0:
             print(f"make_seeds.py: no seeds for {target}", file=sys.stderr)
