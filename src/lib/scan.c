@@ -49,6 +49,16 @@
  *	inspectors (inspect.h) run on the whole item after the scan and on
  *	every layer the file-inspection callback reports; their findings on
  *	inner files are carried to the item with the inner path, like typeid's.
+ *	Containers libclamav does not open here (unpack.h: RAR, zstd, lzip,
+ *	LZMA, .Z, ar, ZIP with other methods or ZIP64, tar renamed by PAX/GNU
+ *	headers), the item or any layer, and an item that is an archive in
+ *	which libclamav found no file, are read with libarchive
+ *	(scan_unpack.c): each member becomes a layer "container/member",
+ *	judged with every name it carries (names that disagree: `disguised`;
+ *	cut at the max file size: `limits`; encrypted: `encrypted`) and
+ *	scanned with the same engine, its levels and path continuing the
+ *	container's, so what it holds is reported by the same callbacks. A
+ *	container nothing can read is `unscannable`.
  *	The ".UNOFFICIAL" suffix libclamav
  *	adds to unsigned databases is dropped so names match our files.
  *
