@@ -25,6 +25,7 @@ apt-get install -y -qq --no-install-recommends \
 	libqpdf-dev qpdf \
 	libytnef0-dev libssl-dev openssl \
 	libarchive-dev libarchive-tools zstd lzip ncompress xz-utils binutils cpio \
+	python3-docx python3-openpyxl python3-xlsxwriter python3-xlwt python3-odf python3-reportlab python3-pil python3-pydicom ghostscript sox lame vorbis-tools \
 	clang libclang-rt-14-dev valgrind \
 	>/dev/null
 # The daemon's own user (the bundled configuration's [milter] user).
