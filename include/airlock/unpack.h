@@ -33,7 +33,8 @@ struct al_unpack_limits {
 struct al_unpack_member {
 	/* NULL-terminated, distinct names: libarchive's pathname (PAX path and
 	 * GNU long names applied) first, then the ZIP header's raw name, its
-	 * Unicode Path extra field (0x7075), the tar header's own name. */
+	 * Unicode Path extra field (0x7075), the tar header's own name; "?"
+	 * alone for an entry without a name. */
 	const char *const *names;
 	const guint8 *data; /* NULL for encrypted members and links */
 	gsize size;

@@ -280,6 +280,8 @@ static int give_member(struct reader *r, struct archive_entry *entry,
 		own_name = al_unpack_tar_own_name(r->data, r->size,
 						  archive_read_header_position(r->archive));
 	add_name(names, &count, own_name);
+	if (count == 0)
+		names[count++] = "?"; /* an entry without a name */
 	member.link_target = archive_entry_symlink_utf8(entry);
 	if (member.link_target == NULL)
 		member.link_target = archive_entry_hardlink_utf8(entry);
