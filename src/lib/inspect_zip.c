@@ -106,7 +106,11 @@ static gboolean local_matches(const struct inspection *in, const guint8 *central
 	    memcmp(l + LOCAL_BYTES, central + CENTRAL_BYTES, name_len) != 0 ||
 	    le16(l + 8) != le16(central + 10))
 		return FALSE;
+	/* Sizes 0xFFFFFFFF in a local header mean "in its ZIP64 extra field"
+	 * (Python's zipfile, Java and 7-Zip write that even for small files):
+	 * not a contradiction of the central directory's real sizes. */
 	if ((flags & 0x08) == 0 && (le16(l + 6) & 0x08) == 0 &&
+	    le32(l + 18) != 0xFFFFFFFF && le32(l + 22) != 0xFFFFFFFF &&
 	    (le32(l + 18) != le32(central + 20) || le32(l + 22) != le32(central + 24)))
 		return FALSE;
 	return TRUE;
