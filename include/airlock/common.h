@@ -77,4 +77,9 @@ enum al_error_code {
  * with error (AL_ERROR_IO) naming path. */
 int al_disk_space(const char *path, guint64 *free_r, guint64 *total_r, GError **error);
 
+/* Writes all length bytes of data to fd, retrying after EINTR and short
+ * writes; a write that makes no progress counts as ENOSPC. 0, or -1 with
+ * errno set. */
+int al_write_all(int fd, const void *data, gsize length);
+
 #endif

@@ -172,21 +172,6 @@ static void render(const struct al_report *report, const char *format, const cha
 		al_report_render_json(report, lang, out);
 }
 
-static int write_all(int fd, const char *data, gsize length)
-{
-	while (length > 0) {
-		ssize_t n = write(fd, data, length);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		length -= (gsize)n;
-	}
-	return 0;
-}
-
 /* Opened before privileges are dropped: the admin's file, not the
  * daemon user's. */
 static int open_output(const struct report_options *o)
@@ -261,7 +246,7 @@ int ctl_report(int argc, char **argv)
 		status = rc == -2 ? CTL_EXIT_USAGE : CTL_EXIT_FAILURE;
 		goto out;
 	}
-	if (write_all(fd, out->str, out->len) < 0 || (fd != STDOUT_FILENO && fsync(fd) < 0)) {
+	if (al_write_all(fd, out->str, out->len) < 0 || (fd != STDOUT_FILENO && fsync(fd) < 0)) {
 		ctl_error("cannot write %s: %s", o.output ? o.output : "the report",
 			  g_strerror(errno));
 		goto out;

@@ -32,25 +32,6 @@ int backup_mismatch(GError **error, const char *dir, const char *path, const cha
 	return -1;
 }
 
-static int write_all(int fd, const guint8 *data, gsize length)
-{
-	while (length > 0) {
-		ssize_t n = write(fd, data, length);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		data += n;
-		length -= (gsize)n;
-	}
-	return 0;
-}
-
 /* Reads fd to its end into checksum (and out_fd when >= 0). */
 static int pump(int fd, int out_fd, const char *src, const char *dst, GChecksum *checksum,
 		gint64 *size_r, GError **error)
@@ -68,7 +49,7 @@ static int pump(int fd, int out_fd, const char *src, const char *dst, GChecksum 
 		if (n == 0)
 			break;
 		g_checksum_update(checksum, buffer, n);
-		if (out_fd >= 0 && write_all(out_fd, buffer, (gsize)n) < 0)
+		if (out_fd >= 0 && al_write_all(out_fd, buffer, (gsize)n) < 0)
 			return backup_io_error(error, dst, "write failed", errno);
 		size += n;
 	}

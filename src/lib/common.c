@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 static const char *const reason_names[AL_REASON_COUNT] = {
 	[AL_REASON_VIRUS] = "virus",
@@ -91,5 +92,26 @@ int al_disk_space(const char *path, guint64 *free_r, guint64 *total_r, GError **
 	}
 	*free_r = (guint64)fs.f_bavail * fs.f_frsize;
 	*total_r = (guint64)fs.f_blocks * fs.f_frsize;
+	return 0;
+}
+
+int al_write_all(int fd, const void *data, gsize length)
+{
+	const guint8 *p = data;
+
+	while (length > 0) {
+		ssize_t n = write(fd, p, length);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		p += n;
+		length -= (gsize)n;
+	}
 	return 0;
 }

@@ -104,25 +104,6 @@ static char *state_text(const struct al_daemon_state *state, gsize *length_r)
 	return g_key_file_to_data(file, length_r, NULL);
 }
 
-static int write_all(int fd, const char *data, gsize length)
-{
-	while (length > 0) {
-		ssize_t n = write(fd, data, length);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		data += n;
-		length -= (gsize)n;
-	}
-	return 0;
-}
-
 static int io_error(GError **error, const char *path, const char *what, int errsv)
 {
 	g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: %s: %s", path, what, g_strerror(errsv));
@@ -155,7 +136,7 @@ int al_daemon_state_write(const struct al_daemon_state *state, const char *path,
 		return io_error(error, tmp, "cannot create", errno);
 	if (fchmod(fd, 0644) < 0)
 		rc = io_error(error, tmp, "cannot chmod 644", errno);
-	if (rc == 0 && write_all(fd, text, length) < 0)
+	if (rc == 0 && al_write_all(fd, text, length) < 0)
 		rc = io_error(error, tmp, "write failed", errno);
 	if (rc == 0 && fsync(fd) < 0)
 		rc = io_error(error, tmp, "fsync failed", errno);

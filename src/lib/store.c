@@ -307,25 +307,6 @@ struct original_file {
 	char sha256[65];
 };
 
-static int write_all(int fd, const char *data, gsize length)
-{
-	while (length > 0) {
-		ssize_t n = write(fd, data, length);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		if (n == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		data += n;
-		length -= (gsize)n;
-	}
-	return 0;
-}
-
 static int copy_stream(GMimeStream *stream, int fd, const char *path, GChecksum *checksum,
 		       gint64 *size_r, GError **error)
 {
@@ -340,7 +321,7 @@ static int copy_stream(GMimeStream *stream, int fd, const char *path, GChecksum 
 	}
 	while ((n = g_mime_stream_read(stream, buffer, COPY_CHUNK_BYTES)) > 0) {
 		g_checksum_update(checksum, (const guchar *)buffer, n);
-		if (write_all(fd, buffer, (gsize)n) < 0)
+		if (al_write_all(fd, buffer, (gsize)n) < 0)
 			return al_store_io_error(error, path, "write failed", errno);
 		size += n;
 	}
