@@ -162,18 +162,19 @@ static int restrict_file(const char *path, gboolean optional, GError **error)
 	return al_store_io_error(error, path, "cannot chmod 600", errno);
 }
 
-static int use_wal(struct al_store *store, GError **error)
+int al_store_journal_mode(struct al_store *store, const char *mode, GError **error)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(store, error, "PRAGMA journal_mode = WAL", "");
+	g_autofree char *sql = g_strdup_printf("PRAGMA journal_mode = %s", mode);
+	sqlite3_stmt *stmt = al_store_sql_prepare(store, error, sql, "");
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
 	rc = al_store_sql_step(store, stmt, error);
 	if (rc == 0 ||
-	    (rc > 0 && g_strcmp0((const char *)sqlite3_column_text(stmt, 0), "wal") != 0)) {
-		g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: cannot use WAL mode",
-			    store->db_path);
+	    (rc > 0 && g_strcmp0((const char *)sqlite3_column_text(stmt, 0), mode) != 0)) {
+		g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: cannot use journal mode %s",
+			    store->db_path, mode);
 		rc = -1;
 	}
 	sqlite3_finalize(stmt);
@@ -197,7 +198,7 @@ static int open_db(struct al_store *store, gboolean create, GError **error)
 		return -1;
 	if (sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS) != SQLITE_OK)
 		return al_store_db_error(store, error);
-	if (use_wal(store, error) < 0 ||
+	if (al_store_journal_mode(store, "wal", error) < 0 ||
 	    al_store_sql_exec(store, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", error) <
 		0)
 		return -1;
@@ -206,7 +207,7 @@ static int open_db(struct al_store *store, gboolean create, GError **error)
 	return 0;
 }
 
-static int read_version(struct al_store *store, gint64 *version_r, GError **error)
+int al_store_read_version(struct al_store *store, gint64 *version_r, GError **error)
 {
 	gint64 tables;
 
@@ -232,7 +233,7 @@ static int apply_migration(struct al_store *store, const void *data, GError **er
 	if (al_store_sql_exec(
 		store, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)",
 		error) < 0 ||
-	    read_version(store, &current, error) < 0)
+	    al_store_read_version(store, &current, error) < 0)
 		return -1;
 	if (current >= target)
 		return 0; /* another process was first */
@@ -247,7 +248,7 @@ static int migrate(struct al_store *store, GError **error)
 {
 	gint64 version;
 
-	if (read_version(store, &version, error) < 0)
+	if (al_store_read_version(store, &version, error) < 0)
 		return -1;
 	if (version > AL_STORE_SCHEMA_VERSION) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO,

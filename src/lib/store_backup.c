@@ -135,25 +135,6 @@ static int copy_pages(struct al_store *store, struct al_store *dest, GError **er
 	return 0;
 }
 
-/* A rollback journal rather than WAL: the copy is one file. */
-static int use_delete_journal(struct al_store *dest, GError **error)
-{
-	sqlite3_stmt *stmt = al_store_sql_prepare(dest, error, "PRAGMA journal_mode = DELETE", "");
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	rc = al_store_sql_step(dest, stmt, error);
-	if (rc == 0 ||
-	    (rc > 0 && g_strcmp0((const char *)sqlite3_column_text(stmt, 0), "delete") != 0)) {
-		g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: cannot leave WAL mode",
-			    dest->db_path);
-		rc = -1;
-	}
-	sqlite3_finalize(stmt);
-	return rc < 0 ? -1 : 0;
-}
-
 int al_store_backup_database(struct al_store *store, const char *dest_path, GError **error)
 {
 	struct al_store dest;
@@ -163,7 +144,7 @@ int al_store_backup_database(struct al_store *store, const char *dest_path, GErr
 		return -1;
 	if (open_snapshot(dest_path, TRUE, &dest, error) < 0)
 		goto out;
-	if (copy_pages(store, &dest, error) < 0 || use_delete_journal(&dest, error) < 0)
+	if (copy_pages(store, &dest, error) < 0 || al_store_journal_mode(&dest, "delete", error) < 0 /* one file */)
 		goto out;
 	rc = 0;
 out:

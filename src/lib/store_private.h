@@ -72,4 +72,10 @@ char *al_store_file_path(struct al_store *store, const char *id);
 int al_store_insert_event(struct al_store *store, const char *id, const char *event,
 			  const char *who, const char *detail, GError **error);
 
+/* store.c: the schema version recorded in the database (0: none yet). */
+int al_store_read_version(struct al_store *store, gint64 *version_r, GError **error);
+
+/* store.c: PRAGMA journal_mode = mode ("wal", "delete"), checked. */
+int al_store_journal_mode(struct al_store *store, const char *mode, GError **error);
+
 #endif

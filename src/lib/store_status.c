@@ -53,31 +53,12 @@ struct al_store *al_store_open_readonly(const char *dir, GError **error)
 	return store;
 }
 
-static int read_schema_version(struct al_store *store, gint64 *version_r, GError **error)
-{
-	gint64 tables;
-
-	*version_r = 0;
-	if (al_store_sql_query_int(store, &tables, error,
-				   "SELECT count(*) FROM sqlite_master"
-				   " WHERE type = 'table' AND name = 'schema_version'",
-				   "") < 0)
-		return -1;
-	if (tables == 0)
-		return 0;
-	return al_store_sql_query_int(store, version_r, error,
-				      "SELECT COALESCE(MAX(version), 0) FROM schema_version",
-				      "") < 0
-		   ? -1
-		   : 0;
-}
-
 static int read_figures(struct al_store *store, const void *data, GError **error)
 {
 	struct al_store_status *status = (struct al_store_status *)data;
 	gint64 count;
 
-	if (read_schema_version(store, &status->schema_version, error) < 0)
+	if (al_store_read_version(store, &status->schema_version, error) < 0)
 		return -1;
 	if (status->schema_version == 0)
 		return 0; /* an empty database: nothing to count */
