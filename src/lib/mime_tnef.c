@@ -6,9 +6,11 @@
  *	The attribute records are first checked here (signature, then each
  *	record's level, id, length, data and checksum fitting the part, at
  *	most MAX_RECORDS of them, MAPI property lists holding 1 to 1000
- *	properties): libytnef allocates whatever length a record claims
- *	before it reads it, and prints its complaints on stdout, so only a
- *	well-formed stream is handed to it. libytnef (TNEFParseMemory)
+ *	properties, no attribute twice in the message or in one attachment):
+ *	libytnef allocates whatever length a record claims before it reads
+ *	it, allocates a repeated attribute again without freeing the first,
+ *	and prints its complaints on stdout, so only a well-formed stream is
+ *	handed to it. libytnef (TNEFParseMemory)
  *	then reads the attributes and the MAPI properties.
  *
  *	Each attachment becomes an item "P.t1", "P.t2"... named by its long
@@ -59,9 +61,25 @@ static gboolean is_mapi_block(guint32 attribute)
 	return attribute == 0x00069003u || attribute == 0x00069005u;
 }
 
+/* An attribute met twice in one scope (the message, or one attachment,
+ * which starts with attAttachRenddata): libytnef allocates its value
+ * again without freeing the first (attOemCodepage leaks), and Outlook
+ * never writes one twice. TRUE the first time. */
+static gboolean first_in_scope(GHashTable *message, GHashTable *attachment, guint8 level,
+			       guint32 attribute)
+{
+	GHashTable *scope = level == 2 ? attachment : message;
+
+	if (level == 2 && attribute == 0x00069002u) /* attAttachRenddata */
+		g_hash_table_remove_all(attachment);
+	return g_hash_table_add(scope, GUINT_TO_POINTER(attribute));
+}
+
 /* NULL when every record fits and checks, else why not. */
 static const char *records_problem(const guint8 *data, gsize len)
 {
+	g_autoptr(GHashTable) message = g_hash_table_new(g_direct_hash, g_direct_equal);
+	g_autoptr(GHashTable) attachment = g_hash_table_new(g_direct_hash, g_direct_equal);
 	gsize pos = TNEF_HEADER_BYTES;
 	guint records = 0;
 
@@ -82,6 +100,8 @@ static const char *records_problem(const guint8 *data, gsize len)
 			sum = (guint16)(sum + data[pos + 9 + i]);
 		if (sum != (guint16)(data[pos + 9 + length] | data[pos + 10 + length] << 8))
 			return "an attribute checksum mismatch";
+		if (!first_in_scope(message, attachment, data[pos], le32(data + pos + 1)))
+			return "an attribute given twice";
 		if (is_mapi_block(le32(data + pos + 1)) &&
 		    (length < 4 || le32(data + pos + 9) == 0 ||
 		     le32(data + pos + 9) > MAX_MAPI_PROPERTIES))

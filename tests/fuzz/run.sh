@@ -16,7 +16,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-all_targets="pipeline filename authres config mimeparams tnef cms markup pdf office"
+all_targets="pipeline filename authres config mimeparams tnef cms markup pdf office unpack"
 seconds=45
 build="$repo/build-fuzz"
 seeds_only=0

@@ -214,6 +214,30 @@ static void test_wrap_tnef_bad_checksum_is_unscannable(void)
 	al_message_free(&m);
 }
 
+/* libytnef allocates a repeated attribute again and loses the first
+ * (found by fuzz_tnef with attOemCodepage): never handed to it. Two
+ * attachments each with their own title are fine. */
+static void test_wrap_tnef_attribute_twice_in_one_scope_is_unscannable(void)
+{
+	g_autoptr(GByteArray) twice = make_tnef(NULL, "data", NULL, FALSE);
+	g_autoptr(GByteArray) two_files = make_tnef(NULL, "data", NULL, FALSE);
+	static const guint8 rend[14] = { 1, 0, 0xff, 0xff, 0xff, 0xff };
+	struct al_message *m;
+
+	tnef_record(twice, 1, 0x00069007, (const guint8[]){ 0xe4, 4, 0, 0, 0, 0, 0, 0 }, 8, FALSE);
+	tnef_record(twice, 1, 0x00069007, (const guint8[]){ 0xe4, 4, 0, 0, 0, 0, 0, 0 }, 8, FALSE);
+	m = parse_attachment(twice->data, twice->len, "application/ms-tnef", "winmail.dat");
+	g_assert_true(has(item_by_part(m, "2"), AL_REASON_UNSCANNABLE));
+	al_message_free(&m);
+	tnef_record(two_files, 2, 0x00069002, rend, sizeof(rend), FALSE);
+	tnef_record(two_files, 2, 0x00018010, "FILE~2.BIN", 11, FALSE);
+	tnef_record(two_files, 2, 0x0006800F, "more", 4, FALSE);
+	m = parse_attachment(two_files->data, two_files->len, "application/ms-tnef", "winmail.dat");
+	g_assert_false(has(item_by_part(m, "2"), AL_REASON_UNSCANNABLE));
+	g_assert_cmpstr(item_by_part(m, "2.t2")->filename, ==, "FILE~2.BIN");
+	al_message_free(&m);
+}
+
 static void test_wrap_tnef_truncated_and_empty_list_are_unscannable(void)
 {
 	g_autoptr(GByteArray) tnef = make_tnef("a.exe", "MZ program", NULL, FALSE);
@@ -391,6 +415,8 @@ int main(int argc, char **argv)
 			test_wrap_tnef_found_by_signature_under_any_name);
 	g_test_add_func("/mime_wrap/tnef_bad_checksum_is_unscannable",
 			test_wrap_tnef_bad_checksum_is_unscannable);
+	g_test_add_func("/mime_wrap/tnef_attribute_twice_in_one_scope_is_unscannable",
+			test_wrap_tnef_attribute_twice_in_one_scope_is_unscannable);
 	g_test_add_func("/mime_wrap/tnef_truncated_and_empty_list_are_unscannable",
 			test_wrap_tnef_truncated_and_empty_list_are_unscannable);
 	g_test_add_func("/mime_wrap/cms_content_is_walked_as_mime",
