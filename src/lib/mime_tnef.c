@@ -61,18 +61,33 @@ static gboolean is_mapi_block(guint32 attribute)
 	return attribute == 0x00069003u || attribute == 0x00069005u;
 }
 
-/* An attribute met twice in one scope (the message, or one attachment,
- * which starts with attAttachRenddata): libytnef allocates its value
- * again without freeing the first (attOemCodepage leaks), and Outlook
- * never writes one twice. TRUE the first time. */
-static gboolean first_in_scope(GHashTable *message, GHashTable *attachment, guint8 level,
-			       guint32 attribute)
+/* The attributes an attachment repeats: attAttachRenddata (starts one),
+ * attAttachTransportFilename, attAttachment, attAttachData,
+ * attAttachTitle, attAttachMetaFile, attAttachCreateDate,
+ * attAttachModifyDate. */
+static gboolean is_attachment_attribute(guint32 attribute)
 {
-	GHashTable *scope = level == 2 ? attachment : message;
+	static const guint32 ids[] = { 0x00069002u, 0x00069001u, 0x00069005u, 0x0006800Fu,
+				       0x00018010u, 0x00068011u, 0x00038012u, 0x00038013u };
 
-	if (level == 2 && attribute == 0x00069002u) /* attAttachRenddata */
+	for (guint i = 0; i < G_N_ELEMENTS(ids); i++)
+		if (ids[i] == attribute)
+			return TRUE;
+	return FALSE;
+}
+
+/* An attribute met twice in its scope (the whole stream for the
+ * message's, one attachment for an attachment's, whatever level the
+ * record claims): libytnef allocates its value again without freeing the
+ * first (attOemCodepage leaked, also given at attachment level), and
+ * Outlook never writes one twice. TRUE the first time. */
+static gboolean first_in_scope(GHashTable *message, GHashTable *attachment, guint32 attribute)
+{
+	if (!is_attachment_attribute(attribute))
+		return g_hash_table_add(message, GUINT_TO_POINTER(attribute));
+	if (attribute == 0x00069002u) /* attAttachRenddata: a new attachment */
 		g_hash_table_remove_all(attachment);
-	return g_hash_table_add(scope, GUINT_TO_POINTER(attribute));
+	return g_hash_table_add(attachment, GUINT_TO_POINTER(attribute));
 }
 
 /* NULL when every record fits and checks, else why not. */
@@ -100,7 +115,7 @@ static const char *records_problem(const guint8 *data, gsize len)
 			sum = (guint16)(sum + data[pos + 9 + i]);
 		if (sum != (guint16)(data[pos + 9 + length] | data[pos + 10 + length] << 8))
 			return "an attribute checksum mismatch";
-		if (!first_in_scope(message, attachment, data[pos], le32(data + pos + 1)))
+		if (!first_in_scope(message, attachment, le32(data + pos + 1)))
 			return "an attribute given twice";
 		if (is_mapi_block(le32(data + pos + 1)) &&
 		    (length < 4 || le32(data + pos + 9) == 0 ||

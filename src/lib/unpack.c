@@ -119,6 +119,84 @@ static const char *zip_needed(const guint8 *data, gsize size, const char *clamav
 	return format;
 }
 
+/* ---------------------------------------------- decompressor memory */
+
+/* liblzma allocates the dictionary an LZMA or LZMA2 header asks for, up
+ * to 4 GiB, before it decodes a byte, and libarchive sets no memory
+ * limit: a few bytes could make the milter allocate gigabytes. The
+ * headers are read here first; a dictionary past this is `limits`
+ * (xz -9 and 7-Zip's "ultra" use 64 MiB). */
+#define UNPACK_MAX_DICTIONARY_BYTES (256u * 1024 * 1024)
+
+static guint32 le32_at(const guint8 *p)
+{
+	return (guint32)p[0] | (guint32)p[1] << 8 | (guint32)p[2] << 16 | (guint32)p[3] << 24;
+}
+
+/* LZMA properties: lc/lp/pb byte, then the dictionary size. */
+static gboolean lzma_dict_too_big(const guint8 *props, gsize available)
+{
+	return available >= 5 && props[0] < 225 && le32_at(props + 1) > UNPACK_MAX_DICTIONARY_BYTES;
+}
+
+/* ZIP members stored with method 14 (LZMA): the local headers in order. */
+static gboolean zip_lzma_too_big(const guint8 *data, gsize size)
+{
+	gsize pos = 0;
+
+	for (guint n = 0; n < UNPACK_MAX_ZIP_ENTRIES && size - pos >= 30 &&
+			  memcmp(data + pos, "PK\x03\x04", 4) == 0;
+	     n++) {
+		guint16 method = (guint16)(data[pos + 8] | data[pos + 9] << 8);
+		guint32 packed = le32_at(data + pos + 18);
+		gsize start = pos + 30 + (data[pos + 26] | data[pos + 27] << 8) +
+			      (data[pos + 28] | data[pos + 29] << 8);
+
+		if (start > size)
+			return FALSE;
+		/* version (2 bytes), properties size (2), properties */
+		if (method == 14 && size - start >= 9 && lzma_dict_too_big(data + start + 4, 5))
+			return TRUE;
+		if (packed == 0 || packed == 0xFFFFFFFFu || packed > size - start)
+			return FALSE; /* sizes after the data, or ZIP64: stop looking */
+		pos = start + packed;
+	}
+	return FALSE;
+}
+
+/* An XZ stream's first block: its LZMA2 filter's dictionary. */
+static gboolean xz_dict_too_big(const guint8 *data, gsize size)
+{
+	gsize header, filters, pos = 14;
+
+	if (size < 14 || memcmp(data, "\xfd" "7zXZ\0", 6) != 0 || data[12] == 0)
+		return FALSE;
+	header = ((gsize)data[12] + 1) * 4;
+	filters = (gsize)(data[13] & 0x03) + 1;
+	if (header > size - 12)
+		return FALSE;
+	for (int field = 0x40; field <= 0x80; field <<= 1) /* optional sizes: varints */
+		if (data[13] & field)
+			while (pos < size && pos < 12 + header && (data[pos++] & 0x80) != 0)
+				;
+	for (gsize i = 0; i < filters && pos + 3 <= 12 + header && pos + 3 <= size; i++) {
+		if (data[pos] == 0x21 && data[pos + 1] == 1) {
+			guint d = data[pos + 2] & 0x3f;
+
+			return d > 40 || ((guint64)(2 | (d & 1)) << (d / 2 + 11)) >
+						 UNPACK_MAX_DICTIONARY_BYTES;
+		}
+		pos += 2 + (gsize)data[pos + 1];
+	}
+	return FALSE;
+}
+
+static gboolean dictionary_too_big(const guint8 *data, gsize size)
+{
+	return (size >= 13 && lzma_dict_too_big(data, size) && data[0] == 0x5D) ||
+	       zip_lzma_too_big(data, size) || xz_dict_too_big(data, size);
+}
+
 const char *al_unpack_needed(const guint8 *data, gsize size, const char *clamav_type)
 {
 	if (data == NULL || size == 0)
@@ -370,6 +448,13 @@ enum al_unpack_status al_unpack_buffer(const guint8 *data, gsize size, const cha
 	if (r.archive == NULL) {
 		*sentence_r = g_strdup("out of memory");
 		return AL_UNPACK_FAILED;
+	}
+	if (dictionary_too_big(data, size)) {
+		r.sentence = g_strdup_printf("asks its decompressor for a dictionary of more than "
+					     "%u MiB: not opened",
+					     UNPACK_MAX_DICTIONARY_BYTES >> 20);
+		status = AL_UNPACK_LIMITS;
+		goto out;
 	}
 	archive_read_support_filter_all(r.archive);
 	archive_read_support_format_all(r.archive);

@@ -157,6 +157,41 @@ static void test_unpack_not_an_archive_fails(void)
 	seen_clear(&seen);
 }
 
+/* A few bytes asking liblzma for a 3.5 GiB dictionary (found by
+ * fuzz_unpack): refused before libarchive is called, in a ZIP member
+ * (method 14), a .lzma and an .xz; an ordinary xz (8 MiB) opens. */
+static void test_unpack_huge_lzma_dictionary_is_limits(void)
+{
+	static const guint8 zip[] = {
+		'P', 'K', 3, 4, 20, 0, 0, 0, 14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 0, 0, 0,
+		0, 0, 1, 0, 1, 0, 0, 0, 'x', 9, 20, 5, 0, 0x5d, 0xff, 0xe9, 0xf2, 0xd1,
+		0, 0, 0, 0, 0, 0, 0, 0, 0,
+	};
+	static const guint8 lzma[] = { 0x5d, 0, 0, 0, 0x80, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+				       0xff, 0xff, 0, 0, 0, 0 };
+	/* stream header, then a block header: size 2 (12 bytes), one filter,
+	 * LZMA2 (0x21) with one property byte: 40 (4 GiB - 1) */
+	static const guint8 xz[] = { 0xfd, '7', 'z', 'X', 'Z', 0, 0, 4, 0xe6, 0xd6, 0xb4, 0x46,
+				     2, 0, 0x21, 1, 40, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	const struct { const guint8 *data; gsize size; const char *name; } cases[] = {
+		{ zip, sizeof(zip), "a.zip" }, { lzma, sizeof(lzma), "a.lzma" },
+		{ xz, sizeof(xz), "a.xz" },
+	};
+
+	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GBytes) archive = g_bytes_new_static(cases[i].data, cases[i].size);
+		g_autofree char *sentence = NULL;
+		struct seen seen;
+
+		seen_init(&seen);
+		g_test_message("%s", cases[i].name);
+		g_assert_cmpint(unpack(archive, cases[i].name, &roomy, &seen, &sentence), ==,
+				AL_UNPACK_LIMITS);
+		g_assert_nonnull(strstr(sentence, "dictionary"));
+		seen_clear(&seen);
+	}
+}
+
 static void test_unpack_pax_path_and_ustar_name_both_given(void)
 {
 	g_autofree char *dirs = g_strjoinv("", (char *[]){ "dossier-patient-2025/", "dossier-patient-2025/",
@@ -290,6 +325,8 @@ int main(int argc, char **argv)
 	g_test_add_func("/unpack/rar5_member_name_and_bytes", test_unpack_rar5_member_name_and_bytes);
 	g_test_add_func("/unpack/truncated_rar_fails", test_unpack_truncated_rar_fails);
 	g_test_add_func("/unpack/not_an_archive_fails", test_unpack_not_an_archive_fails);
+	g_test_add_func("/unpack/huge_lzma_dictionary_is_limits",
+			test_unpack_huge_lzma_dictionary_is_limits);
 	g_test_add_func("/unpack/pax_path_and_ustar_name_both_given",
 			test_unpack_pax_path_and_ustar_name_both_given);
 	g_test_add_func("/unpack/zstd_stream_named_after_container",
