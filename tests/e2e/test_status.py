@@ -29,7 +29,6 @@ import re
 import subprocess
 import sys
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
@@ -37,7 +36,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 import messages  # noqa: E402
 from airlock import Daemon, find_binary  # noqa: E402
 from milter_client import MilterError, MilterSession  # noqa: E402
-from util import (HarnessError, ensure_system_user, excerpt, give_to, is_root,  # noqa: E402
+from util import (run_scenarios, HarnessError, ensure_system_user, excerpt, give_to, is_root,  # noqa: E402
                   suite_main, system_python)
 
 OUTSIDE_IP = "198.51.100.7"
@@ -293,19 +292,7 @@ class Status:
             self.failed += len(tests)
             print(f"FAIL setup (all {len(tests)} scenarios): {e}", flush=True)
             return
-        for test in tests:
-            name = test.__name__[5:]
-            try:
-                test()
-            except (TestFailure, HarnessError) as e:
-                self.failed += 1
-                print(f"FAIL {name}: {e}", flush=True)
-            except Exception:  # noqa: BLE001 - a bug in the test still fails loudly
-                self.failed += 1
-                print(f"FAIL {name}: unexpected error\n{traceback.format_exc()}", flush=True)
-            else:
-                self.passed += 1
-                print(f"ok   {name}", flush=True)
+        run_scenarios(self, tests, (TestFailure, HarnessError))
 
 
 def main():

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import traceback
 
 REPO_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -132,6 +133,27 @@ def excerpt(text, limit=4000):
 def fail_exit(msg):
     print(f"FAIL: {msg}", file=sys.stderr, flush=True)
     sys.exit(1)
+
+
+def run_scenarios(suite, tests, expected):
+    """Runs each test method (named test_NAME) of suite, counting into
+    suite.passed and suite.failed and printing "ok   NAME" or "FAIL NAME:
+    why". expected: the exception types of a failed check (a harness
+    error or the driver's own); anything else is a bug in the test and
+    fails with its traceback."""
+    for test in tests:
+        name = test.__name__[5:]
+        try:
+            test()
+        except expected as e:
+            suite.failed += 1
+            print(f"FAIL {name}: {e}", flush=True)
+        except Exception:  # noqa: BLE001 - a bug in the test still fails loudly
+            suite.failed += 1
+            print(f"FAIL {name}: unexpected error\n{traceback.format_exc()}", flush=True)
+        else:
+            suite.passed += 1
+            print(f"ok   {name}", flush=True)
 
 
 def suite_main(make_suite, usage):
