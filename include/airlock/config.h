@@ -91,6 +91,15 @@ struct al_config {
 	char *admin_contact;
 	char *notice_command; /* sendmail interface for hold notices */
 	char *admin_address;  /* where operational alerts are mailed */
+
+	/* [web] (airlock-web, and the links notices and digests carry) */
+	char *web_listen;	  /* "HOST:PORT", a loopback address by default */
+	char *web_public_url;	  /* the base of links; default http://LISTEN */
+	guint web_link_days;	  /* a recipient's link expires after this */
+	char **web_self_release_names; /* reason names, as written */
+	al_reason_set web_self_release; /* the same, as a set (never virus or polyglot) */
+	char *web_tls_certificate; /* PEM; NULL: plain HTTP (behind a proxy) */
+	char *web_tls_key;
 };
 
 /*

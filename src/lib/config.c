@@ -31,7 +31,8 @@
  *
  *	Derived defaults: [quarantine] release_key unset is release.key in
  *	[quarantine] dir; [milter] status_file unset is airlock.status in
- *	the directory of [milter] pidfile.
+ *	the directory of [milter] pidfile; [web] public_url unset is
+ *	http:// followed by [web] listen.
  *
  * ERRORS
  *	AL_ERROR_CONFIG, the message naming the file, the section and the
@@ -488,6 +489,11 @@ static struct al_config *build(const struct load_ctx *ctx, GError **error)
 
 		config->milter_status_file = g_build_filename(dir, STATUS_FILE_NAME, NULL);
 	}
+	if (config->web_public_url == NULL)
+		config->web_public_url = g_strdup_printf("http://%s", config->web_listen);
+	for (gsize i = 0; config->web_self_release_names[i] != NULL; i++)
+		config->web_self_release |=
+		    AL_REASON_BIT(al_reason_from_name(config->web_self_release_names[i]));
 	return config;
 }
 

@@ -8,6 +8,7 @@
  */
 #include "config_private.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define AT(field) offsetof(struct al_config, field)
@@ -20,6 +21,9 @@ static const char *check_language(char *value);
 static const char *check_auto_yes_no(char *value);
 static const char *check_admin_address(char *value);
 static const char *check_not_accept(char *value);
+static const char *check_listen(char *value);
+static const char *check_public_url(char *value);
+static const char *check_self_release(char *value);
 
 /* clang-format off */
 #define ACTION_SETTING(name, reason, text)                                                       \
@@ -130,6 +134,20 @@ const struct setting al_config_settings[] = {
 	{ .section = "notice", .key = "admin_address", .type = SET_STRING,
 	  .default_text = "postmaster", .offset = AT(admin_address), .min = 1, .max = 256,
 	  .check = check_admin_address },
+
+	{ .section = "web", .key = "listen", .type = SET_STRING, .default_text = "127.0.0.1:8025",
+	  .offset = AT(web_listen), .min = 3, .max = 256, .check = check_listen },
+	{ .section = "web", .key = "public_url", .type = SET_OPT_STRING, .default_text = NULL,
+	  .offset = AT(web_public_url), .check = check_public_url },
+	{ .section = "web", .key = "link_days", .type = SET_UINT, .default_text = "7",
+	  .offset = AT(web_link_days), .min = 1, .max = 90 },
+	{ .section = "web", .key = "self_release", .type = SET_LIST,
+	  .default_text = "unknown-origin", .offset = AT(web_self_release_names),
+	  .check = check_self_release },
+	{ .section = "web", .key = "tls_certificate", .type = SET_OPT_PATH, .default_text = NULL,
+	  .offset = AT(web_tls_certificate) },
+	{ .section = "web", .key = "tls_key", .type = SET_OPT_PATH, .default_text = NULL,
+	  .offset = AT(web_tls_key) },
 };
 /* clang-format on */
 
@@ -222,6 +240,49 @@ static const char *check_admin_address(char *value)
 {
 	if (has_space(value) || value[0] == '-' || strpbrk(value, "<>,;()\"\\") != NULL)
 		return "one address (postmaster or admin@example.org)";
+	return NULL;
+}
+
+/* "HOST:PORT" or "[IPV6]:PORT": where airlock-web listens. */
+static const char *check_listen(char *value)
+{
+	const char *colon = strrchr(value, ':');
+	char *end = NULL;
+	unsigned long port;
+
+	if (colon == NULL || colon == value || has_space(value))
+		return "HOST:PORT (such as 127.0.0.1:8025)";
+	port = strtoul(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port == 0 || port > 65535)
+		return "HOST:PORT with a port from 1 to 65535";
+	return NULL;
+}
+
+/* The base of the links: http(s)://host[:port][/path], no query. */
+static const char *check_public_url(char *value)
+{
+	gsize len = strlen(value);
+
+	if ((!g_str_has_prefix(value, "https://") && !g_str_has_prefix(value, "http://")) ||
+	    has_space(value) || strpbrk(value, "?#\"<>") != NULL)
+		return "an http:// or https:// address without query (https://quarantine.example.org)";
+	while (len > 0 && value[len - 1] == '/')
+		value[--len] = '\0';
+	return NULL;
+}
+
+/* A recipient may release alone only what a rescan can vouch for: never
+ * a virus or a polyglot file. */
+static const char *check_self_release(char *value)
+{
+	int reason;
+
+	lower_in_place(value);
+	reason = al_reason_from_name(value);
+	if (reason < 0)
+		return "reason names (unknown-origin, unknown-type, macro...)";
+	if (reason == AL_REASON_VIRUS || reason == AL_REASON_POLYGLOT)
+		return "reasons other than virus and polyglot (those need the admin)";
 	return NULL;
 }
 
