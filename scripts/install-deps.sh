@@ -8,6 +8,9 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 
+# Sendmail is not installed (it conflicts with Postfix): tests/e2e/test_sendmail.py
+# unpacks Debian's sendmail-bin/-base/-cf (apt-get download) into the build
+# directory; it needs m4 (to build its .cf) and libwrap0 (the daemon links it).
 # Postfix is installed without any configuration: the tests run private
 # instances of their own and nothing is started system-wide.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
@@ -28,6 +31,7 @@ apt-get install -y -qq --no-install-recommends \
 	python3-docx python3-openpyxl python3-xlsxwriter python3-xlwt python3-odf python3-reportlab python3-pil python3-pydicom ghostscript sox lame vorbis-tools \
 	python3-icalendar python3-vobject python3-pypdf gnumeric poppler-utils librsvg2-bin libtiff-tools flac \
 	clang libclang-rt-14-dev valgrind \
+	m4 libwrap0 \
 	>/dev/null
 # The daemon's own user (the bundled configuration's [milter] user).
 if ! getent passwd airlock >/dev/null; then

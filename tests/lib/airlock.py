@@ -71,14 +71,16 @@ def find_binary(build_dir):
 
 
 class Daemon:
-    def __init__(self, binary, user, sections=None, notice=None, name="airlock"):
+    def __init__(self, binary, user, sections=None, notice=None, name="airlock", parent=None):
         """sections: {section: {key: value}} merged over the defaults below.
         notice: "record" (fake_sendmail --record into notices/) or a
-        "HOST:PORT" for fake_sendmail --smtp."""
+        "HOST:PORT" for fake_sendmail --smtp. parent: where the temporary
+        directory goes (default: $TMPDIR; Sendmail refuses a socket below
+        a world-writable directory such as /tmp)."""
         self.binary = binary
         self.user = user
         self.name = name
-        self.dir = tempfile.mkdtemp(prefix=f"airlock-{name}-")
+        self.dir = tempfile.mkdtemp(prefix=f"airlock-{name}-", dir=parent)
         os.chmod(self.dir, 0o755)
         self.run_dir = os.path.join(self.dir, "run")
         self.socket = os.path.join(self.run_dir, "airlock.sock")
