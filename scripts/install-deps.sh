@@ -11,6 +11,8 @@ fi
 # Sendmail is not installed (it conflicts with Postfix): tests/e2e/test_sendmail.py
 # unpacks Debian's sendmail-bin/-base/-cf (apt-get download) into the build
 # directory; it needs m4 (to build its .cf) and libwrap0 (the daemon links it).
+# dpkg-dev, debhelper and lintian build and check the Debian package
+# (debian/, tests/package/test_package.py); git lists the files it copies.
 # Postfix is installed without any configuration: the tests run private
 # instances of their own and nothing is started system-wide.
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
@@ -32,6 +34,7 @@ apt-get install -y -qq --no-install-recommends \
 	python3-icalendar python3-vobject python3-pypdf gnumeric poppler-utils librsvg2-bin libtiff-tools flac \
 	clang libclang-rt-14-dev valgrind \
 	m4 libwrap0 \
+	dpkg-dev debhelper lintian git \
 	>/dev/null
 # The daemon's own user (the bundled configuration's [milter] user).
 if ! getent passwd airlock >/dev/null; then
