@@ -24,7 +24,9 @@ Steps, each a check that fails the run:
     milter settings are the lines README.md gives, sent from an outside
     address (XCLIENT): delivered stripped, the original in
     /var/lib/airlock;
- 6. `apt-get remove`: programs gone, configuration and quarantine kept;
+ 6. `apt-get install --reinstall` (what an upgrade runs): the store and
+    the key are kept;
+ 7. `apt-get remove`: programs gone, configuration and quarantine kept;
     `apt-get purge`: what README.Debian says is left, and nothing else.
 Whatever fails, the daemon and Postfix are stopped and the package is
 purged before the script exits (the user airlock stays: the end-to-end
@@ -268,6 +270,20 @@ class PackageTest:
             proc.wait()
             return None
 
+    def reinstall(self):
+        """What an upgrade does to the store: the maintainer scripts run
+        again (configure with the installed version) and keep it whole."""
+        step("apt-get install --reinstall: the store is kept")
+        with open(f"{STORE}/release.key", "rb") as f:
+            key = f.read()
+        self.apt("install", "--reinstall", "--no-install-recommends", self.deb)
+        with open(f"{STORE}/release.key", "rb") as f:
+            check(f.read() == key, "the release key changed on reinstall")
+        check(len(os.listdir(f"{STORE}/msg")) == 1, "the quarantined message is gone")
+        proc = run(["airlockctl", "list", "-c", CONF], check=False)
+        check(proc.returncode == 0 and proc.stdout.count("stranger@unknown.example") == 1,
+              f"airlockctl list after reinstall ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
+
     # ---- 6: remove, purge ----
 
     def remove_and_purge(self):
@@ -322,6 +338,7 @@ class PackageTest:
         self.mail()
         status = self.stop_daemon()
         check(status == 0, f"airlock-milter exited {status} on SIGTERM")
+        self.reinstall()
         self.remove_and_purge()
 
 
