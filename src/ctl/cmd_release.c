@@ -77,16 +77,7 @@ static int parse_options(int argc, char **argv, struct release_options *o)
 /* The reasons stored with the message at quarantine time. */
 static al_reason_set stored_reasons(const struct al_store_message *m)
 {
-	g_auto(GStrv) names = g_strsplit(m->reasons != NULL ? m->reasons : "", ",", -1);
-	al_reason_set set = 0;
-
-	for (gsize i = 0; names[i] != NULL; i++) {
-		int reason = al_reason_from_name(names[i]);
-
-		if (reason >= 0)
-			set |= AL_REASON_BIT(reason);
-	}
-	return set;
+	return m->reasons;
 }
 
 /* Virus names found now, for the message to the admin. */
@@ -287,8 +278,8 @@ int ctl_release(int argc, char **argv)
 		ctl_error("%s", error->message);
 		goto out;
 	}
-	if (strcmp(m.status, "quarantined") != 0) {
-		ctl_error("%s is already %s", m.id, m.status);
+	if (m.status != AL_STATUS_QUARANTINED) {
+		ctl_error("%s is already %s", m.id, al_store_status_name(m.status));
 		goto out;
 	}
 	path = al_store_original_path(admin.store, m.id);
