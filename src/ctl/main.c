@@ -31,6 +31,7 @@ static const struct subcommand subcommands[] = {
 	{ .name = "status", .run = ctl_status, .summary = "is Airlock working? (for Nagios, Zabbix, cron)" },
 	{ .name = "backup", .run = ctl_backup, .summary = "consistent backup of the store, while it runs" },
 	{ .name = "restore", .run = ctl_restore, .summary = "verify a backup and restore it into an empty store" },
+	{ .name = "passwd", .run = ctl_passwd, .summary = "set an airlock-web admin's password (from stdin)" },
 };
 
 void ctl_error(const char *fmt, ...)
