@@ -1,0 +1,324 @@
+#!/usr/bin/env python3
+"""airlock-web over HTTP, against the real daemon and store.
+
+    python3 tests/web/test_web.py BUILD_DIR        (as root)
+
+The set-up is test_e2e.py's (a private Postfix on 127.0.0.1 whose milter
+is BUILD_DIR's airlock-milter, as user airlock-test), plus BUILD_DIR's
+airlock-web on 127.0.0.1 with the same airlock.conf (it drops to the
+same user). Messages from an unknown sender are stripped by the real
+milter into the real SQLite store; the links are made from the store's
+key as weblink.h says; the admin's password is set with airlockctl
+passwd.
+
+Scenarios: a recipient's page lists their message with the subject and
+the file name (both full of <script> and quotes) escaped, never another
+recipient's, with the security headers; altered, forged, malformed and
+expired links refused (403, how to get a new link); another recipient's
+item refused (404) and untouched; a POST without, with another link's
+or with a made-up CSRF token refused and nothing changed, the right one
+accepted; the admin's cookie attributes, CSRF on the admin's forms,
+logout; a wrong password answered after a delay that grows with the
+failures (counted by the page; lower bounds only); French and English;
+503 when the store cannot be read; -t, -V and a clean stop on SIGTERM.
+Prints "N passed, M failed"; exits 1 on any failure.
+"""
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import weblib  # noqa: E402,I100
+from weblib import ADMIN, Web, hidden, release_by_smtp  # noqa: E402
+
+import messages  # noqa: E402
+from test_e2e import E2E, TestFailure, check  # noqa: E402
+from util import HarnessError, give_to, run_scenarios, suite_main  # noqa: E402
+
+SUBJECT = "<script>alert(\"s\")</script> 'quoted' & co"
+SUBJECT_HTML = "&lt;script&gt;alert(&quot;s&quot;)&lt;/script&gt; &#39;quoted&#39; &amp; co"
+FILENAME = "<script>x</script>\"q'.pdf"
+FILENAME_HTML = "&lt;script&gt;x&lt;/script&gt;&quot;q&#39;.pdf"
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def rfc2231(value):
+    from urllib.parse import quote
+    return "utf-8''" + quote(value, safe="")
+
+
+class WebSuite(E2E):
+    def __init__(self, build_dir):
+        super().__init__(build_dir)
+        self.build_dir = build_dir
+        self.web = None
+        self.ids = {}
+
+    def setup(self):
+        super().setup()
+        release_by_smtp(self.daemon, self.pf.port)
+        self.web = Web.for_daemon(self.build_dir, self.daemon)
+        # The milter reads [web] for the links in its notices: restart it.
+        self.daemon.stop()
+        self.daemon.start()
+        self.web.start()
+        self.web.set_password()
+        self.ids["xss"] = self.quarantine("xss", ["bob@sink.test"], SUBJECT, FILENAME)
+        self.ids["carol"] = self.quarantine("carol", ["carol@sink.test"], "for carol only",
+                                            "carol.pdf")
+        self.ids["csrf"] = self.quarantine("csrf", ["bob@sink.test"], "csrf target", "c.pdf")
+
+    def teardown(self):
+        if self.web is not None and self.web.running():
+            self.web.stop()
+        super().teardown()
+
+    def diagnostics(self):
+        web = self.web.stderr() if self.web is not None else ""
+        return super().diagnostics() + f"\n--- airlock-web stderr ---\n{web}"
+
+    def quarantine(self, tag, rcpts, subject, filename):
+        """Sends pdf-stranger.eml with this subject and file name; the id
+        of the one new store row."""
+        data = messages.corpus("pdf-stranger.eml")
+        data = messages.replace_header(data, "Message-ID", f"<web-{tag}@airlock-test.example>")
+        data = messages.replace_header(data, "Subject", subject)
+        data = data.replace(b'name="report.pdf"', f"name*={rfc2231(filename)}".encode())
+        before = {r["id"] for r in self.daemon.store.messages()}
+        self.send_ok(data, "stranger@unknown.example", rcpts)
+        self.settle()
+        new = {r["id"] for r in self.daemon.store.messages()} - before
+        check(len(new) == 1, f"expected one new store row for {tag}, got {sorted(new)}"
+              + self.diagnostics())
+        return new.pop()
+
+    def events(self, qid):
+        return self.daemon.store.events(qid)
+
+    # ---- scenarios ----
+
+    def test_own_page_lists_escaped(self):
+        r = self.web.get(self.web.link("bob@sink.test"))
+        check(r.status == 200, f"bob's page: {r}")
+        check(f'id="m-{self.ids["xss"]}"' in r.body, f"bob's message is not listed: {r}")
+        check(SUBJECT_HTML in r.body, f"the subject is not shown escaped: {r}")
+        check(FILENAME_HTML in r.body, f"the file name is not shown escaped: {r}")
+        check("<script" not in r.body.lower(), "a raw <script> reached the page")
+        check(self.ids["carol"] not in r.body, "carol's message is on bob's page")
+        check("JVBERi0" not in r.body and "%PDF" not in r.body, "attachment content shown")
+        csp = r.header("Content-Security-Policy") or ""
+        check("default-src 'none'" in csp and "form-action 'self'" in csp, f"CSP {csp!r}")
+        for name, value in SECURITY_HEADERS.items():
+            check(r.header(name) == value, f"{name}: {r.header(name)!r}, expected {value!r}")
+        check('name="viewport"' in r.body, "no viewport meta (phones)")
+
+    def test_altered_links_refused(self):
+        now = int(time.time())
+        key = self.web.key()
+        good = weblib.link_token(key, "bob@sink.test", now + 3600)
+        addr, expires, mac = good.split(".")
+        carol = weblib.b64url(b"carol@sink.test")
+        flipped = mac[:-2] + ("A" if mac[-2] != "A" else "B") + mac[-1]
+        bad = {
+            "mac altered": f"{addr}.{expires}.{flipped}",
+            "address swapped": f"{carol}.{expires}.{mac}",
+            "expiry moved": f"{addr}.{int(expires) + 86400}.{mac}",
+            "other key": weblib.link_token(secrets.token_bytes(32), "bob@sink.test", now + 3600),
+            "malformed": "not-a-token",
+            "markup": "%3Cscript%3E",
+        }
+        for what, token in bad.items():
+            r = self.web.get(f"/r/{token}")
+            check(r.status == 403, f"{what}: {r}")
+            check("new link" in r.body, f"{what}: the page does not say how to get a new link")
+            check("sink.test" not in r.body, f"{what}: the page names an address")
+            check("<script" not in r.body.lower(), f"{what}: markup echoed")
+        r = self.web.get(f"/r/{good}")
+        check(r.status == 200, f"the good link: {r}")
+
+    def test_expired_link_refused(self):
+        r = self.web.get(self.web.link("bob@sink.test", expires=int(time.time()) - 60))
+        check(r.status == 403 and "new link" in r.body, f"expired link: {r}")
+        check(self.ids["xss"] not in r.body, "the expired link showed a message")
+
+    def test_other_recipients_item_refused(self):
+        link = self.web.link("bob@sink.test")
+        csrf = hidden(self.web.get(link).body, "csrf")
+        check(csrf is not None, "bob's page has no CSRF field")
+        before = self.events(self.ids["carol"])
+        for action in ("dismiss", "request", "release"):
+            r = self.web.post(link, {"csrf": csrf, "id": self.ids["carol"], "action": action})
+            check(r.status in (403, 404), f"{action} of carol's message with bob's link: {r}")
+            check("carol" not in r.body, f"{action}: the page names carol")
+        check(self.events(self.ids["carol"]) == before,
+              f"carol's message changed: {self.events(self.ids['carol'])}")
+        row = self.daemon.store.message(self.ids["carol"])
+        check(row["status"] == "quarantined", f"carol's message is {row['status']}")
+
+    def test_post_needs_csrf(self):
+        link = self.web.link("bob@sink.test")
+        other = self.web.link("carol@sink.test")
+        qid = self.ids["csrf"]
+        carols = hidden(self.web.get(other).body, "csrf")
+        before = self.events(qid)
+        forms = {
+            "no token": {"id": qid, "action": "dismiss"},
+            "carol's link's token": {"csrf": carols, "id": qid, "action": "dismiss"},
+            "made-up token": {"csrf": secrets.token_hex(32), "id": qid, "action": "dismiss"},
+            "empty token": {"csrf": "", "id": qid, "action": "dismiss"},
+        }
+        for what, form in forms.items():
+            r = self.web.post(link, form)
+            check(r.status == 403, f"POST with {what}: {r}")
+        check(self.events(qid) == before, f"a refused POST changed the message: {self.events(qid)}")
+        csrf = hidden(self.web.get(link).body, "csrf")
+        r = self.web.post(link, {"csrf": csrf, "id": qid, "action": "dismiss"})
+        check(r.status == 200, f"dismiss with the right token: {r}")
+        check("dismissed" in self.events(qid), f"no dismissed event: {self.events(qid)}")
+        page = self.web.get(link).body
+        check(f'id="m-{qid}"' not in page, "the dismissed message is still listed")
+        check(f'id="m-{self.ids["xss"]}"' in page, "dismissing one message hid another")
+
+    def test_admin_cookie_and_csrf(self):
+        r = self.web.get("/admin")
+        check(r.status == 200 and 'name="password"' in r.body, f"no login form: {r}")
+        r, session = self.web.login()
+        check(r.status == 303 and r.header("Location") == "/admin", f"login: {r}")
+        check(session is not None, f"no session cookie: {r.cookies()}")
+        cookie = next(c for c in r.cookies() if c.startswith("al_admin="))
+        attrs = [a.strip().lower() for a in cookie.split(";")[1:]]
+        for want in ("httponly", "samesite=strict", "path=/admin"):
+            check(want in attrs, f"cookie {cookie!r} lacks {want}")
+        check(any(re.fullmatch(r"max-age=\d+", a) for a in attrs), f"no Max-Age: {cookie!r}")
+        check("secure" not in attrs, f"Secure on plain HTTP (no https public_url): {cookie!r}")
+        jar = {"al_admin": session}
+        page = self.web.get("/admin", cookies=jar)
+        csrf = hidden(page.body, "csrf")
+        check(page.status == 200 and csrf is not None, f"/admin: {page}")
+        msg = self.web.get(f"/admin/message?id={self.ids['xss']}", cookies=jar)
+        check(msg.status == 200 and SUBJECT_HTML in msg.body and FILENAME_HTML in msg.body,
+              f"the admin's message page: {msg}")
+        check("<script" not in msg.body.lower(), "a raw <script> on the admin's page")
+        qid = self.ids["carol"]
+        for what, form in {"no token": {"id": qid, "confirm": "1"},
+                           "a wrong token": {"id": qid, "confirm": "1",
+                                             "csrf": secrets.token_hex(32)}}.items():
+            r = self.web.post("/admin/delete", form, cookies=jar)
+            check(r.status == 403, f"delete with {what}: {r}")
+        check(self.daemon.store.message(qid)["status"] == "quarantined", "deleted without CSRF")
+        r = self.web.post("/admin/delete", {"id": qid, "confirm": "1", "csrf": csrf}, cookies=jar)
+        check(r.status == 200, f"delete with the token: {r}")
+        check(self.daemon.store.message(qid)["status"] == "deleted", "not deleted")
+        r = self.web.get(f"/admin/message?id={qid}", cookies=jar)
+        check(ADMIN in r.body and "deleted" in r.body, f"audit trail lacks the admin: {r}")
+        r = self.web.get("/admin/message?id=00000000000000000000000000", cookies=jar)
+        check(r.status == 404, f"unknown id: {r}")
+        r = self.web.post("/admin/logout", {"csrf": csrf}, cookies=jar)
+        check(any(c.startswith("al_admin=;") and "max-age=0" in c.lower() for c in r.cookies()),
+              f"logout does not clear the cookie: {r.cookies()}")
+        r = self.web.get("/admin", cookies=jar)
+        check('name="password"' in r.body and hidden(r.body, "csrf") is None,
+              f"the session lives on after logout: {r}")
+
+    def test_wrong_password_delayed(self):
+        for n in (1, 2):
+            r, session = self.web.login(password="wrong password!")
+            check(r.status == 403 and session is None, f"wrong password {n}: {r}")
+            check(f"from your address: {n}." in r.body, f"failure {n} not counted: {r}")
+            check(r.elapsed >= n, f"failure {n} answered after {r.elapsed:.2f}s, "
+                  f"expected at least {n}s")
+        r, session = self.web.login(name="nobody", password="wrong password!")
+        check(r.status == 403 and "from your address: 3." in r.body, f"unknown name: {r}")
+        r, session = self.web.login()
+        check(r.status == 303 and session is not None, f"the right password: {r}")
+        r, _ = self.web.login(password="wrong again!!")
+        check("from your address: 1." in r.body, f"a good login did not reset the count: {r}")
+
+    def test_languages(self):
+        link = self.web.link("bob@sink.test")
+        r = self.web.get(link, headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
+        check('lang="fr"' in r.body and "Votre quarantaine" in r.body, f"French: {r}")
+        r = self.web.get(link + "?lang=en", headers={"Accept-Language": "fr"})
+        check('lang="en"' in r.body and "Your quarantine" in r.body, f"?lang=en: {r}")
+        check(any(c.startswith("al_lang=en;") for c in r.cookies()), f"{r.cookies()}")
+        r = self.web.get(link, headers={"Accept-Language": "fr"}, cookies={"al_lang": "en"})
+        check('lang="en"' in r.body, "the language cookie is not followed")
+
+    def test_store_unreadable_503(self):
+        other = tempfile.mkdtemp(prefix="airlock-web-broken-")
+        try:
+            os.chmod(other, 0o755)
+            store = os.path.join(other, "quarantine")
+            os.makedirs(store)
+            shutil.copy(os.path.join(self.daemon.quarantine, "release.key"), store)
+            with open(os.path.join(store, "airlock.db"), "wb") as f:
+                f.write(b"this is not a database\n" * 200)
+            for path, mode in ((store, 0o700), (os.path.join(store, "release.key"), 0o600),
+                               (os.path.join(store, "airlock.db"), 0o600)):
+                give_to(path, self.daemon.uid, self.daemon.gid, mode)
+            port = weblib.free_port()
+            with open(self.daemon.config, encoding="utf-8") as f:
+                text = f.read()
+            text = text.replace(self.daemon.quarantine, store)
+            text = text.replace(f"127.0.0.1:{self.web.port}", f"127.0.0.1:{port}")
+            config = os.path.join(other, "airlock.conf")
+            with open(config, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.chmod(config, 0o644)
+            web = Web(self.build_dir, config, store, other, port)
+            web.start()
+            try:
+                r = web.get(web.link("bob@sink.test"))
+                check(r.status == 503 and r.header("Retry-After"), f"a link: {r}")
+                r = web.post("/admin/login", {"name": ADMIN, "password": "x"})
+                check(r.status == 503, f"a login: {r}")
+            finally:
+                check(web.stop() == 0, "airlock-web did not stop cleanly")
+        finally:
+            shutil.rmtree(other, ignore_errors=True)
+
+    def test_flags_and_clean_stop(self):
+        proc = subprocess.run([self.web.binary, "-t", "-c", self.web.config],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              timeout=60)
+        check(proc.returncode == 0 and "configuration OK" in proc.stdout,
+              f"-t: {proc.returncode} {proc.stdout} {proc.stderr}")
+        proc = subprocess.run([self.web.binary, "-V"], stdout=subprocess.PIPE, text=True,
+                              timeout=60)
+        check(proc.returncode == 0 and proc.stdout.startswith("airlock-web "), f"-V: {proc}")
+        check(self.web.stop() == 0, "airlock-web did not exit 0 on SIGTERM")
+
+    def run(self):
+        tests = [self.test_own_page_lists_escaped, self.test_altered_links_refused,
+                 self.test_expired_link_refused, self.test_other_recipients_item_refused,
+                 self.test_post_needs_csrf, self.test_admin_cookie_and_csrf,
+                 self.test_wrong_password_delayed, self.test_languages,
+                 self.test_store_unreadable_503, self.test_flags_and_clean_stop]
+        try:
+            self.setup()
+        except (HarnessError, TestFailure) as e:
+            self.failed += len(tests)
+            print(f"FAIL setup (all {len(tests)} scenarios): {e}", flush=True)
+            return
+        run_scenarios(self, tests, (TestFailure, HarnessError))
+
+
+def main():
+    return suite_main(WebSuite, "test_web.py BUILD_DIR")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
