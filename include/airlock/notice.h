@@ -23,6 +23,7 @@
 
 #include "airlock/config.h"
 #include "airlock/pipeline.h"
+#include "airlock/store.h"
 
 #include <glib.h>
 
@@ -72,5 +73,28 @@ char *al_notice_hold_message(const struct al_config *config, const struct al_ver
  */
 char *al_notice_disk_alert(const struct al_config *config, guint64 free_bytes,
 			   guint64 min_bytes);
+
+/*
+ * The mails of the release workflow and the digests (notice_workflow.c),
+ * each to one address, in the configured languages (transfer full). A
+ * link (al_weblink_url()) opens every quarantined item of its recipient:
+ * only mails to that recipient alone carry it; NULL leaves it out.
+ */
+/* To [notice] admin_address: recipient asks for the release of m. */
+char *al_notice_request_mail(const struct al_config *config, const struct al_store_message *m,
+			     const char *recipient, const char *note);
+/* To recipient: the admin denied the release of m, for reason. */
+char *al_notice_denied_mail(const struct al_config *config, const struct al_store_message *m,
+			    const char *recipient, const char *reason, const char *link);
+/* To one recipient of a stripped message that had several: their link,
+ * which the notice inside the shared message cannot carry. */
+char *al_notice_link_mail(const struct al_config *config, const char *recipient,
+			  const char *quarantine_id, const char *subject, const char *link);
+/* To recipient: messages (struct al_store_message *) held for them. */
+char *al_notice_digest_mail(const struct al_config *config, const char *recipient,
+			    const GPtrArray *messages, const char *link);
+/* To [notice] admin_address: the pending requests (struct
+ * al_store_request *). */
+char *al_notice_requests_mail(const struct al_config *config, const GPtrArray *requests);
 
 #endif
