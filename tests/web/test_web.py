@@ -18,9 +18,14 @@ expired links refused (403, how to get a new link); another recipient's
 item refused (404) and untouched; a POST without, with another link's
 or with a made-up CSRF token refused and nothing changed, the right one
 accepted; the admin's cookie attributes, CSRF on the admin's forms,
-logout; a wrong password answered after a delay that grows with the
-failures (counted by the page; lower bounds only); French and English;
-503 when the store cannot be read; -t, -V and a clean stop on SIGTERM.
+delete, logout; a wrong password answered after a delay that grows
+with the failures (counted by the page; lower bounds only); a request
+denied with a reason mailed to the recipient; a virus released by the
+admin to one of two recipients only with the confirmation box, delivered
+once; the list's filters and paging and the report; a release the MTA
+refuses (release_command /bin/false: 502, nothing released, still
+retryable); French and English; 503 when the store cannot be read; -t,
+-V and a clean stop on SIGTERM.
 Prints "N passed, M failed"; exits 1 on any failure.
 """
 
@@ -40,7 +45,7 @@ import weblib  # noqa: E402,I100
 from weblib import ADMIN, Web, hidden, release_by_smtp  # noqa: E402
 
 import messages  # noqa: E402
-from test_e2e import E2E, TestFailure, check  # noqa: E402
+from test_e2e import E2E, TestFailure, by_message_id, check  # noqa: E402
 from util import HarnessError, give_to, run_scenarios, suite_main  # noqa: E402
 
 SUBJECT = "<script>alert(\"s\")</script> 'quoted' & co"
@@ -257,6 +262,134 @@ class WebSuite(E2E):
         r = self.web.get(link, headers={"Accept-Language": "fr"}, cookies={"al_lang": "en"})
         check('lang="en"' in r.body, "the language cookie is not followed")
 
+    def admin(self):
+        """A fresh admin session: (cookie jar, CSRF token)."""
+        r, session = self.web.login()
+        check(session is not None, f"admin login: {r}")
+        jar = {"al_admin": session}
+        return jar, hidden(self.web.get("/admin", cookies=jar).body, "csrf")
+
+    def test_request_denied(self):
+        link = self.web.link("bob@sink.test")
+        qid = self.ids["xss"]
+        csrf = hidden(self.web.get(link).body, "csrf")
+        r = self.web.post(link, {"csrf": csrf, "id": qid, "action": "request",
+                                 "note": "<b>please</b>"})
+        check(r.status == 200, f"request: {r}")
+        r = self.web.post(link, {"csrf": csrf, "id": qid, "action": "request"})
+        check(r.status == 409, f"a second request while one is pending: {r}")
+        jar, admin_csrf = self.admin()
+        page = self.web.get("/admin", cookies=jar)
+        check(qid in page.body and "&lt;b&gt;please&lt;/b&gt;" in page.body,
+              f"the request (note escaped) is not on /admin: {page}")
+        r = self.web.post("/admin/deny", {"csrf": admin_csrf, "id": qid,
+                                          "rcpt": "bob@sink.test", "reason": "  "}, cookies=jar)
+        check(r.status == 400, f"a denial without a reason: {r}")
+        snap = self.pf.snapshot()
+        why = "Ask the lab to send it from its usual address"
+        r = self.web.post("/admin/deny", {"csrf": admin_csrf, "id": qid,
+                                          "rcpt": "bob@sink.test", "reason": why}, cookies=jar)
+        check(r.status == 200, f"deny: {r}")
+        check("request-denied" in self.events(qid), f"events: {self.events(qid)}")
+        self.settle()
+        mails = [messages.decoded_text(m) for m in self.pf.new_since(snap, "bob")]
+        check(any(why in text for text in mails),
+              f"bob was not mailed the reason ({len(mails)} new messages)" + self.diagnostics())
+        page = self.web.get(link).body
+        check("release refused" in page, "bob's page does not say the release was refused")
+
+    def test_admin_releases_some_forced(self):
+        mid = "<web-virus@airlock-test.example>"
+        data = messages.replace_header(messages.corpus("eicar-attachment-stranger.eml"),
+                                       "Message-ID", mid)
+        before = {r["id"] for r in self.daemon.store.messages()}
+        self.send_ok(data, "stranger@unknown.example", ["bob@sink.test", "carol@sink.test"])
+        self.settle()
+        new = {r["id"] for r in self.daemon.store.messages()} - before
+        check(len(new) == 1, f"expected one held message, got {sorted(new)}")
+        qid = self.ids["virus"] = new.pop()
+        jar, csrf = self.admin()
+        page = self.web.get(f"/admin/message?id={qid}", cookies=jar)
+        check('name="force"' in page.body, f"no confirmation box for a virus: {page}")
+        form = {"csrf": csrf, "id": qid, "rcpt": ["carol@sink.test"]}
+        r = self.web.post("/admin/release", form, cookies=jar)
+        check(r.status == 403, f"a virus released without the confirmation: {r}")
+        snap = self.pf.snapshot()
+        r = self.web.post("/admin/release", dict(form, force="1"), cookies=jar)
+        check(r.status == 200 and "carol@sink.test" in r.body, f"forced release: {r}")
+        self.settle()
+        self.pf.flush()
+        self.settle()
+        carol = by_message_id(self.pf.new_since(snap, "carol"), mid)
+        bob = by_message_id(self.pf.new_since(snap, "bob"), mid)
+        check(len(carol) == 1 and not bob, f"carol got {len(carol)}, bob {len(bob)} copies"
+              + self.diagnostics())
+        check("forced" in self.events(qid), f"no forced event: {self.events(qid)}")
+        check(self.daemon.store.message(qid)["status"] == "quarantined",
+              "released to every recipient")
+
+    def test_admin_list_and_report(self):
+        jar, _ = self.admin()
+        r = self.web.get("/admin/list?reason=virus", cookies=jar)
+        check(r.status == 200 and self.ids["virus"] in r.body and self.ids["xss"] not in r.body,
+              f"list by reason: {r}")
+        r = self.web.get("/admin/list?status=deleted", cookies=jar)
+        check(self.ids["carol"] in r.body and self.ids["xss"] not in r.body, f"by status: {r}")
+        r = self.web.get("/admin/list?from=STRANGER%40unknown&rcpt=bob", cookies=jar)
+        check(self.ids["xss"] in r.body and self.ids["carol"] not in r.body, f"by address: {r}")
+        r = self.web.get("/admin/list", cookies=jar)
+        check(re.search(r"(\d+) messages · page 1/1", r.body), f"paging line: {r}")
+        check(SUBJECT_HTML in r.body and "<script" not in r.body.lower(), "list not escaped")
+        r = self.web.get("/admin/list?reason=bogus", cookies=jar)
+        check(r.status == 400, f"an unknown reason: {r}")
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        r = self.web.get(f"/admin/report?since=2020-01-01&until={today}", cookies=jar)
+        check(r.status == 200 and "<svg" in r.body, f"report: {r}")
+        check(r.header("Content-Security-Policy") is not None, "the report lacks the CSP")
+        r = self.web.get(f"/admin/report?since={today}&until=2020-01-01", cookies=jar)
+        check(r.status == 400, f"a reversed period: {r}")
+        r = self.web.get("/admin/list")
+        check('name="password"' in r.body and self.ids["xss"] not in r.body,
+              "the list without a session")
+
+    def second_web(self, directory, replace):
+        """Another airlock-web on a free port with the daemon's config
+        edited by replace (a dict of old -> new text)."""
+        port = weblib.free_port()
+        with open(self.daemon.config, encoding="utf-8") as f:
+            text = f.read()
+        for old, new in dict(replace, **{f"127.0.0.1:{self.web.port}":
+                                         f"127.0.0.1:{port}"}).items():
+            text = text.replace(old, new)
+        config = os.path.join(directory, "airlock.conf")
+        with open(config, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(config, 0o644)
+        store = replace.get(self.daemon.quarantine, self.daemon.quarantine)
+        return Web(self.build_dir, config, store, directory, port)
+
+    def test_release_refused_by_mta(self):
+        qid = self.quarantine("mta", ["bob@sink.test"], "refused by the MTA", "m.pdf")
+        other = tempfile.mkdtemp(prefix="airlock-web-mta-")
+        os.chmod(other, 0o755)
+        command = [line for line in open(self.daemon.config, encoding="utf-8")
+                   if line.startswith("release_command")][0].split("=", 1)[1].strip()
+        web = self.second_web(other, {command: "/bin/false"})
+        web.start()
+        try:
+            link = web.link("bob@sink.test")
+            csrf = hidden(web.get(link).body, "csrf")
+            r = web.post(link, {"csrf": csrf, "id": qid, "action": "release"})
+            check(r.status == 502 and "refused" in r.body and "nothing was released" in r.body,
+                  f"a release the MTA refused: {r}")
+            check(self.daemon.store.message(qid)["status"] == "quarantined", "status changed")
+            check("release-failed" in self.events(qid), f"events: {self.events(qid)}")
+            r = web.get(link)
+            check(f'id="m-{qid}"' in r.body and "button" in r.body, "the item cannot be retried")
+        finally:
+            check(web.stop() == 0, "the second airlock-web did not stop cleanly")
+            shutil.rmtree(other, ignore_errors=True)
+
     def test_store_unreadable_503(self):
         other = tempfile.mkdtemp(prefix="airlock-web-broken-")
         try:
@@ -269,16 +402,7 @@ class WebSuite(E2E):
             for path, mode in ((store, 0o700), (os.path.join(store, "release.key"), 0o600),
                                (os.path.join(store, "airlock.db"), 0o600)):
                 give_to(path, self.daemon.uid, self.daemon.gid, mode)
-            port = weblib.free_port()
-            with open(self.daemon.config, encoding="utf-8") as f:
-                text = f.read()
-            text = text.replace(self.daemon.quarantine, store)
-            text = text.replace(f"127.0.0.1:{self.web.port}", f"127.0.0.1:{port}")
-            config = os.path.join(other, "airlock.conf")
-            with open(config, "w", encoding="utf-8") as f:
-                f.write(text)
-            os.chmod(config, 0o644)
-            web = Web(self.build_dir, config, store, other, port)
+            web = self.second_web(other, {self.daemon.quarantine: store})
             web.start()
             try:
                 r = web.get(web.link("bob@sink.test"))
@@ -305,7 +429,9 @@ class WebSuite(E2E):
         tests = [self.test_own_page_lists_escaped, self.test_altered_links_refused,
                  self.test_expired_link_refused, self.test_other_recipients_item_refused,
                  self.test_post_needs_csrf, self.test_admin_cookie_and_csrf,
-                 self.test_wrong_password_delayed, self.test_languages,
+                 self.test_wrong_password_delayed, self.test_request_denied,
+                 self.test_admin_releases_some_forced, self.test_admin_list_and_report,
+                 self.test_release_refused_by_mta, self.test_languages,
                  self.test_store_unreadable_503, self.test_flags_and_clean_stop]
         try:
             self.setup()
