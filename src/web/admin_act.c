@@ -82,6 +82,7 @@ void web_admin_approve(struct web_request *req, struct web_reply *reply,
 	g_mutex_lock(&req->web->workflow_lock);
 	rc = al_workflow_approve(wf, id, rcpt, &a->actor, force_flag(req), &result, &error);
 	g_mutex_unlock(&req->web->workflow_lock);
+	web_log_action(req, a->name, "approve", id, rc < 0 ? error : NULL);
 	if (rc < 0)
 		failed_page(req, reply, error);
 	else
@@ -115,6 +116,7 @@ void web_admin_deny(struct web_request *req, struct web_reply *reply, const stru
 	g_mutex_lock(&req->web->workflow_lock);
 	rc = al_workflow_deny(wf, id, rcpt, &a->actor, trimmed, &error);
 	g_mutex_unlock(&req->web->workflow_lock);
+	web_log_action(req, a->name, "deny", id, rc < 0 ? error : NULL);
 	if (rc < 0)
 		failed_page(req, reply, error);
 	else
@@ -148,6 +150,7 @@ void web_admin_release(struct web_request *req, struct web_reply *reply,
 	g_mutex_lock(&req->web->workflow_lock);
 	rc = al_workflow_release(wf, id, only, &a->actor, force_flag(req), &result, &error);
 	g_mutex_unlock(&req->web->workflow_lock);
+	web_log_action(req, a->name, "release", id, rc < 0 ? error : NULL);
 	if (rc < 0)
 		failed_page(req, reply, error);
 	else
@@ -178,6 +181,7 @@ void web_admin_delete(struct web_request *req, struct web_reply *reply,
 	g_mutex_lock(&req->web->workflow_lock);
 	rc = al_workflow_delete(wf, id, &a->actor, &error);
 	g_mutex_unlock(&req->web->workflow_lock);
+	web_log_action(req, a->name, "delete", id, rc < 0 ? error : NULL);
 	if (rc < 0)
 		failed_page(req, reply, error);
 	else

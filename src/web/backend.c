@@ -94,3 +94,16 @@ gboolean web_link_key(struct web *web, struct al_release_key *key_r)
 	g_mutex_unlock(&web->store_lock);
 	return ok;
 }
+
+void web_log_action(struct web_request *req, const char *who, const char *action,
+		    const char *id, const GError *error)
+{
+	g_autofree char *safe_who = log_escape(who, 320);
+
+	if (error == NULL)
+		log_msg(LOG_INFO, "%s: action=%s by=%s from=%s result=done", id, action, safe_who,
+			req->from);
+	else
+		log_msg(LOG_NOTICE, "%s: action=%s by=%s from=%s result=refused why=\"%s\"", id,
+			action, safe_who, req->from, error->message);
+}

@@ -97,8 +97,12 @@ void web_page_start(struct web_request *req, struct web_reply *reply, const char
 	g_string_append_printf(o, " – Airlock</title><style>%s</style></head><body><header>"
 				  "<strong>Airlock</strong>",
 			       style);
-	/* The switch keeps the path (and a staff link's token): "?lang=". */
-	g_string_append_printf(o, "<a href=\"?lang=%s\" hreflang=\"%s\" id=\"lang\">%s</a>",
+	/* The switch keeps the path (and a staff link's token): "?lang=";
+	 * after an admin's form, the admin's first page. */
+	g_string_append_printf(o, "<a href=\"%s?lang=%s\" hreflang=\"%s\" id=\"lang\">%s</a>",
+			       g_str_equal(req->method, "POST") &&
+					       g_str_has_prefix(req->path, "/admin")
+				       ? "/admin" : "",
 			       fr ? "en" : "fr", fr ? "en" : "fr", fr ? "English" : "Français");
 	g_string_append(o, "</header><main><h1>");
 	web_html_escape(o, title);

@@ -66,19 +66,19 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 }
 
-/* "HOST:PORT" or "[V6]:PORT" -> a bound, listening socket; -1 with why_r. */
-static int open_listener(const char *listen_text, char **why_r)
+/* "HOST:PORT" or "[V6]:PORT" (numeric) -> its address; NULL with why_r. */
+static struct addrinfo *parse_listen(const char *listen_text, char **why_r)
 {
 	g_autofree char *host = NULL;
 	const char *colon = strrchr(listen_text, ':');
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
 	struct addrinfo *res = NULL;
-	int fd = -1, one = 1, rc;
+	int rc;
 
 	if (colon == NULL || colon == listen_text || colon[1] == '\0') {
 		*why_r = g_strdup("not HOST:PORT");
-		return -1;
+		return NULL;
 	}
 	host = g_strndup(listen_text, (gsize)(colon - listen_text));
 	if (host[0] == '[' && host[strlen(host) - 1] == ']') {
@@ -90,8 +90,19 @@ static int open_listener(const char *listen_text, char **why_r)
 	rc = getaddrinfo(host, colon + 1, &hints, &res);
 	if (rc != 0) {
 		*why_r = g_strdup(gai_strerror(rc));
-		return -1;
+		return NULL;
 	}
+	return res;
+}
+
+/* A bound, listening socket for listen_text; -1 with why_r. */
+static int open_listener(const char *listen_text, char **why_r)
+{
+	struct addrinfo *res = parse_listen(listen_text, why_r);
+	int fd = -1, one = 1;
+
+	if (res == NULL)
+		return -1;
 	fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, LISTEN_BACKLOG) < 0) {
@@ -113,13 +124,22 @@ static gboolean tls_configured(const struct al_config *config)
 static int check_config(const char *path)
 {
 	g_autoptr(GError) error = NULL;
+	g_autofree char *why = NULL;
 	struct al_config *config = al_config_load(path, TRUE, &error);
+	struct addrinfo *res = NULL;
 	int status = 1;
 
 	if (config == NULL) {
 		fprintf(stderr, "airlock-web: %s\n", error->message);
 		return 1;
 	}
+	res = parse_listen(config->web_listen, &why);
+	if (res == NULL) {
+		fprintf(stderr, "airlock-web: [web] listen = %s in %s: %s\n", config->web_listen,
+			path, why);
+		goto out;
+	}
+	freeaddrinfo(res);
 	if (tls_configured(config) &&
 	    (!g_file_test(config->web_tls_certificate, G_FILE_TEST_IS_REGULAR) ||
 	     access(config->web_tls_certificate, R_OK) < 0 ||

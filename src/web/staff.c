@@ -204,6 +204,7 @@ static int act(struct web_request *req, struct al_workflow *wf, const char *acti
 		rc = al_workflow_dismiss(wf, id, actor, error);
 	g_mutex_unlock(&req->web->workflow_lock);
 	al_release_result_clear(&result);
+	web_log_action(req, actor->name, action, id, rc < 0 ? *error : NULL);
 	return rc;
 }
 

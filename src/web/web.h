@@ -94,6 +94,9 @@ struct al_workflow *web_workflow(struct web_request *req, struct web_reply *repl
 void web_store_close(struct web *web);
 /* After a failing store call: logs it and writes the 503 page. */
 void web_store_error(struct web_request *req, struct web_reply *reply, const GError *error);
+/* One log line per action: "ID: action=A by=WHO from=web IP result=...". */
+void web_log_action(struct web_request *req, const char *who, const char *action,
+		    const char *id, const GError *error);
 /* The links' key (read once); FALSE when it cannot be read (logged). */
 gboolean web_link_key(struct web *web, struct al_release_key *key_r);
 
