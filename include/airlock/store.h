@@ -379,6 +379,68 @@ int al_store_purge(struct al_store *store, gint64 before, const char *who, guint
 		   GError **error);
 
 /*
+ * For reports (store_report.c; report.h's gathering): the rows of a
+ * period handed to a visitor, all in one read transaction so that the
+ * totals and the lists describe one state of the store. The strings in
+ * a row are borrowed for the call only. In this order: daily counters
+ * of the days [since_day, until_day] ("YYYY-MM-DD", UTC), then the
+ * messages received in [from, to), their quarantined items, their
+ * recipients, and at most example_limit example rows (a message and one
+ * of its quarantined items, or the message alone), newest first.
+ */
+struct al_store_report_counter {
+	const char *day; /* YYYY-MM-DD */
+	const char *kind;
+	const char *key;
+	gint64 count;
+};
+
+struct al_store_report_message {
+	const char *header_from;
+	const char *envelope_from;
+	al_reason_set reasons;
+	enum al_store_status status;
+	gint64 stopped_items; /* its quarantined items */
+	gboolean released;    /* a release went out (more "released" events than
+				 "release-failed"), whatever its status now */
+};
+
+struct al_store_report_item {
+	const char *detected_type;
+	const char *filename;
+	const char *declared_type;
+	al_reason_set reasons;
+};
+
+struct al_store_report_recipient {
+	const char *address;
+	gint64 stopped_items; /* of the message */
+};
+
+struct al_store_report_example {
+	gint64 received_at;
+	const char *header_from;
+	const char *envelope_from;
+	const char *subject;
+	const char *filename;	   /* NULL: the message had no quarantined item */
+	const char *detected_type; /* likewise */
+	al_reason_set reasons;	   /* the item's, else the message's */
+};
+
+struct al_store_report_visitor {
+	void (*counter)(const struct al_store_report_counter *row, void *data);
+	void (*message)(const struct al_store_report_message *row, void *data);
+	void (*item)(const struct al_store_report_item *row, void *data);
+	void (*recipient)(const struct al_store_report_recipient *row, void *data);
+	void (*example)(const struct al_store_report_example *row, void *data);
+	void *data;
+};
+
+int al_store_read_report(struct al_store *store, const char *since_day, const char *until_day,
+			 gint64 from, gint64 to, guint example_limit,
+			 const struct al_store_report_visitor *visitor, GError **error);
+
+/*
  * For airlockctl status (store_status.c). al_store_open_readonly() opens
  * the existing store in dir as al_store_open() would check it (a private
  * directory holding airlock.db) but read-only: no migration, nothing
