@@ -76,5 +76,7 @@ void al_notice_add_sender(GMimeMessage *notice, const struct al_config *config);
  * say it is personal), in w's language; nothing when link is NULL. */
 void al_notice_append_link(GString *out, const struct words *w, const char *link,
 			   guint link_days);
+/* The line that says each recipient is mailed their own link apart. */
+void al_notice_append_separate(GString *out, const struct words *w);
 
 #endif

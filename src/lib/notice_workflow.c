@@ -27,7 +27,7 @@ struct flow_words {
 	const char *code;
 	const char *request_subject, *request_intro, *requested_by, *note_label, *request_howto;
 	const char *denied_subject, *denied_intro, *denied_reason;
-	const char *link_label, *link_private, *link_days[2];
+	const char *link_label, *link_private, *link_days[2], *link_separate;
 	const char *link_subject, *link_intro;
 	const char *digest_subject, *digest_intro[2], *digest_outro;
 	const char *requests_subject, *requests_intro, *requested_on, *for_label;
@@ -50,6 +50,8 @@ static const struct flow_words flow_french = {
 	.link_private = "Ce lien est personnel : il ouvre la liste de tous les messages retenus "
 			"pour vous. Ne le transférez pas.",
 	.link_days = {"Il est valable ", " jours."},
+	.link_separate = "Chaque destinataire reçoit par un message séparé son lien personnel "
+			 "vers sa page de quarantaine.",
 	.link_subject = "Votre lien de quarantaine",
 	.link_intro = "Un message adressé à plusieurs personnes, dont vous, a été remis sans "
 		      "certaines pièces jointes. Chaque destinataire reçoit séparément son "
@@ -87,6 +89,8 @@ static const struct flow_words flow_english = {
 	.link_private = "This link is personal: it opens the list of every message held for "
 			"you. Do not forward it.",
 	.link_days = {"It is valid for ", " days."},
+	.link_separate = "Each recipient is sent their own personal link to their quarantine "
+			 "page in a separate message.",
 	.link_subject = "Your quarantine link",
 	.link_intro = "A message addressed to several people, you among them, was delivered "
 		      "without some of its attachments. Each recipient gets their own link "
@@ -170,6 +174,11 @@ void al_notice_append_link(GString *out, const struct words *w, const char *link
 		return;
 	g_string_append_printf(out, "\n%s%s\n%s %s%u%s\n", f->link_label, link, f->link_private,
 			       f->link_days[0], link_days, f->link_days[1]);
+}
+
+void al_notice_append_separate(GString *out, const struct words *w)
+{
+	g_string_append_printf(out, "\n%s\n", flow_words_of(w)->link_separate);
 }
 
 static void append_field(GString *out, const char *label, const char *value, glong max,
