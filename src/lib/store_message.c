@@ -392,8 +392,9 @@ static char *reasons_json(al_reason_set set)
 	"      AND lower(r.address) = lower(?6) AND r.dismissed_at IS NULL))"                      \
 	" AND (?7 IS NULL OR m.status = ?7)"
 
+/* sql: FILTER_WHERE, and with paged ?8 limit and ?9 offset. */
 static sqlite3_stmt *prepare_filter(struct al_store *store, const struct al_store_filter *f,
-				    const char *sql, GError **error)
+				    const char *sql, gboolean paged, GError **error)
 {
 	g_autofree char *reasons = reasons_json(f->reasons);
 	g_autofree char *from = f->from != NULL ? contains_pattern(f->from) : NULL;
@@ -402,9 +403,10 @@ static sqlite3_stmt *prepare_filter(struct al_store *store, const struct al_stor
 				 ? al_store_status_name((enum al_store_status)f->status)
 				 : NULL;
 
-	return al_store_sql_prepare(
-	    store, error, sql, "iitttttii", f->since, f->until, reasons, from, rcpt, f->recipient,
-	    status, f->limit > 0 ? (gint64)f->limit : (gint64)-1, (gint64)f->offset);
+	return al_store_sql_prepare(store, error, sql, paged ? "iitttttii" : "iittttt", f->since,
+				    f->until, reasons, from, rcpt, f->recipient, status,
+				    f->limit > 0 ? (gint64)f->limit : (gint64)-1,
+				    (gint64)f->offset);
 }
 
 static sqlite3_stmt *prepare_list(struct al_store *store, const struct al_store_filter *f,
@@ -413,7 +415,7 @@ static sqlite3_stmt *prepare_list(struct al_store *store, const struct al_store_
 	return prepare_filter(store, f,
 			      "SELECT m.id FROM messages m" FILTER_WHERE
 			      " ORDER BY m.id DESC LIMIT ?8 OFFSET ?9",
-			      error);
+			      TRUE, error);
 }
 
 static int list_messages(struct al_store *store, const void *data, GError **error)
@@ -467,8 +469,7 @@ static int count_messages(struct al_store *store, const void *data, GError **err
 {
 	const struct count_job *job = data;
 	sqlite3_stmt *stmt = prepare_filter(
-	    store, job->filter,
-	    "SELECT count(*) FROM messages m" FILTER_WHERE " AND ?8 = ?8 AND ?9 = ?9", error);
+	    store, job->filter, "SELECT count(*) FROM messages m" FILTER_WHERE, FALSE, error);
 	int rc;
 
 	if (stmt == NULL)
