@@ -456,6 +456,8 @@ struct al_store_summary {
 	gint64 oldest_quarantined_at; /* received_at of the oldest of them; 0: none */
 	gint64 oldest_kept_at;	      /* the oldest original al_store_purge() would
 					 remove (quarantined or released); 0: none */
+	guint64 pending_requests;     /* release requests waiting for the admin
+					 (0 before schema 3) */
 };
 
 /* Reads the figures above in one read transaction. -1 with error. */

@@ -75,6 +75,12 @@ static int read_figures(struct al_store *store, const void *data, GError **error
 				   "") < 0)
 		return -1;
 	status->quarantined = (guint64)MAX(count, 0);
+	if (status->schema_version < 3)
+		return 0; /* no requests table yet */
+	if (al_store_sql_query_int(store, &count, error,
+				   "SELECT count(*) FROM requests WHERE state = 'pending'", "") < 0)
+		return -1;
+	status->pending_requests = (guint64)MAX(count, 0);
 	return 0;
 }
 

@@ -73,6 +73,11 @@ static void test_store_status_counts_quarantined_and_the_oldest(struct fixture *
 	g_assert_cmpint(al_store_delete(f->store, a, "admin", &error), ==, 0);
 	read_status(f->dir, &status);
 	g_assert_cmpint(status.oldest_kept_at, ==, 2000);
+	g_assert_cmpuint(status.pending_requests, ==, 0);
+	g_assert_cmpint(al_store_add_request(f->store, b, "bob@corp.example", NULL, "bob", &error),
+			==, 0);
+	read_status(f->dir, &status);
+	g_assert_cmpuint(status.pending_requests, ==, 1);
 }
 
 static void test_store_status_does_not_migrate_or_write(struct fixture *f, gconstpointer data)
