@@ -68,8 +68,8 @@ static char *digest_to(struct wf_fixture *f, const char *address)
 		if (!g_str_has_suffix(args, want))
 			continue;
 		g_assert_null(found);
-		mail_path = g_strndup(path, strlen(path) - strlen(".args"));
-		mail_path = g_strconcat(g_steal_pointer(&mail_path), ".eml", NULL);
+		mail_path =
+		    g_strdup_printf("%.*s.eml", (int)(strlen(path) - strlen(".args")), path);
 		g_assert_true(g_file_get_contents(mail_path, &mail, NULL, NULL));
 		found = wf_decoded(mail);
 	}

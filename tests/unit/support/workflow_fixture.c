@@ -141,7 +141,8 @@ static char *mail_text(enum wf_mail mail)
 void wf_quarantine(struct wf_fixture *f, enum wf_mail mail, char id_r[AL_STORE_ID_LEN + 1])
 {
 	static guint serial;
-	g_autofree char *text = mail_text(mail);
+	g_autofree char *body = mail_text(mail);
+	g_autofree char *text = NULL;
 	g_autofree char *queue_id = g_strdup_printf("Q%u", ++serial);
 	const struct al_smtp_context smtp = {
 	    .queue_id = queue_id,
@@ -158,7 +159,7 @@ void wf_quarantine(struct wf_fixture *f, enum wf_mail mail, char id_r[AL_STORE_I
 
 	g_assert_no_error(error);
 	/* Other bytes each time: the same ones would be a retry. */
-	text = g_strdup_printf("X-Serial: %u\r\n%s", serial, g_steal_pointer(&text));
+	text = g_strdup_printf("X-Serial: %u\r\n%s", serial, body);
 	stream = g_mime_stream_mem_new_with_buffer(text, strlen(text));
 	g_assert_cmpint(al_pipeline_run(pipeline, stream, &smtp, &verdict, &error), ==, 0);
 	g_assert_no_error(error);
