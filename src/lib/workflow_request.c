@@ -92,8 +92,11 @@ int al_workflow_request(struct al_workflow *workflow, const char *id,
 	if (al_store_add_request(workflow->store, id, recipient->name, note, who, &local) < 0 ||
 	    al_store_get_message(workflow->store, id, &m, &local) < 0)
 		return al_workflow_store_error(error, local);
-	mail = al_notice_request_mail(workflow->config, &m, recipient->name, note);
-	send_mail(workflow, m.id, workflow->config->admin_address, mail, who);
+	/* Without an admin_address the request waits in the admin's list. */
+	if (workflow->config->admin_address != NULL && *workflow->config->admin_address != '\0') {
+		mail = al_notice_request_mail(workflow->config, &m, recipient->name, note);
+		send_mail(workflow, m.id, workflow->config->admin_address, mail, who);
+	}
 	al_store_message_clear(&m);
 	return 0;
 }
