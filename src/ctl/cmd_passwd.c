@@ -62,15 +62,17 @@ static int read_hidden(const char *prompt, char *buf, size_t size)
 	struct termios saved, quiet;
 	int rc;
 
-	fputs(prompt, stderr);
-	fflush(stderr);
 	if (tcgetattr(STDIN_FILENO, &saved) < 0)
 		return -1;
 	quiet = saved;
 	quiet.c_lflag &= ~(tcflag_t)ECHO;
 	quiet.c_lflag |= ECHONL;
+	/* Echo off (and what was typed ahead dropped) before the prompt:
+	 * what is typed after it is kept. */
 	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) < 0)
 		return -1;
+	fputs(prompt, stderr);
+	fflush(stderr);
 	rc = read_line(buf, size);
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
 	return rc;

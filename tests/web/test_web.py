@@ -24,14 +24,17 @@ denied with a reason mailed to the recipient; a virus released by the
 admin to one of two recipients only with the confirmation box, delivered
 once; the list's filters and paging and the report; a release the MTA
 refuses (release_command /bin/false: 502, nothing released, still
-retryable); French and English; 503 when the store cannot be read; -t,
+retryable); airlockctl passwd (empty, short, bad names, two
+different entries on a terminal, an argon2id hash stored); French and English; 503 when the store cannot be read; -t,
 -V and a clean stop on SIGTERM.
 Prints "N passed, M failed"; exits 1 on any failure.
 """
 
 import os
+import pty
 import re
 import secrets
+import select
 import shutil
 import subprocess
 import sys
@@ -414,6 +417,68 @@ class WebSuite(E2E):
         finally:
             shutil.rmtree(other, ignore_errors=True)
 
+    def passwd(self, argv, stdin):
+        proc = subprocess.run([self.web.ctl, "passwd", "-c", self.web.config] + argv,
+                              input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    def passwd_on_tty(self, name, first, second):
+        """airlockctl passwd on a pseudo-terminal typed twice: (status, output)."""
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([self.web.ctl, "passwd", "-c", self.web.config, name],
+                                stdin=slave, stdout=slave, stderr=slave)
+        os.close(slave)
+        out = b""
+        try:
+            for prompt, answer in ((b"New password:", first), (b"Again:", second)):
+                deadline = time.monotonic() + 60
+                while prompt not in out:
+                    ready, _, _ = select.select([master], [], [], 1)
+                    if ready:
+                        out += os.read(master, 1024)
+                    elif time.monotonic() > deadline or proc.poll() is not None:
+                        raise TestFailure(f"no {prompt!r} prompt: {out!r}")
+                os.write(master, answer.encode() + b"\n")
+            status = proc.wait(120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        try:
+            while True:
+                chunk = os.read(master, 1024)
+                if not chunk:
+                    break
+                out += chunk
+        except OSError:
+            pass
+        os.close(master)
+        return status, out.decode("utf-8", "replace")
+
+    def test_passwd(self):
+        for what, argv, stdin, want_status, want in [
+                ("empty", ["x"], "\n", 1, "empty"),
+                ("short", ["x"], "short\n", 1, "too short"),
+                ("no name", [], "long enough pass\n", 2, "NAME"),
+                ("bad name", ["a b"], "long enough pass\n", 2, "NAME"),
+                ("nothing", ["x"], "", 1, "no password")]:
+            status, out = self.passwd(argv, stdin)
+            check(status == want_status and want in out, f"passwd {what}: {status} {out!r}")
+        status, out = self.passwd_on_tty("typist", "first password 1", "other password 2")
+        check(status == 1 and "differ" in out, f"two different entries: {status} {out!r}")
+        check("first password" not in out, f"the password was echoed: {out!r}")
+        status, out = self.passwd_on_tty("typist", "typed twice ok", "typed twice ok")
+        check(status == 0 and "password set" in out, f"typed twice: {status} {out!r}")
+        r, session = self.web.login("typist", "typed twice ok")
+        check(session is not None, f"the account made on a terminal cannot log in: {r}")
+        rows = self.daemon.store.query("SELECT name, hash FROM admins")
+        check(sorted(r["name"] for r in rows) == [ADMIN, "typist"], f"admins: {rows}")
+        check(all(r["hash"].startswith("$argon2id$") for r in rows),
+              f"admins rows are not argon2id hashes: {rows}")
+        check(not any("typed twice ok" in r["hash"] or weblib.ADMIN_PASSWORD in r["hash"]
+                      for r in rows), "a password is stored in clear")
+
     def test_flags_and_clean_stop(self):
         proc = subprocess.run([self.web.binary, "-t", "-c", self.web.config],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -431,7 +496,7 @@ class WebSuite(E2E):
                  self.test_post_needs_csrf, self.test_admin_cookie_and_csrf,
                  self.test_wrong_password_delayed, self.test_request_denied,
                  self.test_admin_releases_some_forced, self.test_admin_list_and_report,
-                 self.test_release_refused_by_mta, self.test_languages,
+                 self.test_release_refused_by_mta, self.test_passwd, self.test_languages,
                  self.test_store_unreadable_503, self.test_flags_and_clean_stop]
         try:
             self.setup()
