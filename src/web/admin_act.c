@@ -104,8 +104,9 @@ void web_admin_deny(struct web_request *req, struct web_reply *reply, const stru
 		bad_form(req, reply, L(req, "Which request?", "Quelle demande ?"));
 		return;
 	}
-	if (reason != NULL && g_utf8_validate(reason, -1, NULL))
-		trimmed = g_strstrip(g_utf8_substring(reason, 0, DENY_REASON_MAX_CHARS));
+	trimmed = web_text_prefix(reason, DENY_REASON_MAX_CHARS);
+	if (trimmed != NULL)
+		g_strstrip(trimmed);
 	if (trimmed == NULL || trimmed[0] == '\0') {
 		bad_form(req, reply, L(req, "Give the reason to send to the requester.",
 				       "Indiquez la raison à envoyer au demandeur."));

@@ -292,3 +292,12 @@ void web_reason_names(GString *out, al_reason_set reasons)
 	al_reason_set_append(names, reasons, ", ");
 	web_html_escape(out, names->str);
 }
+
+char *web_text_prefix(const char *text, glong max_chars)
+{
+	if (text == NULL || !g_utf8_validate(text, -1, NULL))
+		return NULL;
+	if (g_utf8_strlen(text, -1) <= max_chars)
+		return g_strdup(text);
+	return g_utf8_substring(text, 0, max_chars);
+}

@@ -193,8 +193,8 @@ static int act(struct web_request *req, struct al_workflow *wf, const char *acti
 	int rc = -1;
 
 	/* A note is kept to its first STAFF_NOTE_MAX_CHARS characters. */
-	if (typed != NULL && typed[0] != '\0' && g_utf8_validate(typed, -1, NULL))
-		note = g_utf8_substring(typed, 0, STAFF_NOTE_MAX_CHARS);
+	if (typed != NULL && typed[0] != '\0')
+		note = web_text_prefix(typed, STAFF_NOTE_MAX_CHARS);
 	g_mutex_lock(&req->web->workflow_lock);
 	if (g_str_equal(action, "release"))
 		rc = al_workflow_release(wf, id, NULL, actor, 0, &result, error);

@@ -120,6 +120,9 @@ const char *web_status_name(struct web_request *req, enum al_store_status status
 void web_reason_sentences(struct web_request *req, GString *out, al_reason_set reasons);
 void web_reason_names(GString *out, al_reason_set reasons);
 void web_hidden(GString *out, const char *name, const char *value);
+/* The first max_chars characters of text (transfer full); NULL when text
+ * is NULL or not UTF-8. */
+char *web_text_prefix(const char *text, glong max_chars);
 /* The workflow's error as a sentence in the request's language. */
 const char *web_workflow_sentence(struct web_request *req, const GError *error);
 guint web_workflow_status(const GError *error);

@@ -277,14 +277,14 @@ class WebSuite(E2E):
         qid = self.ids["xss"]
         csrf = hidden(self.web.get(link).body, "csrf")
         r = self.web.post(link, {"csrf": csrf, "id": qid, "action": "request",
-                                 "note": "<b>please</b>"})
+                                 "note": "<b>please</b>" + "x" * 1200})
         check(r.status == 200, f"request: {r}")
         r = self.web.post(link, {"csrf": csrf, "id": qid, "action": "request"})
         check(r.status == 409, f"a second request while one is pending: {r}")
         jar, admin_csrf = self.admin()
         page = self.web.get("/admin", cookies=jar)
-        check(qid in page.body and "&lt;b&gt;please&lt;/b&gt;" in page.body,
-              f"the request (note escaped) is not on /admin: {page}")
+        check(qid in page.body and "&lt;b&gt;please&lt;/b&gt;" + "x" * 987 + " »" in page.body,
+              f"the request (note escaped, kept to 1000 characters) is not on /admin: {page}")
         r = self.web.post("/admin/deny", {"csrf": admin_csrf, "id": qid,
                                           "rcpt": "bob@sink.test", "reason": "  "}, cookies=jar)
         check(r.status == 400, f"a denial without a reason: {r}")
