@@ -25,11 +25,14 @@ admin to one of two recipients only with the confirmation box, delivered
 once; the list's filters and paging and the report; a release the MTA
 refuses (release_command /bin/false: 502, nothing released, still
 retryable); airlockctl passwd (empty, short, bad names, two
-different entries on a terminal, an argon2id hash stored); French and English; 503 when the store cannot be read; -t,
+different entries on a terminal, an argon2id hash stored); TLS with
+a root-only key (the page over HTTPS, the cookie Secure, no plain HTTP
+on that port); French and English; 503 when the store cannot be read; -t,
 -V and a clean stop on SIGTERM.
 Prints "N passed, M failed"; exits 1 on any failure.
 """
 
+import http.client
 import os
 import pty
 import re
@@ -393,6 +396,36 @@ class WebSuite(E2E):
             check(web.stop() == 0, "the second airlock-web did not stop cleanly")
             shutil.rmtree(other, ignore_errors=True)
 
+    def test_tls(self):
+        other = tempfile.mkdtemp(prefix="airlock-web-tls-")
+        os.chmod(other, 0o755)
+        cert, key = os.path.join(other, "web.pem"), os.path.join(other, "web.key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                        "2", "-subj", "/CN=127.0.0.1", "-keyout", key, "-out", cert],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=120)
+        os.chmod(key, 0o600)  # root's only: read before the daemon drops to its user
+        old = f"public_url = http://127.0.0.1:{self.web.port}"
+        web = self.second_web(other, {old: f"tls_certificate = {cert}\ntls_key = {key}\n"
+                                           f"public_url = https://127.0.0.1:{self.web.port}"})
+        web.tls = True
+        web.start()
+        try:
+            r = web.get(web.link("bob@sink.test"))
+            check(r.status == 200 and f'id="m-{self.ids["xss"]}"' in r.body, f"over TLS: {r}")
+            r, session = web.login()
+            cookie = next((c for c in r.cookies() if c.startswith("al_admin=")), "")
+            check(session is not None and "; Secure" in cookie, f"TLS cookie: {cookie!r}")
+            plain = Web(self.build_dir, web.config, web.quarantine, other, web.port)
+            try:
+                r = plain.get("/")
+                check(r.status != 200, f"plain HTTP answered on the TLS port: {r}")
+            except (OSError, http.client.HTTPException):
+                pass  # refused at the TLS layer: what is expected
+        finally:
+            check(web.stop() == 0, "the TLS airlock-web did not stop cleanly")
+            shutil.rmtree(other, ignore_errors=True)
+
     def test_store_unreadable_503(self):
         other = tempfile.mkdtemp(prefix="airlock-web-broken-")
         try:
@@ -496,7 +529,8 @@ class WebSuite(E2E):
                  self.test_post_needs_csrf, self.test_admin_cookie_and_csrf,
                  self.test_wrong_password_delayed, self.test_request_denied,
                  self.test_admin_releases_some_forced, self.test_admin_list_and_report,
-                 self.test_release_refused_by_mta, self.test_passwd, self.test_languages,
+                 self.test_release_refused_by_mta, self.test_passwd, self.test_tls,
+                 self.test_languages,
                  self.test_store_unreadable_503, self.test_flags_and_clean_stop]
         try:
             self.setup()

@@ -16,6 +16,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -87,6 +88,7 @@ class Web:
         self.base = f"http://127.0.0.1:{port}"
         self.stderr_path = os.path.join(log_dir, f"web-{port}.log")
         self.proc = None
+        self.tls = False
 
     @classmethod
     def for_daemon(cls, build_dir, daemon):
@@ -156,7 +158,14 @@ class Web:
     # ---- HTTP ----
 
     def request(self, method, path, form=None, cookies=None, headers=None, timeout=120):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        if self.tls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE  # a self-signed test certificate
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout,
+                                               context=context)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         sent = dict(headers or {})
         body = None
         if cookies:
