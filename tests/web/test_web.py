@@ -24,7 +24,8 @@ denied with a reason mailed to the recipient; a virus released by the
 admin to one of two recipients only with the confirmation box, delivered
 once; the list's filters and paging and the report; a release the MTA
 refuses (release_command /bin/false: 502, nothing released, still
-retryable); airlockctl passwd (empty, short, bad names, two
+retryable); two browsers and airlockctl releasing one message at once
+(one succeeds, delivered once); airlockctl passwd (empty, short, bad names, two
 different entries on a terminal, an argon2id hash stored); TLS with
 a root-only key (the page over HTTPS, the cookie Secure, no plain HTTP
 on that port); French and English; 503 when the store cannot be read; -t,
@@ -42,6 +43,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -396,6 +398,43 @@ class WebSuite(E2E):
             check(web.stop() == 0, "the second airlock-web did not stop cleanly")
             shutil.rmtree(other, ignore_errors=True)
 
+    def test_three_releases_at_once(self):
+        """Two browsers and airlockctl release one message at the same
+        time: one of them releases it, it is delivered once."""
+        qid = self.quarantine("race", ["bob@sink.test"], "released once", "r.pdf")
+        mid = "<web-race@airlock-test.example>"
+        link = self.web.link("bob@sink.test")
+        csrf = hidden(self.web.get(link).body, "csrf")
+        results = {}
+        start = threading.Barrier(3)
+
+        def browser(n):
+            start.wait()
+            results[f"web {n}"] = self.web.post(
+                link, {"csrf": csrf, "id": qid, "action": "release"}).status
+
+        def cli():
+            start.wait()
+            results["cli"] = subprocess.run(
+                [self.web.ctl, "release", "-c", self.web.config, qid], stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, timeout=300).returncode
+
+        snap = self.pf.snapshot()
+        threads = [threading.Thread(target=browser, args=(n,)) for n in (1, 2)]
+        threads.append(threading.Thread(target=cli))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(600)
+        done = [who for who, status in results.items() if status in (0, 200)]
+        check(len(results) == 3 and len(done) == 1, f"results {results}: expected one release")
+        check(all(status in (0, 200, 1, 409) for status in results.values()), f"{results}")
+        self.settle()
+        self.pf.flush()
+        self.settle()
+        got = by_message_id(self.pf.new_since(snap, "bob"), mid)
+        check(len(got) == 1, f"bob received {len(got)} copies" + self.diagnostics())
+
     def test_tls(self):
         other = tempfile.mkdtemp(prefix="airlock-web-tls-")
         os.chmod(other, 0o755)
@@ -529,7 +568,8 @@ class WebSuite(E2E):
                  self.test_post_needs_csrf, self.test_admin_cookie_and_csrf,
                  self.test_wrong_password_delayed, self.test_request_denied,
                  self.test_admin_releases_some_forced, self.test_admin_list_and_report,
-                 self.test_release_refused_by_mta, self.test_passwd, self.test_tls,
+                 self.test_release_refused_by_mta, self.test_three_releases_at_once,
+                 self.test_passwd, self.test_tls,
                  self.test_languages,
                  self.test_store_unreadable_503, self.test_flags_and_clean_stop]
         try:
