@@ -35,6 +35,7 @@ apt-get install -y -qq --no-install-recommends \
 	clang libclang-rt-14-dev valgrind \
 	m4 libwrap0 \
 	dpkg-dev debhelper lintian git \
+	libmicrohttpd-dev libsodium-dev python3-websocket \
 	>/dev/null
 # The daemon's own user (the bundled configuration's [milter] user).
 if ! getent passwd airlock >/dev/null; then

@@ -15,11 +15,16 @@
  * never derived from the mail. Ids are accepted in any case, with or
  * without dashes/spaces as a notice may show them.
  *
- * Tables: schema_version, messages, recipients, items, events (the audit
- * log: quarantined, notified, released, deleted, purged; who and when),
+ * Tables: schema_version, messages, recipients (with each recipient's
+ * released and dismissed time), items, events (the audit log:
+ * quarantined, notified, released, deleted, purged, release-requested,
+ * request-approved, request-denied, dismissed; who and when),
  * correspondents (learned), daily_counters (per day, action and reason:
- * messages and attachments seen, also for accepted mail). Schema changes
- * are numbered migrations applied at open, in one transaction each.
+ * messages and attachments seen, also for accepted mail), release_tokens,
+ * requests (release requests of recipients and the admin's decision),
+ * admins (airlock-web accounts), digests (when each address was last sent
+ * a digest). Schema changes are numbered migrations applied at open, in
+ * one transaction each.
  *
  * Threads: one al_store may be used by many threads (calls are
  * serialised inside). Other processes (airlockctl) open their own; SQLite
@@ -37,7 +42,7 @@
 
 /* The schema version this build creates and expects (the number of
  * migrations in store.c). A store with a newer version is refused. */
-#define AL_STORE_SCHEMA_VERSION 2
+#define AL_STORE_SCHEMA_VERSION 3
 
 /*
  * Errors: AL_ERROR domain (AL_ERROR_IO for file and database failures,
@@ -113,14 +118,43 @@ int al_store_count_message(struct al_store *store, const struct al_verdict *verd
  * spaces and angle brackets; empty ones ("<>") are skipped. */
 int al_store_learn(struct al_store *store, const char *const *addresses, GError **error);
 
+/* What became of a message's original. */
+enum al_store_status {
+	AL_STATUS_QUARANTINED,
+	AL_STATUS_RELEASED, /* to every recipient */
+	AL_STATUS_DELETED,
+	AL_STATUS_PURGED,
+	AL_STATUS_COUNT
+};
+
+/* "quarantined", "released", "deleted", "purged" (the names in the
+ * database, the JSON and airlockctl list --status). */
+const char *al_store_status_name(enum al_store_status status);
+/* The status named name, or -1. */
+int al_store_status_from_name(const char *name);
+
+/* One recipient's view of a message (the web staff page, the digest):
+ * released to them, dismissed by them ("delete for me"), their last
+ * release request pending or denied, or still quarantined. */
+enum al_recipient_state {
+	AL_RCPT_QUARANTINED,
+	AL_RCPT_REQUESTED,
+	AL_RCPT_DENIED,
+	AL_RCPT_RELEASED,
+	AL_RCPT_DISMISSED,
+};
+
+/* "quarantined", "requested", "denied", "released", "dismissed". */
+const char *al_recipient_state_name(enum al_recipient_state state);
+
 /*
  * One row of messages, as airlockctl shows and releases it. Strings are
  * transfer full (freed by al_store_message_clear()) and may be NULL where
- * the SMTP context or the mail had no value. reasons is the comma list of
- * reason names; status one of "quarantined", "released", "deleted",
- * "purged"; path the original's file relative to the store directory.
- * items are filled by al_store_get_message() and al_store_list(); events
- * (oldest first) by al_store_get_message() only (NULL otherwise).
+ * the SMTP context or the mail had no value. path: the original's file
+ * relative to the store directory. items are filled by
+ * al_store_get_message(), al_store_get_message_for() and al_store_list();
+ * events (oldest first) by al_store_get_message() and
+ * al_store_get_message_for() only (NULL otherwise).
  */
 struct al_store_item {
 	char *part;
@@ -128,7 +162,7 @@ struct al_store_item {
 	char *declared_type;
 	char *detected_type;
 	gint64 size;
-	char *reasons; /* comma list */
+	al_reason_set reasons;
 	gboolean quarantined;
 	char **details;   /* NULL-terminated, never NULL */
 	char **viruses;   /* NULL-terminated, never NULL */
@@ -157,15 +191,18 @@ struct al_store_message {
 	gboolean origin_known;
 	char *origin_why;
 	char *action;
-	char *reasons;
+	al_reason_set reasons;
 	gint64 size;  /* bytes of the original */
 	char *sha256; /* lower-case hex of the original */
 	char *path;
-	char *status;
+	enum al_store_status status;
 	char **recipients;  /* NULL-terminated, in SMTP order */
 	char **released_to; /* NULL-terminated: recipients already released */
-	GPtrArray *items;   /* struct al_store_item * */
-	GPtrArray *events;  /* struct al_store_event *, or NULL */
+	/* With al_store_filter.recipient or al_store_get_message_for(): that
+	 * recipient's state (AL_RCPT_QUARANTINED otherwise). */
+	enum al_recipient_state recipient_state;
+	GPtrArray *items;  /* struct al_store_item * */
+	GPtrArray *events; /* struct al_store_event *, or NULL */
 };
 
 /* Reads message id (any accepted spelling, see al_store_parse_id()) into
@@ -173,6 +210,13 @@ struct al_store_message {
  * there is no such message); message_r is then zeroed. */
 int al_store_get_message(struct al_store *store, const char *id, struct al_store_message *message_r,
 			 GError **error);
+
+/* Message id as one recipient sees it (recipient_state filled):
+ * AL_STORE_ERROR_NOT_FOUND when address (any case) is not one of its
+ * recipients, so another recipient's id gives nothing. A message the
+ * recipient dismissed is still returned (state AL_RCPT_DISMISSED). */
+int al_store_get_message_for(struct al_store *store, const char *id, const char *address,
+			     struct al_store_message *message_r, GError **error);
 
 /* Frees the strings of message and zeroes it. Safe on a zeroed struct. */
 void al_store_message_clear(struct al_store_message *message);
@@ -188,24 +232,105 @@ char *al_store_original_path(struct al_store *store, const char *id);
  * succeed. Returns 0, or -1 with error: AL_STORE_ERROR_NOT_FOUND, or
  * AL_STORE_ERROR_STATE ("ID is already released").
  */
-int al_store_set_status(struct al_store *store, const char *id, const char *expected_status,
-			const char *new_status, const char *who, const char *event,
-			const char *detail, GError **error);
+int al_store_set_status(struct al_store *store, const char *id,
+			enum al_store_status expected_status, enum al_store_status new_status,
+			const char *who, const char *event, const char *detail, GError **error);
 
-/* What al_store_list() selects; zero/NULL fields select everything. */
+/* What al_store_list() selects; zero/NULL fields select everything
+ * (AL_STORE_FILTER_INIT sets status to -1: any). */
 struct al_store_filter {
-	gint64 since;       /* received at or after (unix seconds) */
-	const char *reason; /* a reason code the message has */
-	const char *from;   /* envelope or header sender contains (any case) */
-	const char *rcpt;   /* a recipient contains (any case) */
-	const char *status; /* exact status */
-	guint limit;        /* at most this many (0: no limit) */
+	gint64 since, until;   /* received in [since, until) (unix seconds); 0: open */
+	al_reason_set reasons; /* the message has any of these (0: any) */
+	const char *from;      /* envelope or header sender contains (any case) */
+	const char *rcpt;      /* a recipient contains (any case) */
+	const char *recipient; /* exactly this recipient (any case); the ones they
+				  dismissed are left out; fills recipient_state */
+	int status;	       /* an enum al_store_status, or -1: any */
+	guint limit, offset;   /* paging: at most limit (0: all) after offset */
 };
+#define AL_STORE_FILTER_INIT {.status = -1}
 
 /* Messages matching filter, newest first, as struct al_store_message *
  * (transfer full: g_ptr_array_unref() frees them). NULL with error. */
 GPtrArray *al_store_list(struct al_store *store, const struct al_store_filter *filter,
 			 GError **error);
+
+/* How many messages filter selects (limit and offset ignored), for
+ * paging. 0, or -1 with error. */
+int al_store_count(struct al_store *store, const struct al_store_filter *filter,
+		   guint64 *count_r, GError **error);
+
+/*
+ * Release requests (workflow.h says who may do what; these only record).
+ * One pending request per message and recipient.
+ */
+struct al_store_request {
+	char id[AL_STORE_ID_LEN + 1]; /* the message */
+	char *recipient;
+	gint64 requested_at;
+	char *note; /* may be NULL */
+	char *envelope_from, *subject; /* of the message, for the admin's list */
+	al_reason_set reasons;
+};
+
+/* Records a pending request of recipient (one of the message's, any
+ * case; not released to them) for message id, with the
+ * "release-requested" event by who (detail: the note). Errors:
+ * AL_STORE_ERROR_NOT_FOUND (no such message or not this recipient's),
+ * AL_STORE_ERROR_STATE (not quarantined, already released to them, a
+ * request already pending). */
+int al_store_add_request(struct al_store *store, const char *id, const char *recipient,
+			 const char *note, const char *who, GError **error);
+
+/* Closes the pending request of recipient for message id: approved
+ * (event "request-approved") or denied (event "request-denied", detail:
+ * why). AL_STORE_ERROR_STATE when there is no pending request. */
+int al_store_decide_request(struct al_store *store, const char *id, const char *recipient,
+			    gboolean approved, const char *who, const char *why,
+			    GError **error);
+
+/* Pending release requests, oldest first (transfer full:
+ * g_ptr_array_unref() frees them). NULL with error. */
+GPtrArray *al_store_pending_requests(struct al_store *store, GError **error);
+
+/* The pending request of recipient for message id: 1 (and, when
+ * request_r is not NULL, filled; clear it with al_store_request_free()),
+ * 0 when none, -1 with error. */
+int al_store_get_request(struct al_store *store, const char *id, const char *recipient,
+			 struct al_store_request **request_r, GError **error);
+void al_store_request_free(struct al_store_request *request);
+
+/* Recipient (any case) dismisses message id from their own list, with
+ * the "dismissed" event by who. NOT_FOUND when not theirs, STATE when
+ * already dismissed. */
+int al_store_dismiss(struct al_store *store, const char *id, const char *recipient,
+		     const char *who, GError **error);
+
+/*
+ * Admin accounts of airlock-web: name -> password hash (an argon2id
+ * string from libsodium's crypto_pwhash_str(); the store never sees a
+ * password). al_store_set_admin() creates or replaces.
+ */
+int al_store_set_admin(struct al_store *store, const char *name, const char *hash,
+		       GError **error);
+/* 0 and *hash_r (transfer full) when found, 1 when there is no such
+ * admin, -1 with error. */
+int al_store_get_admin(struct al_store *store, const char *name, char **hash_r,
+		       GError **error);
+
+/*
+ * Digests (airlockctl digest): the recipients who have messages received
+ * in [since, until), not dismissed and still quarantined for them, lower
+ * case, sorted (transfer full, NULL-terminated), or NULL with error.
+ */
+char **al_store_digest_recipients(struct al_store *store, gint64 since, gint64 until,
+				  GError **error);
+/* When address (lower case) was last sent a digest: 1 and *at_r, 0 if
+ * never, -1 with error. */
+int al_store_get_digest_sent(struct al_store *store, const char *address, gint64 *at_r,
+			     GError **error);
+int al_store_set_digest_sent(struct al_store *store, const char *address, gint64 at,
+			     GError **error);
 
 /*
  * Release, step 1: marks recipients of message id as released by who and
@@ -254,6 +379,68 @@ int al_store_purge(struct al_store *store, gint64 before, const char *who, guint
 		   GError **error);
 
 /*
+ * For reports (store_report.c; report.h's gathering): the rows of a
+ * period handed to a visitor, all in one read transaction so that the
+ * totals and the lists describe one state of the store. The strings in
+ * a row are borrowed for the call only. In this order: daily counters
+ * of the days [since_day, until_day] ("YYYY-MM-DD", UTC), then the
+ * messages received in [from, to), their quarantined items, their
+ * recipients, and at most example_limit example rows (a message and one
+ * of its quarantined items, or the message alone), newest first.
+ */
+struct al_store_report_counter {
+	const char *day; /* YYYY-MM-DD */
+	const char *kind;
+	const char *key;
+	gint64 count;
+};
+
+struct al_store_report_message {
+	const char *header_from;
+	const char *envelope_from;
+	al_reason_set reasons;
+	enum al_store_status status;
+	gint64 stopped_items; /* its quarantined items */
+	gboolean released;    /* a release went out (more "released" events than
+				 "release-failed"), whatever its status now */
+};
+
+struct al_store_report_item {
+	const char *detected_type;
+	const char *filename;
+	const char *declared_type;
+	al_reason_set reasons;
+};
+
+struct al_store_report_recipient {
+	const char *address;
+	gint64 stopped_items; /* of the message */
+};
+
+struct al_store_report_example {
+	gint64 received_at;
+	const char *header_from;
+	const char *envelope_from;
+	const char *subject;
+	const char *filename;	   /* NULL: the message had no quarantined item */
+	const char *detected_type; /* likewise */
+	al_reason_set reasons;	   /* the item's, else the message's */
+};
+
+struct al_store_report_visitor {
+	void (*counter)(const struct al_store_report_counter *row, void *data);
+	void (*message)(const struct al_store_report_message *row, void *data);
+	void (*item)(const struct al_store_report_item *row, void *data);
+	void (*recipient)(const struct al_store_report_recipient *row, void *data);
+	void (*example)(const struct al_store_report_example *row, void *data);
+	void *data;
+};
+
+int al_store_read_report(struct al_store *store, const char *since_day, const char *until_day,
+			 gint64 from, gint64 to, guint example_limit,
+			 const struct al_store_report_visitor *visitor, GError **error);
+
+/*
  * For airlockctl status (store_status.c). al_store_open_readonly() opens
  * the existing store in dir as al_store_open() would check it (a private
  * directory holding airlock.db) but read-only: no migration, nothing
@@ -263,16 +450,18 @@ int al_store_purge(struct al_store *store, gint64 before, const char *who, guint
  */
 struct al_store *al_store_open_readonly(const char *dir, GError **error);
 
-struct al_store_status {
+struct al_store_summary {
 	gint64 schema_version;	      /* 0: no schema_version table */
 	guint64 quarantined;	      /* messages whose status is quarantined */
 	gint64 oldest_quarantined_at; /* received_at of the oldest of them; 0: none */
 	gint64 oldest_kept_at;	      /* the oldest original al_store_purge() would
 					 remove (quarantined or released); 0: none */
+	guint64 pending_requests;     /* release requests waiting for the admin
+					 (0 before schema 3) */
 };
 
 /* Reads the figures above in one read transaction. -1 with error. */
-int al_store_get_status(struct al_store *store, struct al_store_status *status_r,
+int al_store_get_status(struct al_store *store, struct al_store_summary *status_r,
 			GError **error);
 
 /*
@@ -311,6 +500,9 @@ struct al_store_rows {
 	gint64 correspondents; /* learned */
 	gint64 daily_counters;
 	gint64 release_tokens;
+	gint64 requests;
+	gint64 admins;
+	gint64 digests;
 };
 
 /*

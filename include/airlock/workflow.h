@@ -130,4 +130,24 @@ int al_workflow_dismiss(struct al_workflow *workflow, const char *id,
 int al_workflow_delete(struct al_workflow *workflow, const char *id,
 		       const struct al_actor *admin, GError **error);
 
+/*
+ * Digests (workflow_digest.c; airlockctl digest): each recipient who has
+ * messages received in [now - period, now), still quarantined for them
+ * and not dismissed, is mailed one summary (fr+en) with their link;
+ * [notice] admin_address is mailed the pending requests. Re-runs do not
+ * repeat themselves: a recipient's digest only lists messages received
+ * after their previous digest, and the admin's is sent again only when a
+ * request is newer than the previous one or that one is older than
+ * period. A recipient with nothing gets nothing. Mails go through
+ * [notice] command; one that fails is counted and the others are sent.
+ */
+struct al_digest_result {
+	guint recipients; /* recipients mailed */
+	guint messages;   /* messages listed in their digests */
+	guint requests;   /* pending requests mailed to the admin (0: not mailed) */
+	guint failed;     /* mails the MTA refused */
+};
+int al_workflow_digest(struct al_workflow *workflow, gint64 period, gint64 now,
+		       struct al_digest_result *result_r, GError **error);
+
 #endif

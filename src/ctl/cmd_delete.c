@@ -13,6 +13,8 @@
  */
 #include "ctl_admin.h"
 
+#include "airlock/workflow.h"
+
 #include <stdio.h>
 
 int ctl_delete(int argc, char **argv)
@@ -27,6 +29,8 @@ int ctl_delete(int argc, char **argv)
 	g_autoptr(GOptionContext) context =
 	    g_option_context_new("ID... - delete quarantined messages");
 	struct ctl_admin admin = {0};
+	struct al_actor me = {.kind = AL_ACTOR_ADMIN, .from = "cli"};
+	struct al_workflow *workflow = NULL;
 	int status = CTL_EXIT_OK;
 
 	g_option_context_add_main_entries(context, entries, NULL);
@@ -38,11 +42,13 @@ int ctl_delete(int argc, char **argv)
 	}
 	if (ctl_admin_open(config_path, &admin) < 0)
 		return CTL_EXIT_FAILURE;
+	me.name = admin.who;
+	workflow = al_workflow_new(admin.config, admin.store);
 	for (char **id = ids; *id != NULL; id++) {
 		g_autoptr(GError) local = NULL;
 		char canonical[AL_STORE_ID_LEN + 1];
 
-		if (al_store_delete(admin.store, *id, admin.who, &local) < 0) {
+		if (al_workflow_delete(workflow, *id, &me, &local) < 0) {
 			ctl_error("%s", local->message);
 			status = CTL_EXIT_FAILURE;
 			continue;
@@ -50,6 +56,7 @@ int ctl_delete(int argc, char **argv)
 		al_store_parse_id(*id, canonical);
 		printf("%s: deleted (its record stays in the audit trail)\n", canonical);
 	}
+	al_workflow_free(&workflow);
 	ctl_admin_close(&admin);
 	return status;
 }

@@ -40,8 +40,6 @@ static void options_clear(struct list_options *o)
 	g_free(o->status);
 }
 
-static const char *const statuses[] = {"quarantined", "released", "deleted", "purged", NULL};
-
 static int check_options(const struct list_options *o, struct al_store_filter *filter)
 {
 	if (o->since != NULL && o->days > 0) {
@@ -60,7 +58,7 @@ static int check_options(const struct list_options *o, struct al_store_filter *f
 			  o->reason);
 		return -1;
 	}
-	if (o->status != NULL && !g_strv_contains(statuses, o->status)) {
+	if (o->status != NULL && al_store_status_from_name(o->status) < 0) {
 		ctl_error(
 		    "list: --status %s: not a status (quarantined, released, deleted, purged)",
 		    o->status);
@@ -70,10 +68,11 @@ static int check_options(const struct list_options *o, struct al_store_filter *f
 		ctl_error("list: --days and --limit take a number >= 0");
 		return -1;
 	}
-	filter->reason = o->reason;
+	if (o->reason != NULL)
+		filter->reasons = AL_REASON_BIT(al_reason_from_name(o->reason));
 	filter->from = o->from;
 	filter->rcpt = o->rcpt;
-	filter->status = o->status;
+	filter->status = o->status != NULL ? al_store_status_from_name(o->status) : -1;
 	/* One more than shown, to tell whether some were left out. */
 	filter->limit = o->limit > 0 ? (guint)o->limit + 1 : 0;
 	return 0;
@@ -144,6 +143,7 @@ static void print_row(const struct al_store_message *m)
 	g_autofree char *rcpts = cell(rcpts_joined, 28);
 	g_autofree char *subject = cell(m->subject, 30);
 	g_autofree char *files = cell(files_joined, 24);
+	g_autofree char *reasons = ctl_reasons_text(m->reasons, ",");
 
 	/* %-*s pads bytes; pad by characters for UTF-8 cells. */
 	printf("%s  %.16s  ", m->id, date);
@@ -151,7 +151,7 @@ static void print_row(const struct al_store_message *m)
 	printf("%s%*s  ", rcpts, (int)(28 - g_utf8_strlen(rcpts, -1)), "");
 	printf("%s%*s  ", subject, (int)(30 - g_utf8_strlen(subject, -1)), "");
 	printf("%s%*s  ", files, (int)(24 - g_utf8_strlen(files, -1)), "");
-	printf("%-24s  %s\n", m->reasons, m->status);
+	printf("%-24s  %s\n", reasons, al_store_status_name(m->status));
 }
 
 static void print_table(const GPtrArray *list, guint shown, gboolean more)
@@ -171,7 +171,7 @@ static void print_table(const GPtrArray *list, guint shown, gboolean more)
 int ctl_list(int argc, char **argv)
 {
 	struct list_options o = {.limit = DEFAULT_LIMIT};
-	struct al_store_filter filter = {0};
+	struct al_store_filter filter = AL_STORE_FILTER_INIT;
 	struct ctl_admin admin = {0};
 	g_autoptr(GError) error = NULL;
 	g_autoptr(GPtrArray) list = NULL;

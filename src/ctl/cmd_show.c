@@ -60,7 +60,8 @@ static int open_original(struct ctl_admin *admin, const struct al_store_message 
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
 	if (fd < 0 && errno == ENOENT)
-		ctl_error("%s is %s: its original is no longer kept", m->id, m->status);
+		ctl_error("%s is %s: its original is no longer kept", m->id,
+			  al_store_status_name(m->status));
 	else if (fd < 0)
 		ctl_error("cannot read %s: %s", path, g_strerror(errno));
 	return fd;
@@ -96,7 +97,7 @@ static int copy_raw(struct ctl_admin *admin, const struct al_store_message *m)
 static void print_headers(struct ctl_admin *admin, const struct al_store_message *m)
 {
 	g_autofree char *buffer = g_malloc(HEADER_SHOWN_BYTES + 1);
-	int fd = g_strcmp0(m->status, "quarantined") == 0 || g_strcmp0(m->status, "released") == 0
+	int fd = m->status == AL_STATUS_QUARANTINED || m->status == AL_STATUS_RELEASED
 		     ? open_original(admin, m)
 		     : -1;
 	ssize_t n;
@@ -141,11 +142,12 @@ static void print_context(const struct al_store_message *m)
 			    m->auth_user ? m->auth_user : "");
 	g_autofree char *origin = g_strdup_printf("%s (%s)", m->origin_known ? "known" : "unknown",
 						  m->origin_why ? m->origin_why : "-");
-	g_autofree char *action = g_strdup_printf("%s (%s)", m->action, m->reasons);
+	g_autofree char *reasons = ctl_reasons_text(m->reasons, ",");
+	g_autofree char *action = g_strdup_printf("%s (%s)", m->action, reasons);
 	g_autofree char *size =
 	    g_strdup_printf("%" G_GINT64_FORMAT " bytes, sha256 %s", m->size, m->sha256);
 
-	printf("Quarantine %s: %s\n", m->id, m->status);
+	printf("Quarantine %s: %s\n", m->id, al_store_status_name(m->status));
 	print_field("Received:", date);
 	print_field("Queue id:", m->queue_id);
 	print_field("From:", m->envelope_from);
@@ -176,12 +178,13 @@ static void print_items(const struct al_store_message *m)
 		const struct al_store_item *item = m->items->pdata[i];
 		g_autofree char *name =
 		    ctl_printable(item->filename != NULL ? item->filename : "(no name)");
+		g_autofree char *reasons = ctl_reasons_text(item->reasons, ",");
 
 		printf("  %-6s %s  %s, %s, %" G_GINT64_FORMAT " bytes  %s%s%s\n", item->part, name,
 		       item->detected_type ? item->detected_type : "?",
 		       item->declared_type ? item->declared_type : "?", item->size,
-		       item->quarantined ? "QUARANTINED" : "clean",
-		       item->reasons[0] != '\0' ? ": " : "", item->reasons);
+		       item->quarantined ? "QUARANTINED" : "clean", reasons[0] != '\0' ? ": " : "",
+		       reasons);
 		print_list("-", item->details);
 		print_list("virus:", item->viruses);
 		print_list("inside:", item->inner);

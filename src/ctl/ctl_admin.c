@@ -147,17 +147,18 @@ static void string_array(GString *out, const char *name, char *const *strings)
 	g_string_append_c(out, ']');
 }
 
-static void reason_array(GString *out, const char *name, const char *comma_list)
+static void reason_array(GString *out, const char *name, al_reason_set set)
 {
-	g_auto(GStrv) reasons = g_strsplit(comma_list != NULL ? comma_list : "", ",", -1);
-	GPtrArray *nonempty = g_ptr_array_new();
+	g_string_append_printf(out, ",\"%s\":", name);
+	al_json_append_reasons(out, set);
+}
 
-	for (gsize i = 0; reasons[i] != NULL; i++)
-		if (reasons[i][0] != '\0')
-			g_ptr_array_add(nonempty, reasons[i]);
-	g_ptr_array_add(nonempty, NULL);
-	string_array(out, name, (char *const *)nonempty->pdata);
-	g_ptr_array_free(nonempty, TRUE);
+char *ctl_reasons_text(al_reason_set set, const char *sep)
+{
+	GString *out = g_string_new(NULL);
+
+	al_reason_set_append(out, set, sep);
+	return g_string_free(out, FALSE);
 }
 
 static void append_item(GString *out, const struct al_store_item *item)
@@ -214,7 +215,7 @@ void ctl_json_message(GString *out, const struct al_store_message *m)
 
 	g_string_append_printf(out, "{\"id\":\"%s\"", m->id);
 	member(out, "received_at", received);
-	member(out, "status", m->status);
+	member(out, "status", al_store_status_name(m->status));
 	member(out, "action", m->action);
 	reason_array(out, "reasons", m->reasons);
 	member(out, "queue_id", m->queue_id);

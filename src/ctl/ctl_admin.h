@@ -40,4 +40,7 @@ int ctl_parse_date(const char *text, gint64 *unix_r);
  * escaped, dates in UTC ISO 8601. */
 void ctl_json_message(GString *out, const struct al_store_message *m);
 
+/* The reason names of set joined by sep (transfer full; "" when none). */
+char *ctl_reasons_text(al_reason_set set, const char *sep);
+
 #endif

@@ -50,7 +50,7 @@ struct status_report {
 
 	/* The store and its file system. */
 	gboolean store_reachable;
-	struct al_store_status store;
+	struct al_store_summary store;
 	char *store_error;
 	gboolean disk_measured;
 	guint64 disk_free_bytes, disk_total_bytes, min_free_bytes;

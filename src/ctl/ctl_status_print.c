@@ -197,6 +197,9 @@ static void print_store(const struct status_report *r)
 
 			printf(", oldest original kept received %s", oldest);
 		}
+		if (r->store.pending_requests > 0)
+			printf(", %" G_GUINT64_FORMAT " release request%s pending",
+			       r->store.pending_requests, r->store.pending_requests == 1 ? "" : "s");
 		printf(" (retention %u days)\n", c->retention_days);
 	}
 	if (r->disk_measured) {
@@ -357,6 +360,7 @@ static void json_store(GString *out, const struct status_report *r)
 	json_u64(out, "quarantined", r->store.quarantined);
 	json_time(out, "oldest_quarantined_at", r->store.oldest_quarantined_at);
 	json_time(out, "oldest_kept_at", r->store.oldest_kept_at);
+	json_u64(out, "pending_requests", r->store.pending_requests);
 	json_int(out, "retention_days", r->config->retention_days);
 	g_string_append_c(out, '}');
 	json_open(out, "disk");

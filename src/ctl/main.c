@@ -31,6 +31,12 @@ static const struct subcommand subcommands[] = {
 	{ .name = "status", .run = ctl_status, .summary = "is Airlock working? (for Nagios, Zabbix, cron)" },
 	{ .name = "backup", .run = ctl_backup, .summary = "consistent backup of the store, while it runs" },
 	{ .name = "restore", .run = ctl_restore, .summary = "verify a backup and restore it into an empty store" },
+	{ .name = "link", .run = ctl_link, .summary = "print a recipient's link to their quarantine page" },
+	{ .name = "digest", .run = ctl_digest, .summary = "mail each recipient a summary of what was held" },
+	{ .name = "requests", .run = ctl_requests, .summary = "list the pending release requests" },
+	{ .name = "approve", .run = ctl_approve, .summary = "release a message to a recipient who asked" },
+	{ .name = "deny", .run = ctl_deny, .summary = "refuse a release request, with a reason" },
+	{ .name = "passwd", .run = ctl_passwd, .summary = "set an airlock-web admin's password (from stdin)" },
 };
 
 void ctl_error(const char *fmt, ...)

@@ -177,6 +177,9 @@ static char *describe_rows(const struct al_store_rows *rows)
 	     .many = "learned correspondents"},
 	    {.count = rows->daily_counters, .one = "daily counter", .many = "daily counters"},
 	    {.count = rows->release_tokens, .one = "used release", .many = "used releases"},
+	    {.count = rows->requests, .one = "release request", .many = "release requests"},
+	    {.count = rows->admins, .one = "web admin", .many = "web admins"},
+	    {.count = rows->digests, .one = "digest sent", .many = "digests sent"},
 	};
 	GString *text = g_string_new(NULL);
 	const char *separator = " but ";

@@ -56,7 +56,8 @@
 #include <string.h>
 
 static void append_file_notice(GString *out, const struct words *w, GPtrArray *items,
-                               const char *id, const char *admin)
+                               const char *id, const char *admin,
+                               const struct al_notice_link *link)
 {
 	const guint several = items->len > 1;
 
@@ -72,10 +73,15 @@ static void append_file_notice(GString *out, const struct words *w, GPtrArray *i
 	}
 	g_string_append_printf(out, "%s%s\n", w->id_label, id);
 	al_notice_append_pair(out, w->contact_files[several], admin);
+	if (link != NULL && link->url != NULL)
+		al_notice_append_link(out, w, link->url, link->link_days);
+	else if (link != NULL && link->separate)
+		al_notice_append_separate(out, w);
 }
 
 /* The notice that stands for items (struct al_item*, at least one). */
-static char *strip_notice_text(const struct al_config *config, GPtrArray *items, const char *id)
+static char *strip_notice_text(const struct al_config *config, GPtrArray *items, const char *id,
+                               const struct al_notice_link *link)
 {
 	const struct words *langs[2];
 	guint n = al_notice_languages(config, langs);
@@ -86,7 +92,7 @@ static char *strip_notice_text(const struct al_config *config, GPtrArray *items,
 	for (guint i = 0; i < n; i++) {
 		if (i > 0)
 			g_string_append(out, "\n" SEPARATOR "\n");
-		append_file_notice(out, langs[i], items, safe_id, admin);
+		append_file_notice(out, langs[i], items, safe_id, admin, link);
 	}
 	return g_string_free(out, FALSE);
 }
@@ -482,7 +488,8 @@ static void describe_top(GMimeMessage *top, gboolean replaced, struct al_strippe
 }
 
 static int apply_change(const struct al_config *config, GMimeMessage *top,
-                        const struct change *change, const char *id, struct al_stripped *stripped,
+                        const struct change *change, const char *id,
+                        const struct al_notice_link *link, struct al_stripped *stripped,
                         GError **error)
 {
 	g_autofree char *text = NULL;
@@ -490,7 +497,7 @@ static int apply_change(const struct al_config *config, GMimeMessage *top,
 
 	if (resolve(top, change->path, &slot, error) < 0)
 		return -1;
-	text = strip_notice_text(config, change->items, id);
+	text = strip_notice_text(config, change->items, id, link);
 	if (change->whole) {
 		GMimeObject *notice = al_notice_part(text);
 
@@ -543,7 +550,8 @@ static int write_body(GMimeMessage *top, GByteArray **body_r, GError **error)
 }
 
 int al_notice_strip(const struct al_config *config, struct al_verdict *verdict,
-                    const char *quarantine_id, struct al_stripped *stripped_r, GError **error)
+                    const char *quarantine_id, const struct al_notice_link *link,
+                    struct al_stripped *stripped_r, GError **error)
 {
 	GMimeMessage *top =
 	    verdict != NULL && verdict->message != NULL ? verdict->message->message : NULL;
@@ -561,8 +569,8 @@ int al_notice_strip(const struct al_config *config, struct al_verdict *verdict,
 	if (changes == NULL)
 		goto out;
 	for (guint i = 0; i < changes->len; i++)
-		if (apply_change(config, top, changes->pdata[i], quarantine_id, stripped_r, error) <
-		    0)
+		if (apply_change(config, top, changes->pdata[i], quarantine_id, link, stripped_r,
+		                 error) < 0)
 			goto out;
 	rc = write_body(top, &stripped_r->body, error);
 out:

@@ -96,7 +96,8 @@ static void append_held_files(GString *out, const struct held *held, const struc
 				       w->more_files[held->more_files > 1 ? 2 : 1]);
 }
 
-static void append_held_notice(GString *out, const struct held *held, const struct words *w)
+static void append_held_notice(GString *out, const struct held *held, const struct words *w,
+			       const struct al_notice_link *link)
 {
 	g_string_append_printf(out, "%s\n\n", w->held_intro);
 	g_string_append_printf(out, "%s%s", w->sender_label,
@@ -115,6 +116,8 @@ static void append_held_notice(GString *out, const struct held *held, const stru
 	append_held_files(out, held, w);
 	g_string_append_printf(out, "\n%s%s\n", w->id_label, held->id);
 	al_notice_append_pair(out, w->contact_message, held->admin);
+	if (link != NULL && link->url != NULL)
+		al_notice_append_link(out, w, link->url, link->link_days);
 }
 
 /* "Airlock <admin>" when the admin contact holds an address. */
@@ -141,10 +144,20 @@ void al_notice_add_sender(GMimeMessage *notice, const struct al_config *config)
 	g_clear_object(&list);
 }
 
-static void add_recipients(GMimeMessage *notice, const struct al_smtp_context *smtp)
+static void add_recipients(GMimeMessage *notice, const struct al_smtp_context *smtp,
+			   const char *recipient)
 {
 	InternetAddressList *to = g_mime_message_get_addresses(notice, GMIME_ADDRESS_TYPE_TO);
 	guint count = 0;
+
+	if (recipient != NULL) {
+		g_autofree char *safe = al_notice_printable(recipient, ADDRESS_MAX_CHARS);
+		InternetAddress *mailbox = internet_address_mailbox_new(NULL, safe);
+
+		internet_address_list_add(to, mailbox);
+		g_object_unref(mailbox);
+		return;
+	}
 
 	for (guint i = 0; smtp != NULL && smtp->recipients != NULL && smtp->recipients[i] != NULL;
 	     i++) {
@@ -193,7 +206,8 @@ static void add_headers(GMimeMessage *notice, const struct al_config *config,
 }
 
 char *al_notice_hold_message(const struct al_config *config, const struct al_verdict *verdict,
-			     const struct al_smtp_context *smtp, const char *quarantine_id)
+			     const struct al_smtp_context *smtp, const char *quarantine_id,
+			     const char *recipient, const struct al_notice_link *link)
 {
 	const struct words *langs[2];
 	guint n = al_notice_languages(config, langs);
@@ -211,10 +225,10 @@ char *al_notice_hold_message(const struct al_config *config, const struct al_ver
 		g_ptr_array_set_size(held.files, 0);
 		held.more_files = 0;
 		held_describe_items(&held, verdict != NULL ? verdict->message : NULL, langs[i]);
-		append_held_notice(text, &held, langs[i]);
+		append_held_notice(text, &held, langs[i], link);
 	}
 	notice = g_mime_message_new(TRUE);
-	add_recipients(notice, smtp);
+	add_recipients(notice, smtp, recipient);
 	add_headers(notice, config, &held, langs, n);
 	body = al_notice_part(text->str);
 	g_mime_message_set_mime_part(notice, body);

@@ -72,4 +72,11 @@ GMimeObject *al_notice_part(const char *text);
  * admin_contact when it holds one, else postmaster. */
 void al_notice_add_sender(GMimeMessage *notice, const struct al_config *config);
 
+/* notice_workflow.c: the lines that give a recipient their link (and
+ * say it is personal), in w's language; nothing when link is NULL. */
+void al_notice_append_link(GString *out, const struct words *w, const char *link,
+			   guint link_days);
+/* The line that says each recipient is mailed their own link apart. */
+void al_notice_append_separate(GString *out, const struct words *w);
+
 #endif

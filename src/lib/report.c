@@ -24,8 +24,6 @@
  */
 #include "report_private.h"
 
-#include "store_private.h"
-
 #include <stdio.h>
 #include <string.h>
 
@@ -82,9 +80,9 @@ char *al_report_pseudonym(const guint8 *key, gsize key_bytes, const char *addres
 
 static gint64 day_start(const GDate *date)
 {
-	g_autoptr(GDateTime) dt = g_date_time_new_utc((gint)g_date_get_year(date),
-						      (gint)g_date_get_month(date),
-						      (gint)g_date_get_day(date), 0, 0, 0);
+	g_autoptr(GDateTime) dt =
+	    g_date_time_new_utc((gint)g_date_get_year(date), (gint)g_date_get_month(date),
+				(gint)g_date_get_day(date), 0, 0, 0);
 
 	return dt != NULL ? g_date_time_to_unix(dt) : 0;
 }
@@ -114,7 +112,8 @@ static void make_buckets(struct al_report *report)
 static struct al_report_bucket *bucket_for(struct al_report *report, const GDate *day)
 {
 	for (guint i = 0; i < report->trend->len; i++) {
-		struct al_report_bucket *b = &g_array_index(report->trend, struct al_report_bucket, i);
+		struct al_report_bucket *b =
+		    &g_array_index(report->trend, struct al_report_bucket, i);
 
 		if (g_date_compare(day, &b->start) >= 0 && g_date_compare(day, &b->end) <= 0)
 			return b;
@@ -161,42 +160,33 @@ static void count_attachments(struct al_report *report, struct al_report_bucket 
 	}
 }
 
-static int gather_counters(struct al_store *store, struct report_job *job, GError **error)
+static void on_counter(const struct al_store_report_counter *row, void *data)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
-	    store, error,
-	    "SELECT day, kind, key, count FROM daily_counters WHERE day >= ? AND day <= ?", "tt",
-	    job->since_iso, job->until_iso);
-	int rc;
+	struct report_job *job = data;
+	struct al_report_bucket *bucket;
+	GDate day;
 
-	if (stmt == NULL)
-		return -1;
-	while ((rc = al_store_sql_step(store, stmt, error)) > 0) {
-		const char *kind = (const char *)sqlite3_column_text(stmt, 1);
-		const char *key = (const char *)sqlite3_column_text(stmt, 2);
-		gint64 count = sqlite3_column_int64(stmt, 3);
-		struct al_report_bucket *bucket;
-		GDate day;
-
-		if (!al_report_parse_date((const char *)sqlite3_column_text(stmt, 0), &day) ||
-		    kind == NULL || key == NULL || (bucket = bucket_for(job->report, &day)) == NULL)
-			continue; /* not a row of ours */
-		if (strcmp(kind, "messages") == 0)
-			count_messages(job->report, bucket, key, count);
-		else if (strcmp(kind, "attachments") == 0)
-			count_attachments(job->report, bucket, key, count);
-	}
-	sqlite3_finalize(stmt);
-	return rc;
+	if (!al_report_parse_date(row->day, &day) ||
+	    (bucket = bucket_for(job->report, &day)) == NULL)
+		return; /* not a row of ours */
+	if (strcmp(row->kind, "messages") == 0)
+		count_messages(job->report, bucket, row->key, row->count);
+	else if (strcmp(row->kind, "attachments") == 0)
+		count_attachments(job->report, bucket, row->key, row->count);
 }
 
-static int gather_all(struct al_store *store, const void *data, GError **error)
+static int gather_all(struct al_store *store, struct report_job *job, GError **error)
 {
-	struct report_job *job = (struct report_job *)data;
 	struct al_report *report = job->report;
+	struct al_store_report_visitor visitor = {0};
+	int rc;
 
-	if (gather_counters(store, job, error) < 0 ||
-	    report_gather_quarantine(store, job, error) < 0)
+	report_quarantine_begin(job, &visitor);
+	visitor.counter = on_counter;
+	rc = al_store_read_report(store, job->since_iso, job->until_iso, job->from_t, job->to_t,
+				  REPORT_EXAMPLE_CANDIDATES, &visitor, error);
+	report_quarantine_end(job, rc == 0);
+	if (rc < 0)
 		return -1;
 	for (int r = 0; r < AL_REASON_COUNT; r++) {
 		const struct al_report_reason *c = &report->reasons[r];
@@ -276,7 +266,7 @@ int al_report_gather(struct al_store *store, const GDate *since, const GDate *un
 	g_date_add_days(&after_until, 1);
 	job.from_t = day_start(since);
 	job.to_t = day_start(&after_until);
-	return al_store_sql_transaction(store, "BEGIN", gather_all, &job, error);
+	return gather_all(store, &job, error);
 }
 
 void report_count_free(gpointer data)

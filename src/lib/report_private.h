@@ -16,10 +16,10 @@ struct report_words {
 	const char *title;
 	const char *period_fmt_before; /* "From " */
 	const char *period_between;    /* " to " */
-	const char *days_one;	       /* "day" */
-	const char *days_many;	       /* "days" */
-	const char *generated;	       /* "Generated on" */
-	const char *anonymized;	       /* note shown with --anonymize */
+	const char *days_one;          /* "day" */
+	const char *days_many;         /* "days" */
+	const char *generated;         /* "Generated on" */
+	const char *anonymized;        /* note shown with --anonymize */
 	const char *intro;
 
 	const char *totals_title;
@@ -35,9 +35,9 @@ struct report_words {
 	const char *col_attachments;
 	const char *col_messages;
 	const char *attachment_units[2]; /* "attachment", "attachments" */
-	const char *message_units[2];	 /* "message", "messages" */
-	const char *why_label;	  /* "Why:" */
-	const char *lesson_label; /* "Lesson:" */
+	const char *message_units[2];    /* "message", "messages" */
+	const char *why_label;           /* "Why:" */
+	const char *lesson_label;        /* "Lesson:" */
 
 	const char *trend_title;
 	const char *trend_day_note;
@@ -128,11 +128,21 @@ struct report_job {
 	gint64 to_t;
 	char since_iso[11];
 	char until_iso[11];
+	/* report_store.c, between begin and end */
+	GHashTable *domains, *types, *disguises, *recipients; /* tallies */
+	GPtrArray *candidates;                                /* examples */
 };
 
-/* The quarantined messages, items and recipients of the period: outcome
- * per reason, top lists, examples. Caller holds the read transaction. */
-int report_gather_quarantine(struct al_store *store, struct report_job *job, GError **error);
+/* The most example rows the store is asked for. */
+#define REPORT_EXAMPLE_CANDIDATES 5000
+
+/* report_store.c: the quarantined messages, items and recipients of the
+ * period (outcome per reason, top lists, examples). begin sets the
+ * visitor's message, item, recipient and example functions, which fill
+ * job while al_store_read_report() runs; end puts the top rows and the
+ * examples into the report (complete), or only frees (after a failure). */
+void report_quarantine_begin(struct report_job *job, struct al_store_report_visitor *visitor);
+void report_quarantine_end(struct report_job *job, gboolean complete);
 
 /* GDestroyNotify for struct al_report_count* and al_report_example*;
  * NULL is ignored. */

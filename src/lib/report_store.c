@@ -22,16 +22,13 @@
  */
 #include "report_private.h"
 
-#include "store_private.h"
-
 #include <string.h>
 
-#define SUBJECT_MAX_CHARS    60
-#define FILENAME_MAX_CHARS   80
-#define DOMAIN_MAX_CHARS     100
-#define EXTENSION_MAX_CHARS  10
-#define EXAMPLE_CANDIDATES   5000
-#define REDACTED	     "[…]"
+#define SUBJECT_MAX_CHARS   60
+#define FILENAME_MAX_CHARS  80
+#define DOMAIN_MAX_CHARS    100
+#define EXTENSION_MAX_CHARS 10
+#define REDACTED            "[…]"
 
 /* ---- tallies: key -> count, then the top rows ---- */
 
@@ -107,12 +104,13 @@ static char *clean_text(const char *s, glong max_chars, gboolean redact)
 	}
 	if (g_once_init_enter(&address_re))
 		g_once_init_leave(
-		    &address_re, g_regex_new("[^\\s@<>()\\[\\],;:\"']*@[^\\s<>()\\[\\],;:\"']*", 0,
-					     0, NULL));
+		    &address_re,
+		    g_regex_new("[^\\s@<>()\\[\\],;:\"']*@[^\\s<>()\\[\\],;:\"']*", 0, 0, NULL));
 	valid = g_utf8_make_valid(s, -1);
 	if (redact)
 		blanked = g_regex_replace_literal(address_re, valid, -1, 0, REDACTED, 0, NULL);
-	for (const char *p = blanked != NULL ? blanked : valid; *p != '\0'; p = g_utf8_next_char(p)) {
+	for (const char *p = blanked != NULL ? blanked : valid; *p != '\0';
+	     p = g_utf8_next_char(p)) {
 		gunichar c = g_utf8_get_char(p);
 
 		if (g_unichar_isspace(c))
@@ -251,154 +249,85 @@ static char *looked_like(const char *filename, const char *declared_type)
  * stays when the message is deleted afterwards, and a failed release
  * adds a "release-failed" event); else deleted or purged by status;
  * else still quarantined. */
-static void count_outcome(struct al_report *report, al_reason_set reasons, const char *status,
-			  gboolean released)
+static void count_outcome(struct al_report *report, al_reason_set reasons,
+			  enum al_store_status status, gboolean released)
 {
 	for (int r = 0; r < AL_REASON_COUNT; r++) {
 		struct al_report_reason *c = &report->reasons[r];
 
 		if (!(reasons & AL_REASON_BIT(r)))
 			continue;
-		if (released || g_strcmp0(status, "released") == 0)
+		if (released || status == AL_STATUS_RELEASED)
 			c->released++;
-		else if (g_strcmp0(status, "deleted") == 0)
+		else if (status == AL_STATUS_DELETED)
 			c->deleted++;
-		else if (g_strcmp0(status, "purged") == 0)
+		else if (status == AL_STATUS_PURGED)
 			c->purged++;
 		else
 			c->pending++;
 	}
 }
 
-#define STOPPED_ITEMS "(SELECT count(*) FROM items i WHERE i.message_id = m.id AND i.quarantined = 1)"
-#define RELEASES(event) "(SELECT count(*) FROM events e WHERE e.message_id = m.id AND e.event = '" event "')"
-
-static int gather_messages(struct al_store *store, struct report_job *job, GError **error)
+static void on_message(const struct al_store_report_message *row, void *data)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
-	    store, error,
-	    "SELECT m.header_from, m.envelope_from, m.reasons, m.status, " STOPPED_ITEMS ", "
-	    RELEASES("released") " > " RELEASES("release-failed") " FROM messages m WHERE m.received_at >= ? AND m.received_at < ?",
-	    "ii", job->from_t, job->to_t);
-	GHashTable *domains = tally_new();
-	int rc;
+	struct report_job *job = data;
+	g_autofree char *domain =
+	    sender_domain(row->header_from, row->envelope_from, job->options.anonymize);
 
-	if (stmt == NULL) {
-		g_hash_table_unref(domains);
-		return -1;
-	}
-	while ((rc = al_store_sql_step(store, stmt, error)) > 0) {
-		g_autofree char *domain =
-		    sender_domain((const char *)sqlite3_column_text(stmt, 0),
-				  (const char *)sqlite3_column_text(stmt, 1), job->options.anonymize);
-
-		job->report->quarantined++;
-		count_outcome(job->report,
-			      report_parse_reasons((const char *)sqlite3_column_text(stmt, 2)),
-			      (const char *)sqlite3_column_text(stmt, 3),
-			      sqlite3_column_int64(stmt, 5) != 0);
-		tally_add(domains, domain != NULL ? domain : "", NULL, sqlite3_column_int64(stmt, 4),
-			  1);
-	}
-	sqlite3_finalize(stmt);
-	tally_finish(domains, job->report->sender_domains, job->options.top_rows);
-	return rc;
+	job->report->quarantined++;
+	count_outcome(job->report, row->reasons, row->status, row->released);
+	tally_add(job->domains, domain != NULL ? domain : "", NULL, row->stopped_items, 1);
 }
 
-static int gather_items(struct al_store *store, struct report_job *job, GError **error)
+static void on_item(const struct al_store_report_item *row, void *data)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
-	    store, error,
-	    "SELECT i.detected_type, i.filename, i.declared_type, i.reasons FROM items i"
-	    " JOIN messages m ON m.id = i.message_id"
-	    " WHERE i.quarantined = 1 AND m.received_at >= ? AND m.received_at < ?",
-	    "ii", job->from_t, job->to_t);
-	GHashTable *types = tally_new();
-	GHashTable *disguises = tally_new();
-	int rc;
+	struct report_job *job = data;
+	g_autofree char *type = clean_text(row->detected_type, 80, job->options.anonymize);
 
-	if (stmt == NULL) {
-		g_hash_table_unref(types);
-		g_hash_table_unref(disguises);
-		return -1;
+	tally_add(job->types, type != NULL ? type : "?", NULL, 1, 0);
+	if (row->reasons & AL_REASON_BIT(AL_REASON_DISGUISED)) {
+		g_autofree char *look = looked_like(row->filename, row->declared_type);
+
+		tally_add(job->disguises, type != NULL ? type : "?", look, 1, 0);
 	}
-	while ((rc = al_store_sql_step(store, stmt, error)) > 0) {
-		g_autofree char *type = clean_text((const char *)sqlite3_column_text(stmt, 0), 80,
-						   job->options.anonymize);
-		al_reason_set reasons =
-		    report_parse_reasons((const char *)sqlite3_column_text(stmt, 3));
-
-		tally_add(types, type != NULL ? type : "?", NULL, 1, 0);
-		if (reasons & AL_REASON_BIT(AL_REASON_DISGUISED)) {
-			g_autofree char *look =
-			    looked_like((const char *)sqlite3_column_text(stmt, 1),
-					(const char *)sqlite3_column_text(stmt, 2));
-
-			tally_add(disguises, type != NULL ? type : "?", look, 1, 0);
-		}
-	}
-	sqlite3_finalize(stmt);
-	tally_finish(types, job->report->detected_types, job->options.top_rows);
-	tally_finish(disguises, job->report->disguises, job->options.top_rows);
-	return rc;
 }
 
-static int gather_recipients(struct al_store *store, struct report_job *job, GError **error)
+static void on_recipient(const struct al_store_report_recipient *row, void *data)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
-	    store, error,
-	    "SELECT r.address, " STOPPED_ITEMS " FROM recipients r"
-	    " JOIN messages m ON m.id = r.message_id"
-	    " WHERE m.received_at >= ? AND m.received_at < ?",
-	    "ii", job->from_t, job->to_t);
-	GHashTable *recipients = tally_new();
-	int rc;
+	struct report_job *job = data;
+	g_autofree char *address = normalize_address(row->address);
+	g_autofree char *shown = NULL;
 
-	if (stmt == NULL) {
-		g_hash_table_unref(recipients);
-		return -1;
-	}
-	while ((rc = al_store_sql_step(store, stmt, error)) > 0) {
-		g_autofree char *address =
-		    normalize_address((const char *)sqlite3_column_text(stmt, 0));
-		g_autofree char *shown = NULL;
-
-		if (address == NULL)
-			continue;
-		shown = job->options.anonymize ? al_report_pseudonym(job->options.key,
-								     job->options.key_bytes, address)
-					       : g_steal_pointer(&address);
-		tally_add(recipients, shown, NULL, sqlite3_column_int64(stmt, 1), 1);
-	}
-	sqlite3_finalize(stmt);
-	tally_finish(recipients, job->report->recipients, job->options.top_rows);
-	return rc;
+	if (address == NULL)
+		return;
+	shown = job->options.anonymize
+		    ? al_report_pseudonym(job->options.key, job->options.key_bytes, address)
+		    : g_steal_pointer(&address);
+	tally_add(job->recipients, shown, NULL, row->stopped_items, 1);
 }
 
 /* ---- examples ---- */
 
 /* From the most dangerous down: the order in which examples are picked. */
 static const enum al_reason example_order[] = {
-    AL_REASON_VIRUS,	 AL_REASON_POLYGLOT,  AL_REASON_DISGUISED,
-    AL_REASON_EXECUTABLE, AL_REASON_MACRO,     AL_REASON_ENCRYPTED,
-    AL_REASON_MALFORMED, AL_REASON_LIMITS,    AL_REASON_UNSCANNABLE,
-    AL_REASON_UNKNOWN_TYPE, AL_REASON_UNKNOWN_ORIGIN,
+    AL_REASON_VIRUS,       AL_REASON_POLYGLOT,     AL_REASON_DISGUISED,      AL_REASON_EXECUTABLE,
+    AL_REASON_MACRO,       AL_REASON_ENCRYPTED,    AL_REASON_MALFORMED,      AL_REASON_LIMITS,
+    AL_REASON_UNSCANNABLE, AL_REASON_UNKNOWN_TYPE, AL_REASON_UNKNOWN_ORIGIN,
 };
 
-static struct al_report_example *read_example(sqlite3_stmt *stmt, gboolean redact)
+static void on_example(const struct al_store_report_example *row, void *data)
 {
+	struct report_job *job = data;
+	gboolean redact = job->options.anonymize;
 	struct al_report_example *e = g_new0(struct al_report_example, 1);
 
-	e->received_at = sqlite3_column_int64(stmt, 0);
-	e->sender_domain = sender_domain((const char *)sqlite3_column_text(stmt, 1),
-					 (const char *)sqlite3_column_text(stmt, 2), redact);
-	e->subject =
-	    clean_text((const char *)sqlite3_column_text(stmt, 3), SUBJECT_MAX_CHARS, redact);
-	e->filename =
-	    clean_text((const char *)sqlite3_column_text(stmt, 4), FILENAME_MAX_CHARS, redact);
-	e->detected_type = clean_text((const char *)sqlite3_column_text(stmt, 5), 80, redact);
-	e->reasons = report_parse_reasons((const char *)sqlite3_column_text(stmt, 6));
-	return e;
+	e->received_at = row->received_at;
+	e->sender_domain = sender_domain(row->header_from, row->envelope_from, redact);
+	e->subject = clean_text(row->subject, SUBJECT_MAX_CHARS, redact);
+	e->filename = clean_text(row->filename, FILENAME_MAX_CHARS, redact);
+	e->detected_type = clean_text(row->detected_type, 80, redact);
+	e->reasons = row->reasons;
+	g_ptr_array_add(job->candidates, e);
 }
 
 static gboolean covered(const GPtrArray *picked, const struct al_report_example *e)
@@ -442,35 +371,36 @@ static gint compare_examples(gconstpointer a, gconstpointer b)
 	return x->received_at < y->received_at ? -1 : x->received_at > y->received_at;
 }
 
-static int gather_examples(struct al_store *store, struct report_job *job, GError **error)
+void report_quarantine_begin(struct report_job *job, struct al_store_report_visitor *visitor)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
-	    store, error,
-	    "SELECT m.received_at, m.header_from, m.envelope_from, m.subject, i.filename,"
-	    " i.detected_type, COALESCE(i.reasons, m.reasons) FROM messages m"
-	    " LEFT JOIN items i ON i.message_id = m.id AND i.quarantined = 1"
-	    " WHERE m.received_at >= ? AND m.received_at < ?"
-	    " ORDER BY m.received_at DESC, m.id DESC, i.rowid LIMIT ?",
-	    "iii", job->from_t, job->to_t, (gint64)EXAMPLE_CANDIDATES);
-	g_autoptr(GPtrArray) candidates = g_ptr_array_new_with_free_func(report_example_free);
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	while ((rc = al_store_sql_step(store, stmt, error)) > 0)
-		g_ptr_array_add(candidates, read_example(stmt, job->options.anonymize));
-	sqlite3_finalize(stmt);
-	if (rc < 0)
-		return -1;
-	pick_examples(candidates, job->report->examples, job->options.example_rows);
-	g_ptr_array_sort(job->report->examples, compare_examples);
-	return 0;
+	job->domains = tally_new();
+	job->types = tally_new();
+	job->disguises = tally_new();
+	job->recipients = tally_new();
+	job->candidates = g_ptr_array_new_with_free_func(report_example_free);
+	visitor->message = on_message;
+	visitor->item = on_item;
+	visitor->recipient = on_recipient;
+	visitor->example = on_example;
+	visitor->data = job;
 }
 
-int report_gather_quarantine(struct al_store *store, struct report_job *job, GError **error)
+void report_quarantine_end(struct report_job *job, gboolean complete)
 {
-	if (gather_messages(store, job, error) < 0 || gather_items(store, job, error) < 0 ||
-	    gather_recipients(store, job, error) < 0)
-		return -1;
-	return gather_examples(store, job, error);
+	struct al_report *report = job->report;
+
+	if (complete) {
+		tally_finish(job->domains, report->sender_domains, job->options.top_rows);
+		tally_finish(job->types, report->detected_types, job->options.top_rows);
+		tally_finish(job->disguises, report->disguises, job->options.top_rows);
+		tally_finish(job->recipients, report->recipients, job->options.top_rows);
+		pick_examples(job->candidates, report->examples, job->options.example_rows);
+		g_ptr_array_sort(report->examples, compare_examples);
+	} else {
+		g_hash_table_unref(job->domains);
+		g_hash_table_unref(job->types);
+		g_hash_table_unref(job->disguises);
+		g_hash_table_unref(job->recipients);
+	}
+	g_ptr_array_unref(job->candidates);
 }

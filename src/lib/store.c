@@ -93,6 +93,22 @@ static const char *const migrations[] = {
     "CREATE TABLE release_tokens ("
     " token TEXT PRIMARY KEY NOT NULL, message_id TEXT NOT NULL REFERENCES messages (id),"
     " used_at INTEGER NOT NULL);",
+    /* 3: the release workflow (issue 16): per-recipient dismissal,
+     * release requests, airlock-web admins, digests sent. */
+    "ALTER TABLE recipients ADD COLUMN dismissed_at INTEGER;"
+    "CREATE TABLE requests ("
+    " id INTEGER PRIMARY KEY, message_id TEXT NOT NULL REFERENCES messages (id),"
+    " recipient TEXT NOT NULL, requested_at INTEGER NOT NULL, note TEXT,"
+    " state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied')),"
+    " decided_at INTEGER, decided_by TEXT, why TEXT);"
+    "CREATE UNIQUE INDEX requests_pending ON requests (message_id, recipient)"
+    " WHERE state = 'pending';"
+    "CREATE INDEX requests_message_id ON requests (message_id);"
+    "CREATE INDEX recipients_address ON recipients (lower(address));"
+    "CREATE TABLE admins ("
+    " name TEXT PRIMARY KEY NOT NULL, hash TEXT NOT NULL, updated_at INTEGER NOT NULL);"
+    "CREATE TABLE digests ("
+    " address TEXT PRIMARY KEY NOT NULL, sent_at INTEGER NOT NULL);",
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == AL_STORE_SCHEMA_VERSION);

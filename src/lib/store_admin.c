@@ -44,7 +44,7 @@ static int require_message(struct al_store *store, const char *id, GError **erro
 
 struct event_job {
 	const char *id;
-	const char *expected_status; /* NULL: any */
+	const char *expected_status;
 	const char *new_status;
 	const char *event;
 	const char *who;
@@ -115,15 +115,15 @@ static int change_status(struct al_store *store, const void *data, GError **erro
 	return al_store_insert_event(store, job->id, job->event, job->who, job->detail, error);
 }
 
-int al_store_set_status(struct al_store *store, const char *id, const char *expected_status,
-			const char *new_status, const char *who, const char *event,
-			const char *detail, GError **error)
+int al_store_set_status(struct al_store *store, const char *id,
+			enum al_store_status expected_status, enum al_store_status new_status,
+			const char *who, const char *event, const char *detail, GError **error)
 {
 	char canonical[AL_STORE_ID_LEN + 1];
 	struct event_job job = {
 	    .id = canonical,
-	    .expected_status = expected_status,
-	    .new_status = new_status,
+	    .expected_status = al_store_status_name(expected_status),
+	    .new_status = al_store_status_name(new_status),
 	    .event = event,
 	    .who = who,
 	    .detail = detail,

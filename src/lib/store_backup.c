@@ -296,6 +296,15 @@ static const struct counted_table counted_tables[] = {
     {.name = "release_tokens",
      .offset = G_STRUCT_OFFSET(struct al_store_rows, release_tokens),
      .count_sql = "SELECT count(*) FROM release_tokens"},
+    {.name = "requests",
+     .offset = G_STRUCT_OFFSET(struct al_store_rows, requests),
+     .count_sql = "SELECT count(*) FROM requests"},
+    {.name = "admins",
+     .offset = G_STRUCT_OFFSET(struct al_store_rows, admins),
+     .count_sql = "SELECT count(*) FROM admins"},
+    {.name = "digests",
+     .offset = G_STRUCT_OFFSET(struct al_store_rows, digests),
+     .count_sql = "SELECT count(*) FROM digests"},
 };
 
 /* Counts one table of sqlite_master; schema_version holds no data. */

@@ -28,11 +28,12 @@ static void read_message_row(sqlite3_stmt *stmt, struct al_store_message *m)
 	m->origin_known = sqlite3_column_int64(stmt, 9) != 0;
 	m->origin_why = al_store_sql_column_dup(stmt, 10);
 	m->action = al_store_sql_column_dup(stmt, 11);
-	m->reasons = al_store_sql_column_dup(stmt, 12);
+	m->reasons = al_store_parse_reasons((const char *)sqlite3_column_text(stmt, 12));
 	m->size = sqlite3_column_int64(stmt, 13);
 	m->sha256 = al_store_sql_column_dup(stmt, 14);
 	m->path = al_store_sql_column_dup(stmt, 15);
-	m->status = al_store_sql_column_dup(stmt, 16);
+	m->status = (enum al_store_status)MAX(
+	    al_store_status_from_name((const char *)sqlite3_column_text(stmt, 16)), 0);
 }
 
 /* The first column of every row of sql (bound to id) as a
@@ -76,7 +77,6 @@ static void item_free(gpointer data)
 	g_free(item->filename);
 	g_free(item->declared_type);
 	g_free(item->detected_type);
-	g_free(item->reasons);
 	g_strfreev(item->details);
 	g_strfreev(item->viruses);
 	g_free(item->inner_json);
@@ -116,15 +116,14 @@ static int read_item_lists(struct al_store *store, struct al_store_item *item, g
 			      " WHERE i.rowid = CAST(? AS INTEGER) ORDER BY j.key",
 			      rowid, &item->viruses, error) < 0)
 		return -1;
-	return read_json_strings(
-	    store,
-	    "SELECT coalesce(json_extract(j.value, '$.path'), '?') || ' ('"
-	    " || coalesce(json_extract(j.value, '$.type'), '?') || ')'"
-	    " || coalesce(': ' || (SELECT group_concat(r.value, ', ')"
-	    "                     FROM json_each(j.value, '$.reasons') r), '')"
-	    " FROM items i, json_each(i.\"inner\") j"
-	    " WHERE i.rowid = CAST(? AS INTEGER) ORDER BY j.key",
-	    rowid, &item->inner, error);
+	return read_json_strings(store,
+				 "SELECT coalesce(json_extract(j.value, '$.path'), '?') || ' ('"
+				 " || coalesce(json_extract(j.value, '$.type'), '?') || ')'"
+				 " || coalesce(': ' || (SELECT group_concat(r.value, ', ')"
+				 "                     FROM json_each(j.value, '$.reasons') r), '')"
+				 " FROM items i, json_each(i.\"inner\") j"
+				 " WHERE i.rowid = CAST(? AS INTEGER) ORDER BY j.key",
+				 rowid, &item->inner, error);
 }
 
 static int read_items(struct al_store *store, struct al_store_message *m, GError **error)
@@ -148,7 +147,7 @@ static int read_items(struct al_store *store, struct al_store_message *m, GError
 		item->declared_type = al_store_sql_column_dup(stmt, 3);
 		item->detected_type = al_store_sql_column_dup(stmt, 4);
 		item->size = sqlite3_column_int64(stmt, 5);
-		item->reasons = al_store_sql_column_dup(stmt, 6);
+		item->reasons = al_store_parse_reasons((const char *)sqlite3_column_text(stmt, 6));
 		item->quarantined = sqlite3_column_int64(stmt, 7) != 0;
 		item->inner_json = al_store_sql_column_dup(stmt, 8);
 		if (read_item_lists(store, item, sqlite3_column_int64(stmt, 0), error) < 0) {
@@ -231,6 +230,75 @@ int al_store_get_message(struct al_store *store, const char *id, struct al_store
 	return 0;
 }
 
+/* The state of recipient address (any case) for m->id: 1 and state_r,
+ * 0 when address is not a recipient, -1 with error. */
+static int read_recipient_state(struct al_store *store, const char *id, const char *address,
+				enum al_recipient_state *state_r, GError **error)
+{
+	sqlite3_stmt *stmt = al_store_sql_prepare(
+	    store, error,
+	    "SELECT r.released_at IS NOT NULL, r.dismissed_at IS NOT NULL,"
+	    " (SELECT q.state FROM requests q WHERE q.message_id = r.message_id"
+	    "  AND q.recipient = r.address ORDER BY q.id DESC LIMIT 1)"
+	    " FROM recipients r WHERE r.message_id = ? AND lower(r.address) = lower(?)"
+	    " ORDER BY r.rowid LIMIT 1",
+	    "tt", id, address);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	rc = al_store_sql_step(store, stmt, error);
+	if (rc > 0) {
+		const char *request = (const char *)sqlite3_column_text(stmt, 2);
+
+		if (sqlite3_column_int64(stmt, 0) != 0)
+			*state_r = AL_RCPT_RELEASED;
+		else if (sqlite3_column_int64(stmt, 1) != 0)
+			*state_r = AL_RCPT_DISMISSED;
+		else if (g_strcmp0(request, "pending") == 0)
+			*state_r = AL_RCPT_REQUESTED;
+		else if (g_strcmp0(request, "denied") == 0)
+			*state_r = AL_RCPT_DENIED;
+		else
+			*state_r = AL_RCPT_QUARANTINED;
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+struct for_job {
+	struct al_store_message *message;
+	const char *address;
+};
+
+static int read_message_for(struct al_store *store, const void *data, GError **error)
+{
+	const struct for_job *job = data;
+	int rc = read_recipient_state(store, job->message->id, job->address,
+				      &job->message->recipient_state, error);
+
+	if (rc == 0)
+		return al_store_not_found(error, job->message->id);
+	if (rc < 0)
+		return -1;
+	return read_full_message(store, job->message, error);
+}
+
+int al_store_get_message_for(struct al_store *store, const char *id, const char *address,
+			     struct al_store_message *message_r, GError **error)
+{
+	struct for_job job = {.message = message_r, .address = address};
+
+	*message_r = (struct al_store_message){0};
+	if (al_store_user_id(id, message_r->id, error) < 0)
+		return -1;
+	if (al_store_sql_transaction(store, "BEGIN", read_message_for, &job, error) < 0) {
+		al_store_message_clear(message_r);
+		return -1;
+	}
+	return 0;
+}
+
 void al_store_message_clear(struct al_store_message *message)
 {
 	g_free(message->queue_id);
@@ -243,10 +311,8 @@ void al_store_message_clear(struct al_store_message *message)
 	g_free(message->auth_user);
 	g_free(message->origin_why);
 	g_free(message->action);
-	g_free(message->reasons);
 	g_free(message->sha256);
 	g_free(message->path);
-	g_free(message->status);
 	g_strfreev(message->recipients);
 	g_strfreev(message->released_to);
 	if (message->items != NULL)
@@ -292,25 +358,64 @@ static char *contains_pattern(const char *s)
 	return g_string_free(out, FALSE);
 }
 
+/* The JSON array of the reason names of set, or NULL for the empty set. */
+static char *reasons_json(al_reason_set set)
+{
+	GString *out;
+	const char *sep = "";
+
+	if (set == 0)
+		return NULL;
+	out = g_string_new("[");
+	for (int r = 0; r < AL_REASON_COUNT; r++) {
+		if (!(set & AL_REASON_BIT(r)))
+			continue;
+		g_string_append_printf(out, "%s\"%s\"", sep, al_reason_name((enum al_reason)r));
+		sep = ",";
+	}
+	g_string_append_c(out, ']');
+	return g_string_free(out, FALSE);
+}
+
+/* The WHERE clause of a filter: ?1 since, ?2 until, ?3 reasons (JSON
+ * array), ?4 from, ?5 rcpt, ?6 recipient, ?7 status. Constant text: NULL
+ * or 0 parameters select everything. */
+#define FILTER_WHERE                                                                               \
+	" WHERE (?1 = 0 OR m.received_at >= ?1) AND (?2 = 0 OR m.received_at < ?2)"                \
+	" AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(?3) j"                                \
+	"      WHERE ',' || m.reasons || ',' LIKE '%,' || j.value || ',%'))"                       \
+	" AND (?4 IS NULL OR m.envelope_from LIKE ?4 ESCAPE '\\'"                                  \
+	"      OR m.header_from LIKE ?4 ESCAPE '\\')"                                              \
+	" AND (?5 IS NULL OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id"         \
+	"      AND r.address LIKE ?5 ESCAPE '\\'))"                                                \
+	" AND (?6 IS NULL OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id"         \
+	"      AND lower(r.address) = lower(?6) AND r.dismissed_at IS NULL))"                      \
+	" AND (?7 IS NULL OR m.status = ?7)"
+
+/* sql: FILTER_WHERE, and with paged ?8 limit and ?9 offset. */
+static sqlite3_stmt *prepare_filter(struct al_store *store, const struct al_store_filter *f,
+				    const char *sql, gboolean paged, GError **error)
+{
+	g_autofree char *reasons = reasons_json(f->reasons);
+	g_autofree char *from = f->from != NULL ? contains_pattern(f->from) : NULL;
+	g_autofree char *rcpt = f->rcpt != NULL ? contains_pattern(f->rcpt) : NULL;
+	const char *status = f->status >= 0 && f->status < AL_STATUS_COUNT
+				 ? al_store_status_name((enum al_store_status)f->status)
+				 : NULL;
+
+	return al_store_sql_prepare(store, error, sql, paged ? "iitttttii" : "iittttt", f->since,
+				    f->until, reasons, from, rcpt, f->recipient, status,
+				    f->limit > 0 ? (gint64)f->limit : (gint64)-1,
+				    (gint64)f->offset);
+}
+
 static sqlite3_stmt *prepare_list(struct al_store *store, const struct al_store_filter *f,
 				  GError **error)
 {
-	g_autofree char *from = f->from != NULL ? contains_pattern(f->from) : NULL;
-	g_autofree char *rcpt = f->rcpt != NULL ? contains_pattern(f->rcpt) : NULL;
-
-	/* NULL parameters select everything: one constant statement. */
-	return al_store_sql_prepare(
-	    store, error,
-	    "SELECT id FROM messages m WHERE received_at >= ?1"
-	    " AND (?2 IS NULL OR ',' || reasons || ',' LIKE '%,' || ?2 || ',%')"
-	    " AND (?3 IS NULL OR envelope_from LIKE ?3 ESCAPE '\\'"
-	    "      OR header_from LIKE ?3 ESCAPE '\\')"
-	    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id"
-	    "      AND r.address LIKE ?4 ESCAPE '\\'))"
-	    " AND (?5 IS NULL OR status = ?5)"
-	    " ORDER BY id DESC LIMIT ?6",
-	    "itttti", f->since, f->reason, from, rcpt, f->status,
-	    f->limit > 0 ? (gint64)f->limit : (gint64)-1);
+	return prepare_filter(store, f,
+			      "SELECT m.id FROM messages m" FILTER_WHERE
+			      " ORDER BY m.id DESC LIMIT ?8 OFFSET ?9",
+			      TRUE, error);
 }
 
 static int list_messages(struct al_store *store, const void *data, GError **error)
@@ -331,6 +436,11 @@ static int list_messages(struct al_store *store, const void *data, GError **erro
 		g_strlcpy(m->id, ids->pdata[i], sizeof(m->id));
 		g_ptr_array_add(job->messages, m);
 		rc = read_message(store, m, error);
+		if (rc == 0 && job->filter->recipient != NULL)
+			rc = read_recipient_state(store, m->id, job->filter->recipient,
+						  &m->recipient_state, error) < 0
+				 ? -1
+				 : 0;
 	}
 	return rc;
 }
@@ -348,4 +458,34 @@ GPtrArray *al_store_list(struct al_store *store, const struct al_store_filter *f
 		return NULL;
 	}
 	return job.messages;
+}
+
+struct count_job {
+	const struct al_store_filter *filter;
+	guint64 *count;
+};
+
+static int count_messages(struct al_store *store, const void *data, GError **error)
+{
+	const struct count_job *job = data;
+	sqlite3_stmt *stmt = prepare_filter(
+	    store, job->filter, "SELECT count(*) FROM messages m" FILTER_WHERE, FALSE, error);
+	int rc;
+
+	if (stmt == NULL)
+		return -1;
+	rc = al_store_sql_step(store, stmt, error);
+	if (rc > 0)
+		*job->count = (guint64)MAX(sqlite3_column_int64(stmt, 0), 0);
+	sqlite3_finalize(stmt);
+	return rc < 0 ? -1 : 0;
+}
+
+int al_store_count(struct al_store *store, const struct al_store_filter *filter, guint64 *count_r,
+		   GError **error)
+{
+	struct count_job job = {.filter = filter, .count = count_r};
+
+	*count_r = 0;
+	return al_store_sql_transaction(store, "BEGIN", count_messages, &job, error);
 }

@@ -72,6 +72,10 @@ char *al_store_file_path(struct al_store *store, const char *id);
 int al_store_insert_event(struct al_store *store, const char *id, const char *event,
 			  const char *who, const char *detail, GError **error);
 
+/* A comma list of reason names as stored, as a set (unknown names are
+ * left out: a newer build's reason). NULL is the empty set. */
+al_reason_set al_store_parse_reasons(const char *text);
+
 /* store.c: the schema version recorded in the database (0: none yet). */
 int al_store_read_version(struct al_store *store, gint64 *version_r, GError **error);
 

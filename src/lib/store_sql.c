@@ -199,3 +199,56 @@ char *al_store_sql_column_dup(sqlite3_stmt *stmt, int column)
 {
 	return g_strdup((const char *)sqlite3_column_text(stmt, column));
 }
+
+/* ---- typed values ---- */
+
+static const char *const status_names[AL_STATUS_COUNT] = {
+    [AL_STATUS_QUARANTINED] = "quarantined",
+    [AL_STATUS_RELEASED] = "released",
+    [AL_STATUS_DELETED] = "deleted",
+    [AL_STATUS_PURGED] = "purged",
+};
+
+const char *al_store_status_name(enum al_store_status status)
+{
+	return (unsigned)status < AL_STATUS_COUNT ? status_names[status] : "unknown";
+}
+
+int al_store_status_from_name(const char *name)
+{
+	for (int i = 0; name != NULL && i < AL_STATUS_COUNT; i++)
+		if (strcmp(name, status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *al_recipient_state_name(enum al_recipient_state state)
+{
+	switch (state) {
+	case AL_RCPT_QUARANTINED:
+		return "quarantined";
+	case AL_RCPT_REQUESTED:
+		return "requested";
+	case AL_RCPT_DENIED:
+		return "denied";
+	case AL_RCPT_RELEASED:
+		return "released";
+	case AL_RCPT_DISMISSED:
+		return "dismissed";
+	}
+	return "unknown";
+}
+
+al_reason_set al_store_parse_reasons(const char *text)
+{
+	g_auto(GStrv) names = g_strsplit(text != NULL ? text : "", ",", -1);
+	al_reason_set set = 0;
+
+	for (gsize i = 0; names[i] != NULL; i++) {
+		int reason = al_reason_from_name(g_strstrip(names[i]));
+
+		if (reason >= 0)
+			set |= AL_REASON_BIT(reason);
+	}
+	return set;
+}

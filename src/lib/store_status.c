@@ -55,7 +55,7 @@ struct al_store *al_store_open_readonly(const char *dir, GError **error)
 
 static int read_figures(struct al_store *store, const void *data, GError **error)
 {
-	struct al_store_status *status = (struct al_store_status *)data;
+	struct al_store_summary *status = (struct al_store_summary *)data;
 	gint64 count;
 
 	if (al_store_read_version(store, &status->schema_version, error) < 0)
@@ -75,11 +75,17 @@ static int read_figures(struct al_store *store, const void *data, GError **error
 				   "") < 0)
 		return -1;
 	status->quarantined = (guint64)MAX(count, 0);
+	if (status->schema_version < 3)
+		return 0; /* no requests table yet */
+	if (al_store_sql_query_int(store, &count, error,
+				   "SELECT count(*) FROM requests WHERE state = 'pending'", "") < 0)
+		return -1;
+	status->pending_requests = (guint64)MAX(count, 0);
 	return 0;
 }
 
-int al_store_get_status(struct al_store *store, struct al_store_status *status_r, GError **error)
+int al_store_get_status(struct al_store *store, struct al_store_summary *status_r, GError **error)
 {
-	*status_r = (struct al_store_status){0};
+	*status_r = (struct al_store_summary){0};
 	return al_store_sql_transaction(store, "BEGIN", read_figures, status_r, error);
 }

@@ -19,6 +19,7 @@
 #include "airlock/notice.h"
 #include "airlock/release.h"
 #include "airlock/sendmail.h"
+#include "airlock/weblink.h"
 
 #include <string.h>
 
@@ -187,15 +188,68 @@ static int set_top_header(struct act_state *s, const char *name, const char *val
 		      "changing a header");
 }
 
+/* Recipient's own link to their quarantine page (transfer full). */
+static char *link_for(struct act_state *s, const char *recipient)
+{
+	return al_weblink_url(s->config, &s->m->rt->release_key, recipient,
+			      g_get_real_time() / G_USEC_PER_SEC);
+}
+
+/* Mails text to one recipient; FALSE (logged) when it could not. */
+static gboolean send_notice(struct act_state *s, const char *recipient, const char *text,
+			    const char *what)
+{
+	const char *const rcpts[] = { recipient, NULL };
+	g_autoptr(GError) error = NULL;
+
+	if (al_sendmail(s->config->notice_command, "", rcpts, text, strlen(text), &error) == 0)
+		return TRUE;
+	g_autofree char *qid = log_escape(queue_id(s), 64);
+	g_autofree char *who = log_escape(recipient, 320);
+
+	log_msg(LOG_ERR, "%s: %s for quarantine %s to %s not sent: %s", qid, what, s->id, who,
+		error->message);
+	return FALSE;
+}
+
+/* A stripped message with several recipients: the notice inside it is
+ * shared, so each recipient gets their link in a mail of their own. */
+static void send_link_notices(struct act_state *s)
+{
+	const char *subject = s->verdict->message != NULL ? s->verdict->message->subject : NULL;
+	guint sent = 0;
+
+	for (guint i = 0; i + 1 < s->recipients->len; i++) {
+		const char *rcpt = s->recipients->pdata[i];
+		g_autofree char *link = link_for(s, rcpt);
+		g_autofree char *text = NULL;
+
+		if (link == NULL)
+			continue;
+		text = al_notice_link_mail(s->config, rcpt, s->id, subject, link);
+		sent += send_notice(s, rcpt, text, "link notice");
+	}
+	if (sent > 0)
+		record_event(s, s->id, "notified", "links");
+}
+
 static int do_strip(struct act_state *s)
 {
 	struct al_stripped stripped = { 0 };
 	g_autofree char *mark_value = NULL;
+	g_autofree char *url = NULL;
+	const guint count = s->recipients->len - 1;
+	struct al_notice_link link = { .link_days = s->config->web_link_days };
 	int rc = -1;
 
 	if (quarantine(s) < 0)
 		return -1;
-	if (al_notice_strip(s->config, s->verdict, s->id, &stripped, &s->error) < 0)
+	/* A link opens every item of its recipient: inside the message
+	 * only when that recipient is its one reader. */
+	if (count == 1)
+		link.url = url = link_for(s, s->recipients->pdata[0]);
+	link.separate = count > 1;
+	if (al_notice_strip(s->config, s->verdict, s->id, &link, &stripped, &s->error) < 0)
 		return failed(s, "building the notice");
 	if (replace_body(s, stripped.body) < 0 ||
 	    set_top_header(s, "Content-Type", stripped.content_type) < 0 ||
@@ -205,25 +259,30 @@ static int do_strip(struct act_state *s)
 		goto out;
 	mark_value = g_strdup_printf("stripped; id=%s", s->id);
 	rc = mark(s, mark_value);
+	if (rc == 0 && count > 1 && !(s->stored_before && already_notified(s)))
+		send_link_notices(s);
 out:
 	al_stripped_clear(&stripped);
 	return rc;
 }
 
+/* One hold notice per recipient, each with that recipient's link. */
 static void send_hold_notice(struct act_state *s)
 {
-	g_autofree char *notice = al_notice_hold_message(s->config, s->verdict, &s->smtp, s->id);
-	g_autofree char *qid = log_escape(queue_id(s), 64);
-	g_autoptr(GError) error = NULL;
+	guint sent = 0;
 
-	if (al_sendmail(s->config->notice_command, "",
-			(const char *const *)s->recipients->pdata, notice, strlen(notice),
-			&error) < 0) {
-		log_msg(LOG_ERR, "%s: hold notice for quarantine %s not sent: %s", qid, s->id,
-			error->message);
-		return;
+	for (guint i = 0; i + 1 < s->recipients->len; i++) {
+		const char *rcpt = s->recipients->pdata[i];
+		g_autofree char *url = link_for(s, rcpt);
+		const struct al_notice_link link = { .url = url,
+						     .link_days = s->config->web_link_days };
+		g_autofree char *notice =
+		    al_notice_hold_message(s->config, s->verdict, &s->smtp, s->id, rcpt, &link);
+
+		sent += send_notice(s, rcpt, notice, "hold notice");
 	}
-	record_event(s, s->id, "notified", NULL);
+	if (sent > 0)
+		record_event(s, s->id, "notified", NULL);
 }
 
 static int do_hold(struct act_state *s)

@@ -55,6 +55,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 import messages  # noqa: E402
 from airlock import VALGRIND_EXIT, Daemon, find_binary  # noqa: E402
 import milter_client  # noqa: E402
+import weblink  # noqa: E402
 from milter_client import MilterError, MilterSession  # noqa: E402
 from util import HarnessError, excerpt, is_root, require_tool, system_python  # noqa: E402
 
@@ -252,13 +253,30 @@ class Runner:
         with open(messages.corpus_path(name), "rb") as f:
             original = f.read()
         before = self.ids()
+        notices_before = len(self.daemon.recorded_notices())
+        rcpts = ["bob@test.example", "carol@test.example"]
         result = self.client_transaction(original, client_ip=OUTSIDE_IP,
                                          mail_from="stranger@unknown.example",
-                                         rcpts=("bob@test.example", "carol@test.example"))
+                                         rcpts=tuple(rcpts))
         qid = self.check_strip_result(result, original, filename)
-        check(self.ids() == before | {qid}, f"expected exactly one new row, id {qid}")
-        self.check_stored(qid, original, "strip", reasons, "stranger@unknown.example",
-                          ["bob@test.example", "carol@test.example"])
+        check(self.ids() == before | {qid}, f"expected at most one new row, id {qid}")
+        self.check_stored(qid, original, "strip", reasons, "stranger@unknown.example", rcpts)
+        # Two recipients share the stripped message: it carries no link;
+        # each is mailed their own apart.
+        delivered = messages.decoded_text(result.message())
+        check(not weblink.tokens_in(delivered), "a shared stripped message carries a link")
+        # The same message offered again (the store's retry window) was
+        # notified already: nothing is sent twice.
+        notices = self.daemon.recorded_notices()[notices_before:]
+        expected = [] if qid in before else [[r] for r in rcpts]
+        check([meta["recipients"] for meta, _ in notices] == expected,
+              f"link notices went to {[meta['recipients'] for meta, _ in notices]}, "
+              f"expected {expected}")
+        key = weblink.read_key(self.daemon.quarantine)
+        for (meta, text), rcpt in zip(notices, rcpts):
+            tokens = weblink.tokens_in(messages.decoded_text(text))
+            check(tokens and all(weblink.verify(t, key) == rcpt for t in tokens),
+                  f"{rcpt}'s link notice: {tokens}")
 
     def test_strip_pdf_unknown_origin(self):
         self.strip_case("pdf-stranger.eml", ["unknown-origin"], "report.pdf")
@@ -280,19 +298,26 @@ class Runner:
             original = f.read()
         self.check_stored(qid, original, "hold", ["virus"], "stranger@unknown.example",
                           ["bob@test.example", "carol@test.example"])
+        # One notice per recipient, each with that recipient's own link
+        # (a link opens every item of its recipient: never a shared mail).
         notices = self.daemon.recorded_notices()[notices_before:]
-        check(len(notices) == 1, f"expected one hold notice, got {len(notices)}")
-        meta, text = notices[0]
-        check(meta["sender"] == "", f"notice sender {meta['sender']!r}, expected '' (<>)")
-        check(meta["recipients"] == ["bob@test.example", "carol@test.example"],
-              f"notice recipients {meta['recipients']}")
-        decoded = messages.decoded_text(text)
-        check(qid in re.sub(r"[-\s]", "", decoded.upper()),
-              f"the notice does not name quarantine id {qid}:\n{decoded[:1500]}")
-        check(messages.eicar() not in text and
-              base64.b64encode(messages.eicar())[:60] not in text, "the notice carries the virus")
-        check("notified" in self.daemon.store.events(qid),
-              f"no 'notified' event: {self.daemon.store.events(qid)}")
+        check(len(notices) == 2, f"expected one hold notice per recipient, got {len(notices)}")
+        key = weblink.read_key(self.daemon.quarantine)
+        for (meta, text), rcpt in zip(notices, ["bob@test.example", "carol@test.example"]):
+            check(meta["sender"] == "", f"notice sender {meta['sender']!r}, expected '' (<>)")
+            check(meta["recipients"] == [rcpt], f"notice recipients {meta['recipients']}")
+            decoded = messages.decoded_text(text)
+            check(qid in re.sub(r"[-\s]", "", decoded.upper()),
+                  f"the notice does not name quarantine id {qid}:\n{decoded[:1500]}")
+            check(messages.eicar() not in text and
+                  base64.b64encode(messages.eicar())[:60] not in text,
+                  "the notice carries the virus")
+            tokens = weblink.tokens_in(decoded)
+            check(len(tokens) == 2, f"expected the link in fr and en, got {tokens}")
+            check(all(weblink.verify(t, key) == rcpt for t in tokens),
+                  f"the link in {rcpt}'s notice does not open {rcpt}'s page: {tokens}")
+        check(self.daemon.store.events(qid).count("notified") == 1,
+              f"expected one 'notified' event: {self.daemon.store.events(qid)}")
 
     def test_forged_headers_removed(self):
         msg = messages.add_headers_top(messages.corpus("clean-text.eml"), [

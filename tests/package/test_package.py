@@ -165,14 +165,18 @@ class PackageTest:
         # Not its Recommends (clamav-freshclam would stay after the purge).
         print(excerpt(self.apt("install", "--no-install-recommends", self.deb), 1500), flush=True)
         for path in ("/usr/sbin/airlock-milter", "/usr/sbin/airlockctl",
+                     "/usr/sbin/airlock-web",
                      "/usr/share/airlock/signatures/filetypes.conf",
                      "/usr/share/man/man5/airlock.conf.5.gz",
                      "/usr/share/man/man8/airlock-milter.8.gz",
+                     "/usr/share/man/man8/airlock-web.8.gz",
                      "/usr/share/doc/airlock/README.md.gz",
                      "/usr/share/doc/airlock/README.Debian",
                      "/usr/share/doc/airlock/changelog.gz",
                      "/lib/systemd/system/airlock-milter.service",
                      "/lib/systemd/system/airlock-purge.timer",
+                     "/lib/systemd/system/airlock-web.service",
+                     "/lib/systemd/system/airlock-digest.timer",
                      "/usr/lib/tmpfiles.d/airlock.conf"):
             check(os.path.exists(path), f"{path} is not installed")
         conffiles = run(["dpkg-query", "-W", "-f=${Conffiles}", "airlock"]).stdout
@@ -193,8 +197,10 @@ class PackageTest:
         check(mode_owner(RUN_DIR) == (0o750, "airlock", "airlock"),
               f"{RUN_DIR}: {mode_owner(RUN_DIR)}")
         for link in ("multi-user.target.wants/airlock-milter.service",
+                     "multi-user.target.wants/airlock-web.service",
                      "timers.target.wants/airlock-purge.timer",
-                     "timers.target.wants/airlock-backup.timer"):
+                     "timers.target.wants/airlock-backup.timer",
+                     "timers.target.wants/airlock-digest.timer"):
             check(os.path.islink(f"/etc/systemd/system/{link}"), f"{link} is not enabled")
 
     # ---- 4, 5: run it ----
@@ -293,7 +299,7 @@ class PackageTest:
                  if not os.path.isdir(p)]
         step("apt-get remove airlock")
         self.apt("remove", "airlock")
-        for path in ("/usr/sbin/airlock-milter", "/usr/sbin/airlockctl"):
+        for path in ("/usr/sbin/airlock-milter", "/usr/sbin/airlockctl", "/usr/sbin/airlock-web"):
             check(not os.path.exists(path), f"{path} left after remove")
         for path in (CONF, f"{STORE}/airlock.db", f"{STORE}/release.key"):
             check(os.path.exists(path), f"{path} removed by apt-get remove")

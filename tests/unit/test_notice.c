@@ -83,7 +83,7 @@ static void strip_ok(struct fixture *f, struct al_stripped *stripped)
 {
 	g_autoptr(GError) error = NULL;
 
-	g_assert_cmpint(al_notice_strip(f->config, f->verdict, ID, stripped, &error), ==, 0);
+	g_assert_cmpint(al_notice_strip(f->config, f->verdict, ID, NULL, stripped, &error), ==, 0);
 	g_assert_no_error(error);
 	g_assert_nonnull(stripped->body);
 }
@@ -788,7 +788,7 @@ static void test_notice_strip_unknown_part_fails_cleanly(void)
 		g_free(item->part);
 		item->part = g_strdup(bad_paths[i]);
 		item->from_uuencode = strstr(bad_paths[i], ".u") != NULL;
-		g_assert_cmpint(al_notice_strip(f.config, f.verdict, ID, &stripped, &error), ==,
+		g_assert_cmpint(al_notice_strip(f.config, f.verdict, ID, NULL, &stripped, &error), ==,
 		                -1);
 		g_assert_error(error, AL_ERROR, AL_ERROR_INTERNAL);
 		g_assert_null(stripped.body);
@@ -848,7 +848,7 @@ static void test_notice_hold_message_is_complete_and_bilingual(void)
 	fixture_init(&f, held_mail);
 	quarantine(&f, "2", AL_REASON_BIT(AL_REASON_MACRO) | AL_REASON_BIT(AL_REASON_VIRUS));
 	f.verdict->action = AL_ACTION_HOLD;
-	text = al_notice_hold_message(f.config, f.verdict, &smtp, ID);
+	text = al_notice_hold_message(f.config, f.verdict, &smtp, ID, NULL, NULL);
 	g_assert_nonnull(text);
 	g_assert_null(strchr(text, '\r'));
 
@@ -905,7 +905,7 @@ static void test_notice_hold_message_neutralises_hostile_subject(void)
 	g_free(f.config->admin_contact);
 	f.config->admin_contact = g_strdup("the IT desk, extension 1234");
 	/* No SMTP context: no recipients known. */
-	text = al_notice_hold_message(f.config, f.verdict, NULL, ID);
+	text = al_notice_hold_message(f.config, f.verdict, NULL, ID, NULL, NULL);
 	notice = parse_text(text);
 	g_assert_null(g_mime_object_get_header(GMIME_OBJECT(notice), "Bcc"));
 	g_assert_cmpint(internet_address_list_length(

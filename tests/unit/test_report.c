@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #define HOSTILE_SUBJECT "<script>alert(1)</script>\"\u202e"
-#define HOSTILE_FILE	"-2+3 <b>x</b>\u202egnp.exe"
+#define HOSTILE_FILE    "-2+3 <b>x</b>\u202egnp.exe"
 
 static const guint8 key_a[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 static const guint8 key_b[32] = {42};
@@ -29,7 +29,8 @@ static struct al_item *make_item(const char *part, const char *filename, const c
 
 	item->part = g_strdup(part);
 	item->filename = g_strdup(filename);
-	item->declared_type = g_strdup(filename != NULL ? "application/octet-stream" : "text/plain");
+	item->declared_type =
+	    g_strdup(filename != NULL ? "application/octet-stream" : "text/plain");
 	item->detected_type = g_strdup(detected);
 	item->is_body = filename == NULL;
 	item->reasons = reasons;
@@ -193,10 +194,12 @@ static void fill(struct fixture *f)
 	v = make_verdict(AL_ACTION_STRIP, "old@old.example", "Old");
 	add_item(v, "old.exe", "application/x-dosexec", AL_REASON_BIT(AL_REASON_EXECUTABLE));
 	judge(f, v, rcpt_a, "2020-02-15", 12, id);
-	g_assert_cmpint(al_store_set_status(f->store, f->released_id, "quarantined", "released",
-					    "admin", "released", NULL, NULL), ==, 0);
-	g_assert_cmpint(al_store_set_status(f->store, f->deleted_id, "quarantined", "deleted",
-					    "admin", "deleted", NULL, NULL), ==, 0);
+	g_assert_cmpint(al_store_set_status(f->store, f->released_id, AL_STATUS_QUARANTINED,
+					    AL_STATUS_RELEASED, "admin", "released", NULL, NULL),
+			==, 0);
+	g_assert_cmpint(al_store_set_status(f->store, f->deleted_id, AL_STATUS_QUARANTINED,
+					    AL_STATUS_DELETED, "admin", "deleted", NULL, NULL),
+			==, 0);
 }
 
 static void fixture_setup(struct fixture *f, gconstpointer data)
@@ -337,8 +340,9 @@ static void test_report_released_and_deleted_per_reason(struct fixture *f, gcons
 	g_assert_cmpint(r.reasons[AL_REASON_MACRO].pending, ==, 1);
 	al_report_free(&r);
 	/* Deleted after its release: still a false positive. */
-	g_assert_cmpint(al_store_set_status(f->store, f->released_id, "released", "deleted",
-					    "admin", "deleted", NULL, NULL), ==, 0);
+	g_assert_cmpint(al_store_set_status(f->store, f->released_id, AL_STATUS_RELEASED,
+					    AL_STATUS_DELETED, "admin", "deleted", NULL, NULL),
+			==, 0);
 	gather(f, &plain, &r);
 	g_assert_cmpint(r.reasons[AL_REASON_EXECUTABLE].released, ==, 1);
 	g_assert_cmpint(r.reasons[AL_REASON_EXECUTABLE].deleted, ==, 0);
@@ -433,7 +437,7 @@ static void test_report_top_lists(struct fixture *f, gconstpointer data)
 }
 
 static void test_report_examples_cover_reasons_most_dangerous_first(struct fixture *f,
-								     gconstpointer data)
+								    gconstpointer data)
 {
 	struct al_report r;
 	const struct al_report_options two = {.example_rows = 2, .now = 1};
@@ -598,8 +602,8 @@ static void test_report_csv_guards_formulas(struct fixture *f, gconstpointer dat
 
 static void test_report_anonymized_has_no_address_anywhere(struct fixture *f, gconstpointer data)
 {
-	const struct al_report_options anon = {.anonymize = TRUE, .key = key_a,
-					       .key_bytes = sizeof(key_a), .now = 1};
+	const struct al_report_options anon = {
+	    .anonymize = TRUE, .key = key_a, .key_bytes = sizeof(key_a), .now = 1};
 	g_autoptr(GRegex) address = g_regex_new("[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+", 0, 0, NULL);
 	g_autofree char *alice = al_report_pseudonym(key_a, sizeof(key_a), "ALICE@corp.example");
 	struct al_report r;
@@ -667,9 +671,9 @@ static void test_report_parse_date_table(void)
 		const char *text;
 		gboolean ok;
 	} cases[] = {
-		{"2020-02-29", TRUE},  {"2021-02-29", FALSE}, {"2020-13-01", FALSE},
-		{"2020-1-01", FALSE},  {"2020-01-01x", FALSE}, {"", FALSE},
-		{"+020-01-01", FALSE}, {"2020-00-10", FALSE}, {"1999-12-31", TRUE},
+	    {"2020-02-29", TRUE},  {"2021-02-29", FALSE},  {"2020-13-01", FALSE},
+	    {"2020-1-01", FALSE},  {"2020-01-01x", FALSE}, {"", FALSE},
+	    {"+020-01-01", FALSE}, {"2020-00-10", FALSE},  {"1999-12-31", TRUE},
 	};
 
 	for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -695,13 +699,15 @@ int main(int argc, char **argv)
 	    test_report_examples_cover_reasons_most_dangerous_first);
 	ADD("/report/gather/empty-period", test_report_empty_period);
 	ADD("/report/gather/bad-requests-are-errors", test_report_bad_requests_are_errors);
-	ADD("/report/render/html-escapes-hostile-strings", test_report_html_escapes_hostile_strings);
+	ADD("/report/render/html-escapes-hostile-strings",
+	    test_report_html_escapes_hostile_strings);
 	ADD("/report/render/json-keeps-hostile-strings-intact",
 	    test_report_json_keeps_hostile_strings_intact);
 	ADD("/report/render/text-escapes-controls", test_report_text_escapes_controls);
 	ADD("/report/render/csv-guards-formulas", test_report_csv_guards_formulas);
 	ADD("/report/render/dates-in-each-language", test_report_dates_in_each_language);
-	ADD("/report/anonymize/no-address-anywhere", test_report_anonymized_has_no_address_anywhere);
+	ADD("/report/anonymize/no-address-anywhere",
+	    test_report_anonymized_has_no_address_anywhere);
 #undef ADD
 	g_test_add_func("/report/anonymize/pseudonyms-are-stable-and-keyed",
 			test_report_pseudonyms_are_stable_and_keyed);

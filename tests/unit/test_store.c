@@ -425,15 +425,16 @@ static void test_store_get_message_reads_row_and_recipients(struct fixture *f, g
 	g_assert_null(message.auth_user);
 	g_assert_false(message.origin_known);
 	g_assert_cmpstr(message.action, ==, "strip");
-	g_assert_cmpstr(message.reasons, ==, "executable,disguised");
+	g_assert_cmpuint(message.reasons, ==,
+			 AL_REASON_BIT(AL_REASON_EXECUTABLE) | AL_REASON_BIT(AL_REASON_DISGUISED));
 	g_assert_cmpint(message.size, ==, original->len);
-	g_assert_cmpstr(message.status, ==, "quarantined");
+	g_assert_cmpint(message.status, ==, AL_STATUS_QUARANTINED);
 	g_assert_cmpuint(g_strv_length(message.recipients), ==, 2);
 	g_assert_cmpstr(message.recipients[0], ==, "alice@corp.example");
 	g_assert_cmpstr(message.recipients[1], ==, "bob@corp.example");
 	g_assert_true(g_str_has_suffix(message.path, ".eml"));
 	al_store_message_clear(&message);
-	g_assert_null(message.status);
+	g_assert_null(message.recipients);
 
 	al_store_new_id(id);
 	g_assert_cmpint(al_store_get_message(f->store, id, &message, &error), ==, -1);
@@ -457,12 +458,13 @@ static void test_store_set_status_succeeds_only_once(struct fixture *f, gconstpo
 	al_store_new_id(id);
 	g_assert_cmpint(quarantine_bytes(f->store, id, original, verdict, &error), ==, 0);
 	dashed = g_strdup_printf("%.5s-%s", id, id + 5);
-	g_assert_cmpint(al_store_set_status(f->store, dashed, "quarantined", "released", "admin",
-					    "released", "to 2 recipients", &error),
+	g_assert_cmpint(al_store_set_status(f->store, dashed, AL_STATUS_QUARANTINED,
+					    AL_STATUS_RELEASED, "admin", "released",
+					    "to 2 recipients", &error),
 			==, 0);
 	g_assert_no_error(error);
-	g_assert_cmpint(al_store_set_status(f->store, id, "quarantined", "released", "admin2",
-					    "released", NULL, &error),
+	g_assert_cmpint(al_store_set_status(f->store, id, AL_STATUS_QUARANTINED, AL_STATUS_RELEASED,
+					    "admin2", "released", NULL, &error),
 			==, -1);
 	g_assert_error(error, AL_STORE_ERROR, AL_STORE_ERROR_STATE);
 	expected = g_strdup_printf("%s is already released", id);
@@ -477,8 +479,8 @@ static void test_store_set_status_succeeds_only_once(struct fixture *f, gconstpo
 			id, "quarantined:airlock:strip,released:admin:to 2 recipients");
 
 	al_store_new_id(id);
-	g_assert_cmpint(al_store_set_status(f->store, id, "quarantined", "deleted", "admin",
-					    "deleted", NULL, &error),
+	g_assert_cmpint(al_store_set_status(f->store, id, AL_STATUS_QUARANTINED, AL_STATUS_DELETED,
+					    "admin", "deleted", NULL, &error),
 			==, -1);
 	g_assert_error(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND);
 	g_clear_error(&error);
@@ -584,8 +586,9 @@ static void test_store_counters_after_three_messages(struct fixture *f, gconstpo
 	{
 		sqlite3_stmt *stmt = NULL;
 
-		g_assert_cmpint(sqlite3_prepare_v2(f->store->db, "PRAGMA synchronous", -1, &stmt,
-						   NULL), ==, SQLITE_OK);
+		g_assert_cmpint(
+		    sqlite3_prepare_v2(f->store->db, "PRAGMA synchronous", -1, &stmt, NULL), ==,
+		    SQLITE_OK);
 		g_assert_cmpint(sqlite3_step(stmt), ==, SQLITE_ROW);
 		g_assert_cmpint(sqlite3_column_int(stmt, 0), ==, 2);
 		sqlite3_finalize(stmt);

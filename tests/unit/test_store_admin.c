@@ -30,10 +30,8 @@ static void quarantine_one(struct fixture *f, char id_r[AL_STORE_ID_LEN + 1])
 
 static void set_received_at(struct fixture *f, const char *id, gint64 at)
 {
-	g_autofree char *sql =
-	    g_strdup_printf("UPDATE messages SET received_at = %" G_GINT64_FORMAT
-			    " WHERE id = '%s'",
-			    at, id);
+	g_autofree char *sql = g_strdup_printf(
+	    "UPDATE messages SET received_at = %" G_GINT64_FORMAT " WHERE id = '%s'", at, id);
 
 	sql_exec(f->db, sql);
 }
@@ -61,7 +59,8 @@ static void test_store_get_message_has_items_and_events(struct fixture *f, gcons
 	g_assert_cmpstr(bad->part, ==, "2");
 	g_assert_cmpstr(bad->filename, ==, "facture.pdf.exe");
 	g_assert_cmpstr(bad->detected_type, ==, "application/x-dosexec");
-	g_assert_cmpstr(bad->reasons, ==, "executable,disguised");
+	g_assert_cmpuint(bad->reasons, ==,
+			 AL_REASON_BIT(AL_REASON_EXECUTABLE) | AL_REASON_BIT(AL_REASON_DISGUISED));
 	g_assert_true(bad->quarantined);
 	g_assert_cmpuint(g_strv_length(bad->details), ==, 2);
 	g_assert_cmpstr(bad->details[0], ==, "content is a Windows program (PE)");
@@ -80,21 +79,31 @@ static void test_store_get_message_has_items_and_events(struct fixture *f, gcons
 	al_store_message_clear(&m);
 }
 
+#define VIRUS     AL_REASON_BIT(AL_REASON_VIRUS)
+#define DISGUISED AL_REASON_BIT(AL_REASON_DISGUISED)
+
 static guint list_count(struct fixture *f, const struct al_store_filter *filter)
 {
 	GError *error = NULL;
 	GPtrArray *list = al_store_list(f->store, filter, &error);
+	struct al_store_filter all = *filter;
+	guint64 count = 0;
 	guint n;
 
 	g_assert_no_error(error);
 	g_assert_nonnull(list);
 	n = list->len;
 	g_ptr_array_unref(list);
+	/* The count for paging: what the list gives without limit and offset. */
+	all.limit = all.offset = 0;
+	g_assert_cmpint(al_store_count(f->store, &all, &count, &error), ==, 0);
+	g_assert_no_error(error);
+	if (filter->limit == 0 && filter->offset == 0)
+		g_assert_cmpuint(count, ==, n);
 	return n;
 }
 
-static void test_store_list_filters_and_orders_newest_first(struct fixture *f,
-							    gconstpointer data)
+static void test_store_list_filters_and_orders_newest_first(struct fixture *f, gconstpointer data)
 {
 	char ids[3][AL_STORE_ID_LEN + 1];
 	GError *error = NULL;
@@ -109,7 +118,7 @@ static void test_store_list_filters_and_orders_newest_first(struct fixture *f,
 	g_assert_cmpint(al_store_delete(f->store, ids[1], "admin", &error), ==, 0);
 	g_assert_no_error(error);
 
-	list = al_store_list(f->store, &(struct al_store_filter){0}, &error);
+	list = al_store_list(f->store, &(struct al_store_filter)AL_STORE_FILTER_INIT, &error);
 	g_assert_no_error(error);
 	g_assert_cmpuint(list->len, ==, 3);
 	g_assert_cmpstr(((struct al_store_message *)list->pdata[0])->id, ==, ids[2]);
@@ -118,17 +127,44 @@ static void test_store_list_filters_and_orders_newest_first(struct fixture *f,
 	g_assert_null(((struct al_store_message *)list->pdata[0])->events);
 	g_ptr_array_unref(list);
 
-	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.since = 2000}), ==, 2);
-	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.status = "deleted"}), ==, 1);
-	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.reason = "disguised"}), ==, 3);
-	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.reason = "virus"}), ==, 0);
-	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.reason = "guised"}), ==, 0);
-	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.from = "EVIL.example"}), ==, 3);
-	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.from = "nobody"}), ==, 0);
-	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.from = "%"}), ==, 0);
-	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.rcpt = "bob@"}), ==, 3);
-	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.rcpt = "carol"}), ==, 0);
-	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.limit = 2}), ==, 2);
+	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.status = -1, .since = 2000}), ==,
+			 2);
+	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.status = -1, .until = 2000}), ==,
+			 1);
+	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.status = AL_STATUS_DELETED}), ==,
+			 1);
+	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.status = AL_STATUS_QUARANTINED}),
+			 ==, 2);
+	g_assert_cmpuint(
+	    list_count(f, &(struct al_store_filter){.status = -1, .reasons = DISGUISED}), ==, 3);
+	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.status = -1, .reasons = VIRUS}),
+			 ==, 0);
+	g_assert_cmpuint(
+	    list_count(f, &(struct al_store_filter){.status = -1, .reasons = VIRUS | DISGUISED}),
+	    ==, 3);
+	g_assert_cmpuint(
+	    list_count(f, &(struct al_store_filter){.status = -1, .from = "EVIL.example"}), ==, 3);
+	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.status = -1, .from = "nobody"}),
+			 ==, 0);
+	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.status = -1, .from = "%"}), ==,
+			 0);
+	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.status = -1, .rcpt = "bob@"}), ==,
+			 3);
+	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.status = -1, .rcpt = "carol"}),
+			 ==, 0);
+	/* recipient: the whole address, any case, not a part of it. */
+	g_assert_cmpuint(
+	    list_count(f, &(struct al_store_filter){.status = -1, .recipient = "BOB@corp.example"}),
+	    ==, 3);
+	g_assert_cmpuint(
+	    list_count(f, &(struct al_store_filter){.status = -1, .recipient = "bob@"}), ==, 0);
+	g_assert_cmpuint(list_count(f, &(struct al_store_filter){.status = -1, .limit = 2}), ==, 2);
+	list = al_store_list(
+	    f->store, &(struct al_store_filter){.status = -1, .limit = 2, .offset = 2}, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(list->len, ==, 1);
+	g_assert_cmpstr(((struct al_store_message *)list->pdata[0])->id, ==, ids[0]);
+	g_ptr_array_unref(list);
 }
 
 static void test_store_release_all_then_again_is_refused(struct fixture *f, gconstpointer data)
@@ -155,7 +191,7 @@ static void test_store_release_all_then_again_is_refused(struct fixture *f, gcon
 	g_clear_error(&error);
 
 	g_assert_cmpint(al_store_get_message(f->store, id, &m, &error), ==, 0);
-	g_assert_cmpstr(m.status, ==, "released");
+	g_assert_cmpint(m.status, ==, AL_STATUS_RELEASED);
 	g_assert_cmpuint(g_strv_length(m.released_to), ==, 2);
 	g_assert_cmpstr(((struct al_store_event *)m.events->pdata[1])->event, ==, "released");
 	g_assert_cmpstr(((struct al_store_event *)m.events->pdata[1])->who, ==, "admin");
@@ -190,7 +226,7 @@ static void test_store_release_to_some_recipients(struct fixture *f, gconstpoint
 	g_clear_error(&error);
 
 	g_assert_cmpint(al_store_get_message(f->store, id, &m, &error), ==, 0);
-	g_assert_cmpstr(m.status, ==, "quarantined"); /* alice still waits */
+	g_assert_cmpint(m.status, ==, AL_STATUS_QUARANTINED); /* alice still waits */
 	al_store_message_clear(&m);
 	claimed = al_store_claim_release(f->store, id, NULL, "admin", &error);
 	g_assert_no_error(error);
@@ -198,7 +234,7 @@ static void test_store_release_to_some_recipients(struct fixture *f, gconstpoint
 	g_assert_cmpstr(claimed[0], ==, "alice@corp.example");
 	g_strfreev(claimed);
 	g_assert_cmpint(al_store_get_message(f->store, id, &m, &error), ==, 0);
-	g_assert_cmpstr(m.status, ==, "released");
+	g_assert_cmpint(m.status, ==, AL_STATUS_RELEASED);
 	al_store_message_clear(&m);
 }
 
@@ -219,7 +255,7 @@ static void test_store_unclaim_gives_the_release_back(struct fixture *f, gconstp
 	g_assert_no_error(error);
 	g_strfreev(claimed);
 	g_assert_cmpint(al_store_get_message(f->store, id, &m, &error), ==, 0);
-	g_assert_cmpstr(m.status, ==, "quarantined");
+	g_assert_cmpint(m.status, ==, AL_STATUS_QUARANTINED);
 	g_assert_cmpuint(g_strv_length(m.released_to), ==, 0);
 	g_assert_cmpuint(m.events->len, ==, 3);
 	g_assert_cmpstr(((struct al_store_event *)m.events->pdata[2])->event, ==, "release-failed");
@@ -273,8 +309,9 @@ static void test_store_two_releases_at_once_release_once(struct fixture *f, gcon
 		g_thread_join(threads[i]);
 	g_assert_cmpint(race.wins, ==, 1);
 	g_assert_cmpint(race.refusals, ==, (gint)G_N_ELEMENTS(threads) - 1);
-	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM events WHERE event = 'released'"
-				       " AND message_id = ?",
+	g_assert_cmpint(sql_int(f->db,
+				"SELECT count(*) FROM events WHERE event = 'released'"
+				" AND message_id = ?",
 				id),
 			==, 1);
 }
@@ -293,8 +330,9 @@ static void test_store_release_token_passes_once(struct fixture *f, gconstpointe
 	g_clear_error(&error);
 	g_assert_cmpint(al_store_use_release(f->store, id, "v=1; mac=bb", "QID3", &error), ==, 0);
 	g_assert_no_error(error);
-	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM events WHERE event = 'delivered'"
-				       " AND message_id = ?",
+	g_assert_cmpint(sql_int(f->db,
+				"SELECT count(*) FROM events WHERE event = 'delivered'"
+				" AND message_id = ?",
 				id),
 			==, 2);
 	g_assert_cmpint(
@@ -317,7 +355,7 @@ static void test_store_delete_removes_file_keeps_rows(struct fixture *f, gconstp
 	g_assert_false(original_exists(f, id));
 	g_assert_cmpuint(count_entries(f->msg), ==, 0);
 	g_assert_cmpint(al_store_get_message(f->store, id, &m, &error), ==, 0);
-	g_assert_cmpstr(m.status, ==, "deleted");
+	g_assert_cmpint(m.status, ==, AL_STATUS_DELETED);
 	g_assert_cmpuint(m.items->len, ==, 3);
 	g_assert_cmpstr(((struct al_store_event *)m.events->pdata[1])->event, ==, "deleted");
 	al_store_message_clear(&m);
@@ -347,8 +385,9 @@ static void test_store_delete_failure_changes_nothing(struct fixture *f, gconstp
 	g_assert_error(error, AL_ERROR, AL_ERROR_IO);
 	g_clear_error(&error);
 	g_assert_true(original_exists(f, id));
-	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM messages WHERE id = ?"
-				       " AND status = 'quarantined'",
+	g_assert_cmpint(sql_int(f->db,
+				"SELECT count(*) FROM messages WHERE id = ?"
+				" AND status = 'quarantined'",
 				id),
 			==, 1);
 	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM events WHERE message_id = ?", id), ==,
@@ -361,7 +400,8 @@ static void test_store_purge_removes_old_files_keeps_audit(struct fixture *f, gc
 	char old_id[AL_STORE_ID_LEN + 1], released_id[AL_STORE_ID_LEN + 1];
 	char new_id[AL_STORE_ID_LEN + 1];
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	g_autofree char *stray = g_build_filename(f->msg, "01ARZ3NDEKTSV4RRFFQ69G5FAV.eml.tmp", NULL);
+	g_autofree char *stray =
+	    g_build_filename(f->msg, "01ARZ3NDEKTSV4RRFFQ69G5FAV.eml.tmp", NULL);
 	struct utimbuf times = {.actime = 1000, .modtime = 1000};
 	GError *error = NULL;
 	char **claimed;
@@ -387,12 +427,14 @@ static void test_store_purge_removes_old_files_keeps_audit(struct fixture *f, gc
 	g_assert_true(original_exists(f, new_id));
 	g_assert_false(g_file_test(stray, G_FILE_TEST_EXISTS));
 	g_assert_cmpuint(count_entries(f->msg), ==, 1);
-	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM messages WHERE status = 'purged'"
-				       " AND id <> ?",
+	g_assert_cmpint(sql_int(f->db,
+				"SELECT count(*) FROM messages WHERE status = 'purged'"
+				" AND id <> ?",
 				new_id),
 			==, 2);
-	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM events WHERE event = 'purged'"
-				       " AND message_id <> ?",
+	g_assert_cmpint(sql_int(f->db,
+				"SELECT count(*) FROM events WHERE event = 'purged'"
+				" AND message_id <> ?",
 				new_id),
 			==, 2);
 	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM items WHERE message_id = ?", old_id),
@@ -428,8 +470,9 @@ static void test_store_retried_message_is_stored_once(struct fixture *f, gconstp
 	g_assert_cmpuint(count_entries(f->msg), ==, 1);
 	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM messages WHERE id <> ?", first), ==,
 			0);
-	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM events WHERE event = 'received-again'"
-				       " AND message_id = ?",
+	g_assert_cmpint(sql_int(f->db,
+				"SELECT count(*) FROM events WHERE event = 'received-again'"
+				" AND message_id = ?",
 				first),
 			==, 1);
 	/* Other bytes are another message. */

@@ -30,7 +30,7 @@ static void set_received_at(struct fixture *f, const char *id, gint64 at)
 	sql_exec(f->db, sql);
 }
 
-static void read_status(const char *dir, struct al_store_status *status)
+static void read_status(const char *dir, struct al_store_summary *status)
 {
 	GError *error = NULL;
 	struct al_store *store = al_store_open_readonly(dir, &error);
@@ -46,7 +46,7 @@ static void read_status(const char *dir, struct al_store_status *status)
 static void test_store_status_counts_quarantined_and_the_oldest(struct fixture *f,
 								gconstpointer data)
 {
-	struct al_store_status status;
+	struct al_store_summary status;
 	char a[AL_STORE_ID_LEN + 1], b[AL_STORE_ID_LEN + 1], c[AL_STORE_ID_LEN + 1];
 	GError *error = NULL;
 
@@ -62,8 +62,8 @@ static void test_store_status_counts_quarantined_and_the_oldest(struct fixture *
 	set_received_at(f, a, 1000);
 	set_received_at(f, b, 2000);
 	set_received_at(f, c, 3000);
-	g_assert_cmpint(al_store_set_status(f->store, a, "quarantined", "released", "admin",
-					    "released", NULL, &error),
+	g_assert_cmpint(al_store_set_status(f->store, a, AL_STATUS_QUARANTINED, AL_STATUS_RELEASED,
+					    "admin", "released", NULL, &error),
 			==, 0);
 	g_assert_no_error(error);
 	read_status(f->dir, &status);
@@ -73,11 +73,16 @@ static void test_store_status_counts_quarantined_and_the_oldest(struct fixture *
 	g_assert_cmpint(al_store_delete(f->store, a, "admin", &error), ==, 0);
 	read_status(f->dir, &status);
 	g_assert_cmpint(status.oldest_kept_at, ==, 2000);
+	g_assert_cmpuint(status.pending_requests, ==, 0);
+	g_assert_cmpint(al_store_add_request(f->store, b, "bob@corp.example", NULL, "bob", &error),
+			==, 0);
+	read_status(f->dir, &status);
+	g_assert_cmpuint(status.pending_requests, ==, 1);
 }
 
 static void test_store_status_does_not_migrate_or_write(struct fixture *f, gconstpointer data)
 {
-	struct al_store_status status;
+	struct al_store_summary status;
 	struct al_store *store;
 	GError *error = NULL;
 
