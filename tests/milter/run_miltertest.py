@@ -472,13 +472,22 @@ class Runner:
                 except TestFailure as e:
                     raise TestFailure(f"{name} in chunks of {size} bytes: {e}") from None
                 new.add(qid)
-                bodies.add(result.new_body().replace(qid.encode(), b"ID"))
+                bodies.add(self.without_link(result.new_body().replace(qid.encode(), b"ID")))
             check(len(new) == 1, f"{name}: {len(new)} quarantine ids for {nsizes} sends of "
                   f"the same bytes (the store keeps them once, whatever the chunks)")
             check(len(bodies) == 1, f"{name}: the new body depends on the chunk size "
                   f"({len(bodies)} variants, ids aside)")
             self.check_copies(name, new, original, "strip")
             self.check_stored_once(name, original, "strip", nsizes, before)
+
+    @staticmethod
+    def without_link(body):
+        """body with the recipient's link masked: its expiry is counted
+        from the second the notice was written, so two sends of the same
+        bytes may differ there and nowhere else. Quoted-printable soft
+        line breaks are joined first (they may cut the link)."""
+        joined = re.sub(rb"=\r?\n", b"", body)
+        return re.sub(rb"/r/[A-Za-z0-9_-]+\.[0-9]+\.[A-Za-z0-9_-]+", b"/r/LINK", joined)
 
     def stored_sends(self, original):
         """{id: sends recorded} for the stored messages with these bytes:
