@@ -25,6 +25,7 @@ int ctl_report(int argc, char **argv);
 int ctl_status(int argc, char **argv); /* exits 0-3: Nagios states, not the codes above */
 int ctl_backup(int argc, char **argv);
 int ctl_restore(int argc, char **argv);
+int ctl_safecopy(int argc, char **argv);
 
 /* Prints "airlockctl: " and the message on stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -58,7 +58,7 @@ def hostile_pdf():
     writer = PdfWriter()
     writer.append_pages_from_reader(PdfReader(io.BytesIO(text_pdf(2, "Ordonnance"))))
     writer.add_js("app.alert('document JavaScript');")
-    writer.add_attachment("payload.exe", b"MZ" + bytes(62) + b"embedded program")
+    writer.add_attachment("notes.txt", b"Embedded notes: not shown in the safe copy.\n")
     js = DictionaryObject({NameObject("/S"): NameObject("/JavaScript"),
                            NameObject("/JS"): TextStringObject("app.alert('OpenAction');")})
     writer._root_object[NameObject("/OpenAction")] = writer._add_object(js)
