@@ -23,6 +23,7 @@
 
 struct copy_words {
 	const char *intro;	     /* before the copy's name */
+	const char *quotes[2];
 	const char *what[3];	     /* PDF, image, DICOM */
 	const char *inactive;
 	const char *original;
@@ -32,6 +33,7 @@ struct copy_words {
 
 static const struct copy_words french = {
 	.intro = "Une copie s\xc3\xbbre de ce fichier est jointe : ",
+	.quotes = { "\xc2\xab ", " \xc2\xbb" },
 	.what = { "C'est une image de chaque page, refaite par Airlock.",
 	          "C'est la m\xc3\xaame image, refaite par Airlock, sans ses donn\xc3\xa9"
 	          "es cach\xc3\xa9"
@@ -49,6 +51,7 @@ static const struct copy_words french = {
 
 static const struct copy_words english = {
 	.intro = "A safe copy of this file is attached: ",
+	.quotes = { "\"", "\"" },
 	.what = { "It is a picture of each page, rebuilt by Airlock.",
 	          "It is the same picture, rebuilt by Airlock, without its hidden data "
 	          "(place, camera, comments).",
@@ -78,8 +81,9 @@ void al_notice_append_safecopy(GString *out, const struct al_item *item, const s
 		                       cw->original);
 		return;
 	}
-	g_string_append_printf(out, "%s\xc2\xab %s \xc2\xbb\n%s\n%s\n%s\n", cw->intro, copy->filename,
-	                       cw->what[what_index(copy->kind)], cw->inactive, cw->original);
+	g_string_append_printf(out, "%s%s%s%s\n%s\n%s\n%s\n", cw->intro, cw->quotes[0],
+	                       copy->filename, cw->quotes[1], cw->what[what_index(copy->kind)],
+	                       cw->inactive, cw->original);
 }
 
 static GMimeObject *copy_part(const struct al_safecopy *copy)
