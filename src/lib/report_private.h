@@ -134,6 +134,11 @@ struct report_job {
  * per reason, top lists, examples. Caller holds the read transaction. */
 int report_gather_quarantine(struct al_store *store, struct report_job *job, GError **error);
 
+/* report_safecopy.c: the safe copies delivered with the period's
+ * messages, and their label ("safe copies delivered") in lang. */
+int report_gather_safe_copies(struct al_store *store, struct report_job *job, GError **error);
+const char *report_safe_copies_label(const char *lang);
+
 /* GDestroyNotify for struct al_report_count* and al_report_example*;
  * NULL is ignored. */
 void report_count_free(gpointer count);

@@ -470,7 +470,8 @@ static int gather_examples(struct al_store *store, struct report_job *job, GErro
 int report_gather_quarantine(struct al_store *store, struct report_job *job, GError **error)
 {
 	if (gather_messages(store, job, error) < 0 || gather_items(store, job, error) < 0 ||
-	    gather_recipients(store, job, error) < 0)
+	    gather_recipients(store, job, error) < 0 ||
+	    report_gather_safe_copies(store, job, error) < 0)
 		return -1;
 	return gather_examples(store, job, error);
 }

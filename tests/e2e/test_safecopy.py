@@ -22,7 +22,8 @@ Scenarios:
     notice saying why there is no copy, no PDF part, no safe-copy event;
   - a helper that hangs (a shell script that sleeps, [safecopy]
     max_seconds = 2): the message is delivered all the same (no 4xx, no
-    5xx), the notice says the conversion took too long.
+    5xx), the notice says the conversion took too long;
+  - airlockctl report (json, text) counts the 2 copies delivered.
 Prints one line per scenario and "N passed, M failed".
 """
 
@@ -260,10 +261,22 @@ class SafeCopyE2E:
         leftover = subprocess.run(["pgrep", "-f", f"^sleep {HANG_SECONDS}$"], capture_output=True)
         check(leftover.returncode != 0, f"the hanging helper still runs: {leftover.stdout!r}")
 
+    def test_report_counts_copies(self):
+        import json
+        done = self.ctl_run("report", "--days", "2", "--format", "json")
+        check(done.returncode == 0, f"airlockctl report: {done.stderr!r}")
+        totals = json.loads(done.stdout)["totals"]
+        check(totals.get("safe_copies") == 2,
+              f"the report counts {totals.get('safe_copies')} safe copies, expected 2 "
+              "(the PDF and the JPEG)")
+        text = self.ctl_run("report", "--days", "2", "--lang", "en").stdout.decode()
+        check(re.search(r"of which delivered as a safe copy\W+2\b", text) is not None,
+              f"the text report lacks the count of safe copies:\n{text[:1500]}")
+
     def run(self):
         tests = [self.test_pdf_stripped_with_safe_copy, self.test_jpeg_copy_without_gps,
                  self.test_past_max_pages_no_copy, self.test_malformed_pdf_no_copy,
-                 self.test_hanging_helper_killed]
+                 self.test_hanging_helper_killed, self.test_report_counts_copies]
         try:
             self.setup()
         except (HarnessError, TestFailure) as e:
