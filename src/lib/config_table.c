@@ -160,7 +160,7 @@ const struct setting al_config_settings[] = {
 	{ .section = "safecopy", .key = "dpi", .type = SET_UINT, .default_text = "150",
 	  .offset = AT(safecopy_dpi), .min = 50, .max = 600 },
 	{ .section = "safecopy", .key = "helper", .type = SET_PATH,
-	  .default_text = "/usr/libexec/airlock/airlock-safecopy", .offset = AT(safecopy_helper) },
+	  .default_text = AL_SAFECOPY_HELPER, .offset = AT(safecopy_helper) },
 };
 /* clang-format on */
 

@@ -45,7 +45,7 @@ static const struct copy_words french = {
 	            "l'administrateur en donnant la r\xc3\xa9"
 	            "f\xc3\xa9rence ci-dessous.",
 	.none = "Aucune copie s\xc3\xbbre n'a pu \xc3\xaatre faite de ce fichier : ",
-	.why = { "", "le fichier n'a pas pu \xc3\xaatre lu.", "il a trop de pages.",
+	.why = { "", "il n'a pas pu \xc3\xaatre converti.", "il a trop de pages.",
 	         "sa conversion a pris trop de temps.", "il est trop grand." },
 };
 
@@ -60,7 +60,7 @@ static const struct copy_words english = {
 	.original = "The original stays in quarantine: to get it, ask the administrator, "
 	            "quoting the reference below.",
 	.none = "No safe copy could be made of this file: ",
-	.why = { "", "the file could not be read.", "it has too many pages.",
+	.why = { "", "it could not be converted.", "it has too many pages.",
 	         "converting it took too long.", "it is too large." },
 };
 

@@ -242,7 +242,7 @@ class SafeCopyE2E:
         self.no_copy("many-pages.pdf", ("trop de pages", "too many pages"))
 
     def test_malformed_pdf_no_copy(self):
-        self.no_copy("malformed.pdf", ("n'a pas pu", "could not be read"))
+        self.no_copy("malformed.pdf", ("pas pu \u00eatre converti", "could not be converted"))
 
     def test_hanging_helper_killed(self):
         script = os.path.join(self.tmp, "hanging-helper")
