@@ -23,7 +23,7 @@ apt-get install -y -qq --no-install-recommends \
 	chromium fonts-dejavu-core \
 	libxml2-dev \
 	libqpdf-dev qpdf \
-	libpoppler-glib-dev libcairo2-dev libgdk-pixbuf-2.0-dev libgif-dev libwebp-dev libseccomp-dev \
+	libpoppler-glib-dev libcairo2-dev libgdk-pixbuf-2.0-dev libgif-dev libwebp-dev libseccomp-dev zlib1g-dev \
 	libytnef0-dev libssl-dev openssl \
 	libarchive-dev libarchive-tools zstd lzip ncompress xz-utils binutils cpio \
 	python3-docx python3-openpyxl python3-xlsxwriter python3-xlwt python3-odf python3-reportlab python3-pil python3-pydicom ghostscript sox lame vorbis-tools \

@@ -10,6 +10,11 @@
  *	text, no font, no link, no form, no JavaScript, no OpenAction, no
  *	embedded file, no metadata from the original.
  *
+ *	A page image is stored as a JPEG (gdk-pixbuf's encoder, quality 85),
+ *	which cairo embeds as is, when that is smaller than its pixels
+ *	deflated (what cairo writes otherwise): a scanned page weighs some
+ *	hundred KB instead of megabytes, a page of text stays lossless.
+ *
  *	A page whose rendering at --dpi would exceed MAX_PAGE_PIXELS is
  *	rendered at the lower resolution that fits. A document with more
  *	than --max-pages pages, an encrypted one or one poppler cannot open
@@ -20,11 +25,14 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
 #include <math.h>
 #include <poppler.h>
+#include <zlib.h>
 
 #define MAX_PAGE_PIXELS (40.0 * 1000 * 1000)
 #define MAX_PAGE_POINTS 14400.0 /* 200 inches, PDF's own limit */
+#define JPEG_QUALITY    "85"
 
 void sc_pdf_preload(void)
 {
@@ -39,6 +47,52 @@ static cairo_status_t append_output(void *closure, const unsigned char *data, un
 {
 	g_byte_array_append(closure, data, len);
 	return CAIRO_STATUS_SUCCESS;
+}
+
+/* How many bytes zlib (fastest level) makes of len bytes. */
+static gsize deflated_size(const guint8 *data, gsize len)
+{
+	uLongf size = compressBound(len);
+	guint8 *out = g_try_malloc(size);
+	gsize result = G_MAXSIZE;
+
+	if (out != NULL && compress2(out, &size, data, len, Z_BEST_SPEED) == Z_OK)
+		result = size;
+	g_free(out);
+	return result;
+}
+
+/* Attaches a JPEG encoding of image (RGB24) for cairo's PDF surface to
+ * embed instead of its pixels; without it the pixels go in losslessly. */
+static void attach_jpeg(cairo_surface_t *image)
+{
+	const int width = cairo_image_surface_get_width(image);
+	const int height = cairo_image_surface_get_height(image);
+	const int stride = cairo_image_surface_get_stride(image);
+	const guint8 *pixels = cairo_image_surface_get_data(image);
+	GdkPixbuf *rgb = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, width, height);
+	gchar *jpeg = NULL;
+	gsize size = 0;
+
+	if (rgb == NULL)
+		return;
+	for (int y = 0; y < height; y++) {
+		const guint32 *from = (const guint32 *)(const void *)(pixels + (gsize)y * stride);
+		guint8 *to = gdk_pixbuf_get_pixels(rgb) + (gsize)y * gdk_pixbuf_get_rowstride(rgb);
+		for (int x = 0; x < width; x++) {
+			to[3 * x] = (guint8)(from[x] >> 16);
+			to[3 * x + 1] = (guint8)(from[x] >> 8);
+			to[3 * x + 2] = (guint8)from[x];
+		}
+	}
+	if (gdk_pixbuf_save_to_buffer(rgb, &jpeg, &size, "jpeg", NULL, "quality", JPEG_QUALITY,
+	                              NULL) &&
+	    size < deflated_size(gdk_pixbuf_read_pixels(rgb), gdk_pixbuf_get_byte_length(rgb)) &&
+	    cairo_surface_set_mime_data(image, CAIRO_MIME_TYPE_JPEG, (const unsigned char *)jpeg,
+	                                size, g_free, jpeg) == CAIRO_STATUS_SUCCESS)
+		jpeg = NULL;
+	g_free(jpeg);
+	g_object_unref(rgb);
 }
 
 /* Renders page onto a new RGB surface; NULL when cairo cannot have it. */
@@ -61,6 +115,7 @@ static cairo_surface_t *render_page(PopplerPage *page, double width_pt, double h
 	poppler_page_render_for_printing(page, cr);
 	cairo_destroy(cr);
 	cairo_surface_flush(image);
+	attach_jpeg(image);
 	*scale_r = scale;
 	return image;
 }
