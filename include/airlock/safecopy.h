@@ -13,8 +13,7 @@
  * its format must) gives no copy and a reason the notice can show; it is
  * never an error for the message.
  *
- * The caller must ignore SIGPIPE (the helper may exit before reading all
- * its input). Ownership: copies belong to their item (al_item_free()).
+ * Ownership: copies belong to their item (al_item_free()).
  */
 #ifndef AIRLOCK_SAFECOPY_H
 #define AIRLOCK_SAFECOPY_H

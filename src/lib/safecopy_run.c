@@ -12,7 +12,10 @@
  *	above 2 itself). One poll() loop writes the input, reads the copy
  *	(at most [limits] max_message_bytes) and the first KiB of stderr,
  *	until the deadline: then the helper gets SIGKILL and is reaped. No
- *	shell, no thread, no temporary file.
+ *	shell, no thread, no temporary file. SIGPIPE (the helper may exit
+ *	before reading all its input) is blocked in the calling thread while
+ *	the pipes are pumped, and one it raised is taken back: the caller's
+ *	disposition does not matter.
  *
  *	The copy is accepted only when the helper exited 0 and the bytes
  *	start as the kind's format does; its SHA-256 is computed here.
@@ -22,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -171,6 +175,27 @@ static void pump(struct run *r)
 	}
 }
 
+/* pump() with SIGPIPE blocked in this thread; a SIGPIPE it raised is
+ * consumed, one that was pending before is left alone. */
+static void pump_without_sigpipe(struct run *r)
+{
+	sigset_t pipe_only, old, pending;
+	const struct timespec now = { 0 };
+	gboolean was_pending;
+
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_only, &old);
+	sigpending(&pending);
+	was_pending = sigismember(&pending, SIGPIPE) == 1;
+	pump(r);
+	close_fd(&r->in_fd);
+	sigpending(&pending);
+	if (!was_pending && sigismember(&pending, SIGPIPE) == 1)
+		sigtimedwait(&pipe_only, NULL, &now);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 /* Waits for the helper until the deadline, then kills it. */
 static int reap(struct run *r)
 {
@@ -269,8 +294,8 @@ struct al_safecopy *al_safecopy_make(const struct al_config *config, enum al_saf
 	}
 	if (len == 0)
 		close_fd(&r.in_fd);
-	pump(&r);
-	close_fd(&r.in_fd), close_fd(&r.out_fd), close_fd(&r.err_fd);
+	pump_without_sigpipe(&r);
+	close_fd(&r.out_fd), close_fd(&r.err_fd);
 	status = reap(&r);
 	copy->failure = judge(&r, status, kind);
 	if (copy->failure != AL_SAFECOPY_OK) {

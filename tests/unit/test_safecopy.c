@@ -152,12 +152,17 @@ static struct al_safecopy *run_script(const char *dir, const char *body, gint64 
 	g_autofree char *path = g_build_filename(dir, "helper.sh", NULL);
 	g_autofree char *text = g_strdup_printf("#!/bin/sh\n%s\n", body);
 	struct al_config *config = config_with_helper(path);
-	static const guint8 input[] = "%PDF-1.4 not really";
+	/* 4 MiB: more than a pipe holds, so a helper that exits without
+	 * reading makes the writer meet EPIPE (SIGPIPE is not ignored here). */
+	const gsize len = 4 << 20;
+	guint8 *input = g_malloc0(len);
 	struct al_safecopy *copy;
 
+	memcpy(input, "%PDF-1.4 not really", 19);
 	g_assert_true(g_file_set_contents(path, text, -1, NULL));
 	g_assert_cmpint(g_chmod(path, 0700), ==, 0);
-	copy = al_safecopy_make(config, AL_SAFECOPY_PDF, input, sizeof input, timeout_ms);
+	copy = al_safecopy_make(config, AL_SAFECOPY_PDF, input, len, timeout_ms);
+	g_free(input);
 	al_config_free(&config);
 	g_unlink(path);
 	return copy;
