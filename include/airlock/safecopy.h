@@ -86,6 +86,11 @@ char *al_safecopy_filename(const char *filename, enum al_safecopy_kind kind, con
  */
 guint al_safecopy_make_all(const struct al_config *config, struct al_verdict *verdict);
 
+/* A warning for the admin when copies are on ([safecopy] reasons not
+ * empty) but [safecopy] helper is not an executable file (transfer
+ * full), else NULL. */
+char *al_safecopy_config_warning(const struct al_config *config);
+
 /* The audit detail of a copy: "part 2: NAME, N bytes, sha256 HEX". */
 char *al_safecopy_event_detail(const struct al_item *item);
 

@@ -177,6 +177,15 @@ guint al_safecopy_make_all(const struct al_config *config, struct al_verdict *ve
 	return made;
 }
 
+char *al_safecopy_config_warning(const struct al_config *config)
+{
+	if (config->safecopy_reasons == 0 ||
+	    g_file_test(config->safecopy_helper, G_FILE_TEST_IS_EXECUTABLE))
+		return NULL;
+	return g_strdup_printf("[safecopy] helper %s is not an executable file: no safe copy "
+	                       "will be made (the notices say so)", config->safecopy_helper);
+}
+
 char *al_safecopy_event_detail(const struct al_item *item)
 {
 	const struct al_safecopy *copy = item->safe_copy;
