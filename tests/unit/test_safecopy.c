@@ -118,7 +118,8 @@ static GByteArray *dicom_with_pe(gsize *clean_len_r)
 	element(out, 0x0010, 0x0010, "PN", "TEST^PATIENT", 12);
 	element(out, 0x0028, 0x0010, "US", &rows, 2);
 	*clean_len_r = out->len;
-	g_byte_array_append(out, (const guint8 *)"MZ\x90\0appended program", 22);
+	static const char tail[] = "MZ\x90\0appended program";
+	g_byte_array_append(out, (const guint8 *)tail, sizeof tail - 1);
 	return out;
 }
 
