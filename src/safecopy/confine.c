@@ -290,8 +290,51 @@ static int try_alloc(void)
 	return SC_SELFTEST_FAIL;
 }
 
-int sc_self_test(const char *what)
+/* Interfaces other than loopback seen from here (/proc/self/net/dev). */
+static int count_interfaces(void)
 {
+	char line[256];
+	int count = 0;
+	FILE *dev = fopen("/proc/self/net/dev", "r");
+
+	if (dev == NULL)
+		return -1;
+	while (fgets(line, sizeof line, dev) != NULL)
+		if (strchr(line, ':') != NULL && strstr(line, "lo:") == NULL)
+			count++;
+	fclose(dev);
+	return count;
+}
+
+static int unavailable(const char *what)
+{
+	fprintf(stderr, "airlock-safecopy: %s is not available on this kernel\n", what);
+	return SC_UNSUPPORTED;
+}
+
+/* Reading outside the Landlock rules (/tmp) must fail. */
+static int try_read(const struct sc_confinement *confinement)
+{
+	int fd;
+
+	if (confinement->landlock_abi == 0)
+		return unavailable("Landlock");
+	fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return SC_OK;
+	close(fd);
+	return SC_SELFTEST_FAIL;
+}
+
+int sc_self_test(const char *what, const struct sc_confinement *confinement)
+{
+	if (strcmp(what, "read") == 0)
+		return try_read(confinement);
+	if (strcmp(what, "network") == 0) {
+		if (!confinement->net_namespace)
+			return unavailable("a network namespace");
+		return count_interfaces() == 0 ? SC_OK : SC_SELFTEST_FAIL;
+	}
 	if (strcmp(what, "write") == 0) {
 		int fd = open("airlock-safecopy-self-test", O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0) {

@@ -16,9 +16,9 @@
  *	exit status (safecopy.h, enum sc_exit) says it to the caller.
  *
  *	--self-test WHAT confines the process exactly as for a conversion,
- *	then attempts the forbidden action WHAT (write, connect, exec, hang,
- *	alloc): it is the proof, for the tests and for an admin on a new
- *	kernel, that each limit holds.
+ *	then attempts the forbidden action WHAT (write, read, connect, network,
+ *	exec, hang, alloc): it is the proof, for the tests and for an admin on
+ *	a new kernel, that each limit holds.
  */
 #include "safecopy.h"
 
@@ -35,7 +35,8 @@ static int usage(void)
 	fprintf(stderr, "usage: airlock-safecopy --kind pdf|jpeg|png|gif|tiff|webp|dicom "
 	                "[--dpi N] [--max-pages N] [--max-seconds N] [--max-memory-mb N] "
 	                "[--max-input-mb N] < INPUT > COPY\n"
-	                "       airlock-safecopy --self-test write|connect|exec|hang|alloc\n");
+	                "       airlock-safecopy --self-test "
+	                "write|read|connect|network|exec|hang|alloc\n");
 	return SC_USAGE;
 }
 
@@ -175,7 +176,7 @@ int main(int argc, char **argv)
 	if (status != SC_OK)
 		goto out;
 	if (opt.self_test != NULL) {
-		status = sc_self_test(opt.self_test);
+		status = sc_self_test(opt.self_test, &confinement);
 		goto out;
 	}
 	status = convert(opt.kind, in, &opt.limits, out, &why);

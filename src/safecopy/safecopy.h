@@ -42,7 +42,7 @@ struct sc_confinement {
 void sc_close_other_fds(void);
 int sc_set_limits(const struct sc_limits *limits, const char **why_r);
 int sc_confine(struct sc_confinement *state_r, const char **why_r);
-int sc_self_test(const char *what);
+int sc_self_test(const char *what, const struct sc_confinement *confinement);
 
 /* pdf.c */
 void sc_pdf_preload(void);

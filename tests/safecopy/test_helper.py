@@ -19,7 +19,10 @@ checks what a user would see in the copy:
   - the DICOM/PE polyglot: preamble zeroed, the data elements identical
     (pydicom), the PE appended after the data set gone;
   - --self-test: opening a file for writing is refused (and no file
-    appears), socket/connect and execve kill the process (SIGSYS), an
+    appears), reading outside Landlock's rules is refused (when the kernel
+    has Landlock), no network interface but loopback is seen (the test
+    runs as root: the namespace is always possible), socket/connect and
+    execve kill the process (SIGSYS), an
     allocation past --max-memory-mb fails (not under ASan, said so), a
     busy loop is killed by the CPU limit or the alarm of --max-seconds.
 Prints "ok ..." / "FAIL ..." per check, then "N passed, M failed".
@@ -191,11 +194,27 @@ def test_dicom(helper, gen):
     check(rc == 4 and not copy, "a file without DICM gives no copy (exit 4)", rc)
 
 
+def landlock_abi():
+    """The kernel's Landlock ABI version, 0 without Landlock."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return max(0, libc.syscall(444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
+
+
 def test_confinement(helper, tmp):
     cwd = Path(tmp) / "selftest"
     cwd.mkdir()
     rc, _, err = run(helper, ["--self-test", "write"], cwd=cwd)
     check(rc == 0 and not any(cwd.iterdir()), "opening a file for writing is refused", err)
+    # Landlock: reading /tmp (outside /usr, /etc, /var/cache, /proc) fails.
+    rc, _, err = run(helper, ["--self-test", "read"], cwd=cwd)
+    check(rc == 0 or (rc == 3 and not landlock_abi()),
+          "reading outside the Landlock rules is refused"
+          + ("" if rc == 0 else " (no Landlock on this kernel, said so)"), f"rc={rc} {err}")
+    # As root the network namespace is always possible: no interface but lo.
+    rc, _, err = run(helper, ["--self-test", "network"])
+    check(rc == 0, "the helper sees no network interface", f"rc={rc} {err}")
     for what in ("connect", "exec"):
         rc, _, err = run(helper, ["--self-test", what])
         check(rc == -signal.SIGSYS, f"{what} kills the helper (SIGSYS)", f"rc={rc} {err}")
