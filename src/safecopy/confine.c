@@ -196,6 +196,14 @@ static const int killing_calls[] = {
 	SCMP_SYS(init_module), SCMP_SYS(finit_module), SCMP_SYS(bpf), SCMP_SYS(io_uring_setup),
 };
 
+/* One argument comparison (libseccomp's SCMP_An() macros leave a field
+ * unnamed, which clang's -Wmissing-field-initializers refuses). */
+static struct scmp_arg_cmp arg(unsigned index, enum scmp_compare op, scmp_datum_t a,
+                               scmp_datum_t b)
+{
+	return (struct scmp_arg_cmp){ .arg = index, .op = op, .datum_a = a, .datum_b = b };
+}
+
 static int add_rules(scmp_filter_ctx ctx)
 {
 	const scmp_datum_t writing = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
@@ -207,21 +215,21 @@ static int add_rules(scmp_filter_ctx ctx)
 	/* write and writev: only the copy on stdout and the one error line. */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
-		                      SCMP_A0(SCMP_CMP_LE, STDERR_FILENO));
+		                      arg(0, SCMP_CMP_LE, STDERR_FILENO, 0));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(writev), 1,
-		                      SCMP_A0(SCMP_CMP_LE, STDERR_FILENO));
+		                      arg(0, SCMP_CMP_LE, STDERR_FILENO, 0));
 	/* Opening files: read-only, nothing created, truncated or appended. */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-		                      SCMP_A2(SCMP_CMP_MASKED_EQ, writing, 0));
+		                      arg(2, SCMP_CMP_MASKED_EQ, writing, 0));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
-		                      SCMP_A1(SCMP_CMP_MASKED_EQ, writing, 0));
+		                      arg(1, SCMP_CMP_MASKED_EQ, writing, 0));
 	/* Threads only (glib's), never a new process. */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-		                      SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+		                      arg(0, SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 	return rc;

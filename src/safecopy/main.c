@@ -117,7 +117,7 @@ struct options {
 static int parse_options(int argc, char **argv, struct options *opt)
 {
 	unsigned input_mb = 64;
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *name = argv[i];
 		const char *value = i + 1 < argc ? argv[i + 1] : NULL;
 		gboolean ok = value != NULL;
@@ -139,7 +139,6 @@ static int parse_options(int argc, char **argv, struct options *opt)
 			ok = FALSE;
 		if (!ok)
 			return usage();
-		i++;
 	}
 	opt->limits.max_input_bytes = (size_t)input_mb << 20;
 	if (opt->self_test == NULL && (opt->kind == NULL || !known_kind(opt->kind)))
