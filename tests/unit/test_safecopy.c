@@ -160,6 +160,7 @@ static struct al_safecopy *run_script(const char *dir, const char *body, gint64 
 	struct al_safecopy *copy;
 
 	memcpy(input, "%PDF-1.4 not really", 19);
+	config->max_message_bytes = 1 << 20; /* a copy may not be larger */
 	g_assert_true(g_file_set_contents(path, text, -1, NULL));
 	g_assert_cmpint(g_chmod(path, 0700), ==, 0);
 	copy = al_safecopy_make(config, AL_SAFECOPY_PDF, input, len, timeout_ms);
@@ -181,13 +182,21 @@ static void test_safecopy_broken_helpers_give_no_copy(void)
 		{ "cat >/dev/null; echo 'not a PDF'", AL_SAFECOPY_FAILED },
 		{ "cat >/dev/null; exit 5", AL_SAFECOPY_TOO_MANY_PAGES },
 		{ "exit 4", AL_SAFECOPY_FAILED },
+		{ "cat >/dev/null; printf %%PDF-; head -c 2000000 /dev/zero", AL_SAFECOPY_TOO_LARGE },
+		{ "cat >/dev/null; printf %%PDF-1.5; exit 0", AL_SAFECOPY_OK },
 	};
 
 	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
 		struct al_safecopy *copy = run_script(dir, cases[i].script, 1500);
 		g_assert_cmpint(copy->failure, ==, cases[i].want);
-		g_assert_null(copy->bytes);
-		g_assert_nonnull(copy->detail);
+		if (cases[i].want == AL_SAFECOPY_OK) {
+			/* The control: a helper that behaves gives its bytes. */
+			g_assert_cmpuint(g_bytes_get_size(copy->bytes), ==, 8);
+			g_assert_nonnull(copy->sha256);
+		} else {
+			g_assert_null(copy->bytes);
+			g_assert_nonnull(copy->detail);
+		}
 		al_safecopy_free(&copy);
 	}
 	struct al_config *config = config_with_helper("/nonexistent/airlock-safecopy");
@@ -195,6 +204,72 @@ static void test_safecopy_broken_helpers_give_no_copy(void)
 	g_assert_cmpint(copy->failure, ==, AL_SAFECOPY_FAILED);
 	al_safecopy_free(&copy);
 	al_config_free(&config);
+	g_rmdir(dir);
+}
+
+static const char two_pdfs[] = "From: a@example.org\n"
+                               "To: b@example.org\n"
+                               "Subject: two\n"
+                               "MIME-Version: 1.0\n"
+                               "Content-Type: multipart/mixed; boundary=\"b1\"\n"
+                               "\n"
+                               "--b1\n"
+                               "Content-Type: application/pdf; name=\"a.pdf\"\n"
+                               "Content-Transfer-Encoding: base64\n"
+                               "\n"
+                               "JVBERi0xLjQKJeLjz9MK\n"
+                               "--b1\n"
+                               "Content-Type: application/pdf; name=\"b.pdf\"\n"
+                               "Content-Transfer-Encoding: base64\n"
+                               "\n"
+                               "JVBERi0xLjQKJeLjz9MK\n"
+                               "--b1--\n";
+
+/* Two PDFs, a helper that hangs, max_seconds 1: the first is killed at
+ * the deadline, the second is not even started (the budget is the
+ * message's). Both items say why; the count made is 0. */
+static void test_safecopy_make_all_shares_the_message_budget(void)
+{
+	const struct al_mime_limits limits = { .max_depth = 8, .max_parts = 10,
+	                                       .max_part_bytes = 1 << 20,
+	                                       .memory_threshold_bytes = 1 << 20,
+	                                       .spool_dir = g_get_tmp_dir() };
+	g_autofree char *dir = g_dir_make_tmp("airlock-safecopy-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "helper.sh", NULL);
+	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(two_pdfs, strlen(two_pdfs));
+	struct al_verdict *verdict = g_new0(struct al_verdict, 1);
+	struct al_config *config = config_with_helper(path);
+	g_autoptr(GError) error = NULL;
+	GPtrArray *items;
+
+	g_assert_true(g_file_set_contents(path, "#!/bin/sh\nexec sleep 600\n", -1, NULL));
+	g_assert_cmpint(g_chmod(path, 0700), ==, 0);
+	config->safecopy_max_seconds = 1;
+	verdict->message = al_mime_parse(stream, &limits, &error);
+	g_assert_no_error(error);
+	items = verdict->message->items;
+	g_assert_cmpuint(items->len, ==, 2);
+	for (guint i = 0; i < items->len; i++) {
+		struct al_item *item = items->pdata[i];
+		item->quarantine = TRUE;
+		item->reasons = AL_REASON_BIT(AL_REASON_UNKNOWN_ORIGIN);
+		item->detected_type = g_strdup("application/pdf");
+	}
+	g_assert_cmpuint(al_safecopy_make_all(config, verdict), ==, 0);
+	for (guint i = 0; i < items->len; i++) {
+		const struct al_item *item = items->pdata[i];
+		g_assert_nonnull(item->safe_copy);
+		g_assert_cmpint(item->safe_copy->failure, ==, AL_SAFECOPY_TIMEOUT);
+		g_assert_null(item->safe_copy->bytes);
+	}
+	g_assert_nonnull(strstr(((struct al_item *)items->pdata[1])->safe_copy->detail,
+	                        "used up"));
+	g_assert_cmpstr(((struct al_item *)items->pdata[0])->safe_copy->filename, ==,
+	                "a (copie s\xc3\xbbre).pdf");
+	al_verdict_free(&verdict);
+	al_config_free(&config);
+	g_object_unref(stream);
+	g_unlink(path);
 	g_rmdir(dir);
 }
 
@@ -308,6 +383,8 @@ int main(int argc, char **argv)
 	                test_safecopy_real_helper_zeroes_dicom_preamble);
 	g_test_add_func("/safecopy/broken_helpers_give_no_copy",
 	                test_safecopy_broken_helpers_give_no_copy);
+	g_test_add_func("/safecopy/make_all_shares_the_message_budget",
+	                test_safecopy_make_all_shares_the_message_budget);
 	g_test_add_func("/safecopy/notice_attaches_the_copy_beside_it",
 	                test_safecopy_notice_attaches_the_copy_beside_it);
 	g_test_add_func("/safecopy/notice_says_why_there_is_no_copy",
