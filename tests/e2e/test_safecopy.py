@@ -23,7 +23,9 @@ Scenarios:
   - a helper that hangs (a shell script that sleeps, [safecopy]
     max_seconds = 2): the message is delivered all the same (no 4xx, no
     5xx), the notice says the conversion took too long;
-  - airlockctl report (json, text) counts the 2 copies delivered.
+  - airlockctl report (json, text) counts the 2 copies delivered;
+  - the daemon stops cleanly (and, with AIRLOCK_VALGRIND=1, valgrind
+    memcheck finds no error and no definite leak).
 Prints one line per scenario and "N passed, M failed".
 """
 
@@ -40,7 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 
 import messages  # noqa: E402
-from airlock import Daemon, find_binary  # noqa: E402
+from airlock import VALGRIND_EXIT, Daemon, find_binary  # noqa: E402
 from postfix import Postfix  # noqa: E402
 from util import (HarnessError, ensure_system_user, excerpt, free_port,  # noqa: E402
                   is_root, require_tool, run_scenarios, suite_main, system_python)
@@ -273,10 +275,25 @@ class SafeCopyE2E:
         check(re.search(r"of which delivered as a safe copy\W+2\b", text) is not None,
               f"the text report lacks the count of safe copies:\n{text[:1500]}")
 
+    def test_clean_stop(self):
+        """SIGTERM: exit 0, nothing from the sanitizers; under valgrind
+        (AIRLOCK_VALGRIND=1) no error and no definite leak."""
+        status = self.daemon.stop()
+        if self.daemon.valgrind:
+            report = self.daemon.valgrind_report()
+            check(status != VALGRIND_EXIT and "ERROR SUMMARY: 0 errors" in report,
+                  f"valgrind found errors or definite leaks (exit {status}):\n"
+                  f"{excerpt(report, 8000)}")
+        check(status == 0, f"airlock-milter exited {status}:\n{excerpt(self.daemon.stderr())}")
+        log = self.daemon.stderr()
+        for bad in ("AddressSanitizer", "runtime error:", "LeakSanitizer"):
+            check(bad not in log, f"the daemon's stderr reports '{bad}':\n{excerpt(log)}")
+
     def run(self):
         tests = [self.test_pdf_stripped_with_safe_copy, self.test_jpeg_copy_without_gps,
                  self.test_past_max_pages_no_copy, self.test_malformed_pdf_no_copy,
-                 self.test_hanging_helper_killed, self.test_report_counts_copies]
+                 self.test_hanging_helper_killed, self.test_report_counts_copies,
+                 self.test_clean_stop]
         try:
             self.setup()
         except (HarnessError, TestFailure) as e:
