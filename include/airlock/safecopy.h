@@ -5,7 +5,7 @@
  *
  * An item gets a copy when the policy quarantines it, every one of its
  * reasons is in [safecopy] reasons, and its detected type is one the
- * helper rebuilds (PDF, JPEG, PNG, GIF, TIFF, WebP, DICOM). The helper
+ * helper rebuilds (PDF, JPEG, PNG, GIF, TIFF, WebP, HEIC, DICOM). The helper
  * is spawned with pipes (argv, never a shell; an empty environment), fed
  * the item's decoded bytes, and killed when the message's [safecopy]
  * max_seconds run out. Any failure (exit status, signal, timeout, a copy
@@ -32,6 +32,7 @@ enum al_safecopy_kind {
 	AL_SAFECOPY_GIF,
 	AL_SAFECOPY_TIFF,
 	AL_SAFECOPY_WEBP,
+	AL_SAFECOPY_HEIC,
 	AL_SAFECOPY_DICOM,
 };
 

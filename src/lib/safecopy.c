@@ -45,6 +45,7 @@ static const struct kind_info kinds[] = {
 	{ .mime_type = "image/gif", .kind = AL_SAFECOPY_GIF, .name = "gif", .extension = ".gif" },
 	{ .mime_type = "image/tiff", .kind = AL_SAFECOPY_TIFF, .name = "tiff", .extension = ".tif" },
 	{ .mime_type = "image/webp", .kind = AL_SAFECOPY_WEBP, .name = "webp", .extension = ".webp" },
+	{ .mime_type = "image/heic", .kind = AL_SAFECOPY_HEIC, .name = "heic", .extension = ".heic" },
 	{ .mime_type = "application/dicom", .kind = AL_SAFECOPY_DICOM, .name = "dicom",
 	  .extension = ".dcm" },
 };

@@ -17,8 +17,9 @@
  *	  only network barrier, and the helper says so on stderr;
  *	- PR_SET_NO_NEW_PRIVS and PR_SET_DUMPABLE 0;
  *	- Landlock (when the kernel has it): no write, create, remove or
- *	  truncate anywhere; reading only under /usr, /etc, /var/cache and
- *	  /proc (libraries, fonts, fontconfig's cache);
+ *	  truncate anywhere; reading only under /usr, /etc, /var/cache, /proc
+ *	  and /sys/devices/system (libraries, fonts, fontconfig's cache, the
+ *	  CPU topology x265 reads);
  *	- a seccomp filter (libseccomp) whose default is EPERM: allowed are
  *	  read, write to stdout/stderr only, memory management, time, exit,
  *	  signals and the read-only opening and reading of files that
@@ -138,7 +139,8 @@ static int landlock_allow_read(int ruleset, const char *path, __u64 access)
 /* Returns the Landlock ABI enforced, 0 when the kernel has none. */
 static int enter_landlock(void)
 {
-	static const char *const readable[] = { "/usr", "/etc", "/var/cache", "/proc", NULL };
+	static const char *const readable[] = { "/usr", "/etc", "/var/cache", "/proc",
+		                                 "/sys/devices/system", NULL };
 	const __u64 read = LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
 	                   LANDLOCK_ACCESS_FS_EXECUTE;
 	struct landlock_ruleset_attr attr = {

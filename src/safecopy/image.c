@@ -16,19 +16,29 @@
  *	- WebP: libwebp decodes to RGBA and encodes again, lossless when the
  *	  original was, at quality 90 otherwise; EXIF, XMP and ICC chunks are
  *	  not written. An animated WebP gets no copy.
- *	HEIC is not handled: Debian 12's libheif decodes it but this build
- *	has no encoder wired in, so such a file gets no copy (SC_UNSUPPORTED).
+ *	- HEIC (iPhone photos): libheif decodes the primary image (libde265)
+ *	  to RGB(A) and encodes it again as HEVC (x265, quality 90, preset
+ *	  ultrafast: a 12-megapixel photo takes seconds, not half a minute) in a new
+ *	  file: no EXIF, XMP, depth map, thumbnail or other image of the
+ *	  original (bursts and Live Photos keep their primary image only).
  */
 #include "safecopy.h"
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <gif_lib.h>
+#include <libheif/heif.h>
 #include <string.h>
 #include <webp/decode.h>
 #include <webp/encode.h>
 
 void sc_image_preload(const char *kind)
 {
+	if (strcmp(kind, "heic") == 0) {
+		/* Plugins (none in Debian 12's 1.15) and codecs set up before
+		 * the filter. */
+		heif_init(NULL);
+		return;
+	}
 	/* Loads the loader module (a shared object for TIFF) before the filter. */
 	GdkPixbufLoader *loader = gdk_pixbuf_loader_new_with_type(kind, NULL);
 	if (loader != NULL) {
@@ -182,6 +192,64 @@ static int webp_convert(const guint8 *data, size_t len, GByteArray *out, const c
 	return SC_OK;
 }
 
+static struct heif_error heic_write(struct heif_context *ctx, const void *data, size_t size,
+                                    void *out)
+{
+	const struct heif_error ok = { .code = heif_error_Ok, .subcode = heif_suberror_Unspecified,
+	                               .message = "" };
+	(void)ctx;
+	g_byte_array_append(out, data, (guint)size);
+	return ok;
+}
+
+/* The primary image decoded, then encoded alone into a new context. */
+static int heic_encode(struct heif_image_handle *handle, GByteArray *out)
+{
+	const gboolean alpha = heif_image_handle_has_alpha_channel(handle);
+	struct heif_image *pixels = NULL;
+	struct heif_context *copy = heif_context_alloc();
+	struct heif_encoder *encoder = NULL;
+	struct heif_writer writer = { .writer_api_version = 1, .write = heic_write };
+	int status = SC_INVALID;
+
+	if (heif_decode_image(handle, &pixels, heif_colorspace_RGB,
+	                      alpha ? heif_chroma_interleaved_RGBA : heif_chroma_interleaved_RGB,
+	                      NULL).code != heif_error_Ok)
+		goto out;
+	if (heif_context_get_encoder_for_format(copy, heif_compression_HEVC, &encoder).code !=
+	        heif_error_Ok ||
+	    heif_encoder_set_lossy_quality(encoder, 90).code != heif_error_Ok ||
+	    heif_encoder_set_parameter_string(encoder, "preset", "ultrafast").code != heif_error_Ok ||
+	    heif_context_encode_image(copy, pixels, encoder, NULL, NULL).code != heif_error_Ok ||
+	    heif_context_write(copy, &writer, out).code != heif_error_Ok)
+		goto out;
+	status = SC_OK;
+out:
+	if (encoder != NULL)
+		heif_encoder_release(encoder);
+	if (pixels != NULL)
+		heif_image_release(pixels);
+	heif_context_free(copy);
+	return status;
+}
+
+static int heic_convert(const guint8 *data, size_t len, GByteArray *out, const char **why_r)
+{
+	struct heif_context *original = heif_context_alloc();
+	struct heif_image_handle *handle = NULL;
+	int status = SC_INVALID;
+
+	*why_r = "the HEIC image cannot be decoded or encoded again";
+	if (heif_context_read_from_memory_without_copy(original, data, len, NULL).code ==
+	        heif_error_Ok &&
+	    heif_context_get_primary_image_handle(original, &handle).code == heif_error_Ok)
+		status = heic_encode(handle, out);
+	if (handle != NULL)
+		heif_image_handle_release(handle);
+	heif_context_free(original);
+	return status;
+}
+
 int sc_image_convert(const char *kind, const guint8 *data, size_t len, GByteArray *out,
                      const char **why_r)
 {
@@ -189,5 +257,7 @@ int sc_image_convert(const char *kind, const guint8 *data, size_t len, GByteArra
 		return gif_convert(data, len, out, why_r);
 	if (strcmp(kind, "webp") == 0)
 		return webp_convert(data, len, out, why_r);
+	if (strcmp(kind, "heic") == 0)
+		return heic_convert(data, len, out, why_r);
 	return pixbuf_convert(kind, data, len, out, why_r);
 }

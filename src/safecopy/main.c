@@ -11,7 +11,7 @@
  *	confines itself (confine.c: no network, no new privileges, a
  *	read-only file system, a system-call filter), and only then parses
  *	the input and writes the copy on stdout. KIND is pdf, jpeg, png,
- *	gif, tiff, webp or dicom. Nothing is written on stdout unless the
+ *	gif, tiff, webp, heic or dicom. Nothing is written on stdout unless the
  *	whole copy was made. One line on stderr says why when it fails; the
  *	exit status (safecopy.h, enum sc_exit) says it to the caller.
  *
@@ -28,11 +28,12 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const kinds[] = { "pdf", "jpeg", "png", "gif", "tiff", "webp", "dicom", NULL };
+static const char *const kinds[] = { "pdf",  "jpeg", "png",   "gif", "tiff",
+	                              "webp", "heic", "dicom", NULL };
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: airlock-safecopy --kind pdf|jpeg|png|gif|tiff|webp|dicom "
+	fprintf(stderr, "usage: airlock-safecopy --kind pdf|jpeg|png|gif|tiff|webp|heic|dicom "
 	                "[--dpi N] [--max-pages N] [--max-seconds N] [--max-memory-mb N] "
 	                "[--max-input-mb N] < INPUT > COPY\n"
 	                "       airlock-safecopy --self-test "

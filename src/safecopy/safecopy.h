@@ -49,7 +49,7 @@ void sc_pdf_preload(void);
 int sc_pdf_convert(const guint8 *data, size_t len, const struct sc_limits *limits,
                    GByteArray *out, const char **why_r);
 
-/* image.c: kind is jpeg, png, gif, tiff or webp. */
+/* image.c: kind is jpeg, png, gif, tiff, webp or heic. */
 void sc_image_preload(const char *kind);
 int sc_image_convert(const char *kind, const guint8 *data, size_t len, GByteArray *out,
                      const char **why_r);

@@ -17,6 +17,8 @@ python3-pil are importable from it only). Writes into OUTDIR:
   comment.gif     a 2-frame GIF with a comment extension
   exif.webp       a lossy WebP with an EXIF chunk
   scan.tiff       an RGB TIFF with an ImageDescription tag
+  gps.heic        gps.jpg encoded as HEIC by heif-enc (Debian's
+                  libheif-examples), which keeps its EXIF
   polyglot.dcm    tests/data/gen_threats.py's DICOM whose preamble is a PE
                   header, with a PE program appended after the data set
   polyglot.tail   the bytes appended (for the test to look for)
@@ -24,7 +26,9 @@ Deterministic: fixed seeds, no dates in the PDFs.
 """
 
 import io
+import shutil
 import struct
+import subprocess
 import sys
 from pathlib import Path
 
@@ -168,6 +172,11 @@ def main():
     }
     for name, data in files.items():
         (out / name).write_bytes(data)
+    heif_enc = shutil.which("heif-enc")
+    if heif_enc is None:
+        sys.exit("gen_safecopy.py: heif-enc not found (apt-get install libheif-examples)")
+    subprocess.run([heif_enc, "-q", "80", "-o", str(out / "gps.heic"), str(out / "gps.jpg")],
+                   check=True, stdout=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ checks what a user would see in the copy:
   - past max_pages and a malformed PDF: the exit status says why, nothing
     on stdout;
   - JPEG without EXIF/GPS or comment, PNG without text chunk or ICC, GIF
-    without comment, WebP without EXIF, TIFF without description, each of
-    the same size and pixels (within a tolerance for lossy formats);
+    without comment, WebP without EXIF, TIFF without description, HEIC
+    without EXIF (pixels compared through heif-convert), each of the same
+    size and pixels (within a tolerance for lossy formats);
   - the DICOM/PE polyglot: preamble zeroed, the data elements identical
     (pydicom), the PE appended after the data set gone;
   - --self-test: opening a file for writing is refused (and no file
@@ -165,8 +166,32 @@ def test_images(helper, gen):
         if fmt == "GIF":
             check(getattr(after, "n_frames", 1) == 2, "comment.gif: both frames kept",
                   getattr(after, "n_frames", 1))
+    test_heic(helper, gen)
     rc, _, _ = run(helper, ["--kind", "jpeg"], (gen / "text.png").read_bytes())
     check(rc == 4, "a PNG given as a JPEG gives no copy (exit 4)", rc)
+
+
+def heif_pixels(data, tmp, name):
+    """data decoded by Debian's heif-convert (libheif-examples) to PNG."""
+    src, png = Path(tmp) / f"{name}.heic", Path(tmp) / f"{name}.png"
+    src.write_bytes(data)
+    subprocess.run(["heif-convert", str(src), str(png)], check=True, capture_output=True)
+    return Image.open(png).convert("RGB")
+
+
+def test_heic(helper, gen):
+    data = (gen / "gps.heic").read_bytes()
+    check(b"Exif" in data, "gps.heic carries EXIF", "")
+    rc, copy, err = run(helper, ["--kind", "heic"], data)
+    check(rc == 0 and copy[4:12] == b"ftypheic", "gps.heic gives a HEIC copy", f"rc={rc} {err}")
+    if rc != 0:
+        return
+    check(b"Exif" not in copy and b"mime" not in copy, "gps.heic: no EXIF or XMP in the copy", "")
+    with tempfile.TemporaryDirectory() as tmp:
+        before, after = heif_pixels(data, tmp, "orig"), heif_pixels(copy, tmp, "copy")
+    diff = mean_difference(before, after)
+    check(before.size == after.size and diff <= 12.5,
+          f"gps.heic: same size and pixels (mean difference {diff:.2f})", diff)
 
 
 def test_dicom(helper, gen):
