@@ -12,8 +12,8 @@ OUT/safecopy-report.md (OUT defaults to DIR) and prints the report.
 
 1. The helper alone, as the milter runs it (stdin and stdout on pipes,
    default limits, dpi 150): PDFs of 1, 5, 10 and 30 pages, each page text
-   plus a 1200x800 photo-like JPEG (a scanned form is like that), and JPEGs
-   of 1, 4 and 12 megapixels. N runs each (default 3), the median: wall
+   plus a 1200x800 photo-like JPEG (a scanned form is like that), JPEGs
+   of 1, 4 and 12 megapixels and a 12-megapixel HEIC (an iPhone photo). N runs each (default 3), the median: wall
    time, CPU time and peak RSS (getrusage of the child: the helper's own).
 2. The milter: two fresh daemons, [safecopy] reasons empty (copies off)
    and default (copies on), each sent the same M messages (default 40)
@@ -63,6 +63,18 @@ def photo_jpeg(width, height, seed):
     return buf.getvalue()
 
 
+def heic_of(jpeg):
+    """jpeg encoded as HEIC by Debian's heif-enc (libheif-examples)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in.jpg"), os.path.join(tmp, "out.heic")
+        with open(src, "wb") as f:
+            f.write(jpeg)
+        subprocess.run(["heif-enc", "-q", "80", "-o", dst, src], check=True,
+                       stdout=subprocess.DEVNULL)
+        with open(dst, "rb") as f:
+            return f.read()
+
+
 def scanned_pdf(pages, seed):
     from reportlab.lib.utils import ImageReader
     from reportlab.pdfgen import canvas
@@ -108,6 +120,7 @@ def bench_helper(helper, runs):
     cases = [("pdf", f"{p} pages", scanned_pdf(p, p), p) for p in (1, 5, 10, 30)]
     cases += [("jpeg", f"{w * h / 1e6:.0f} MP", photo_jpeg(w, h, w), None)
               for w, h in ((1200, 800), (2400, 1600), (4200, 2800))]
+    cases.append(("heic", "12 MP", heic_of(photo_jpeg(4200, 2800, 4200)), None))
     for kind, label, data, pages in cases:
         results = [run_helper(helper, kind, data) for _ in range(runs)]
         if any(r[3] != 0 for r in results):
