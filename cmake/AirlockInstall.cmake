@@ -79,7 +79,8 @@ airlock_install_copy(${CMAKE_CURRENT_SOURCE_DIR}/conf/airlock.conf
   "\n#status_file = [^\n]*" "\n#status_file = ${AIRLOCK_RUN_DIR}/airlock.status"
   "\nsignatures = [^\n]*" "\nsignatures = ${AIRLOCK_SIGNATURES_DIR}"
   "\ndir = [^\n]*" "\ndir = ${AIRLOCK_STATE_DIR}"
-  "\n#release_key = [^\n]*" "\n#release_key = ${AIRLOCK_STATE_DIR}/release.key")
+  "\n#release_key = [^\n]*" "\n#release_key = ${AIRLOCK_STATE_DIR}/release.key"
+  "\nhelper = [^\n]*" "\nhelper = ${CMAKE_INSTALL_FULL_LIBEXECDIR}/airlock/airlock-safecopy")
 set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
              ${CMAKE_CURRENT_SOURCE_DIR}/conf/airlock.conf)
 install(FILES ${AIRLOCK_GENERATED_DIR}/airlock.conf DESTINATION ${AIRLOCK_CONF_DIR}

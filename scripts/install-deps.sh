@@ -28,10 +28,12 @@ apt-get install -y -qq --no-install-recommends \
 	chromium fonts-dejavu-core \
 	libxml2-dev \
 	libqpdf-dev qpdf \
+	libpoppler-glib-dev libcairo2-dev libgdk-pixbuf-2.0-dev libgif-dev libwebp-dev libheif-dev libseccomp-dev zlib1g-dev \
 	libytnef0-dev libssl-dev openssl \
 	libarchive-dev libarchive-tools zstd lzip ncompress xz-utils binutils cpio \
 	python3-docx python3-openpyxl python3-xlsxwriter python3-xlwt python3-odf python3-reportlab python3-pil python3-pydicom ghostscript sox lame vorbis-tools \
 	python3-icalendar python3-vobject python3-pypdf gnumeric poppler-utils librsvg2-bin libtiff-tools flac \
+	libheif-examples \
 	clang libclang-rt-14-dev valgrind \
 	m4 libwrap0 \
 	dpkg-dev debhelper lintian git \

@@ -100,6 +100,15 @@ struct al_config {
 	al_reason_set web_self_release; /* the same, as a set (never virus or polyglot) */
 	char *web_tls_certificate; /* PEM; NULL: plain HTTP (behind a proxy) */
 	char *web_tls_key;
+
+	/* [safecopy] (issue 17: safecopy.h) */
+	char **safecopy_reason_names; /* reason names, as written */
+	al_reason_set safecopy_reasons; /* the same, as a set (never virus, executable,
+					   encrypted) */
+	guint safecopy_max_pages;
+	guint safecopy_max_seconds; /* for all the copies of one message */
+	guint safecopy_dpi;
+	char *safecopy_helper; /* the airlock-safecopy program */
 };
 
 /*

@@ -32,6 +32,8 @@ struct al_inner {
 	char *detail; /* why, or NULL */
 };
 
+struct al_safecopy;
+
 struct al_item {
 	char *part;	     /* "1", "2.1", "2.1.u1" uuencoded, ".b1" begin-base64, ".y1" yEnc */
 	char *filename;	     /* decoded UTF-8 name, or NULL */
@@ -60,6 +62,7 @@ struct al_item {
 	al_reason_set reasons;
 	GPtrArray *details; /* char*: one sentence per finding */
 	gboolean quarantine; /* set by policy */
+	struct al_safecopy *safe_copy; /* made for the recipients (safecopy.h), or NULL */
 };
 
 /* A new empty item (transfer full). */

@@ -116,6 +116,7 @@ struct al_report {
 	struct al_report_reason reasons[AL_REASON_COUNT];
 	al_reason_set reasons_seen; /* any count above zero */
 	gint64 quarantined;	    /* quarantined messages in the store for the period */
+	gint64 safe_copies;	    /* safe copies delivered (safe-copy events, issue 17) */
 
 	GArray *trend;		   /* struct al_report_bucket, in time order */
 	GPtrArray *detected_types; /* struct al_report_count*, most first */

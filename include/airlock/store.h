@@ -433,6 +433,9 @@ struct al_store_report_visitor {
 	void (*item)(const struct al_store_report_item *row, void *data);
 	void (*recipient)(const struct al_store_report_recipient *row, void *data);
 	void (*example)(const struct al_store_report_example *row, void *data);
+	/* the safe copies delivered for the period's messages ("safe-copy"
+	 * events): called once */
+	void (*safe_copies)(gint64 count, void *data);
 	void *data;
 };
 

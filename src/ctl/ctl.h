@@ -31,6 +31,7 @@ int ctl_requests(int argc, char **argv);
 int ctl_approve(int argc, char **argv);
 int ctl_deny(int argc, char **argv);
 int ctl_passwd(int argc, char **argv);
+int ctl_safecopy(int argc, char **argv);
 
 /* Prints "airlockctl: " and the message on stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -494,6 +494,9 @@ static struct al_config *build(const struct load_ctx *ctx, GError **error)
 	for (gsize i = 0; config->web_self_release_names[i] != NULL; i++)
 		config->web_self_release |=
 		    AL_REASON_BIT(al_reason_from_name(config->web_self_release_names[i]));
+	for (gsize i = 0; config->safecopy_reason_names[i] != NULL; i++)
+		config->safecopy_reasons |=
+		    AL_REASON_BIT(al_reason_from_name(config->safecopy_reason_names[i]));
 	return config;
 }
 

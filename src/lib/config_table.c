@@ -24,6 +24,7 @@ static const char *check_not_accept(char *value);
 static const char *check_listen(char *value);
 static const char *check_public_url(char *value);
 static const char *check_self_release(char *value);
+static const char *check_safecopy_reason(char *value);
 
 /* clang-format off */
 #define ACTION_SETTING(name, reason, text)                                                       \
@@ -148,6 +149,18 @@ const struct setting al_config_settings[] = {
 	  .offset = AT(web_tls_certificate) },
 	{ .section = "web", .key = "tls_key", .type = SET_OPT_PATH, .default_text = NULL,
 	  .offset = AT(web_tls_key) },
+
+	{ .section = "safecopy", .key = "reasons", .type = SET_LIST,
+	  .default_text = "unknown-origin;unknown-type;macro", .offset = AT(safecopy_reason_names),
+	  .check = check_safecopy_reason },
+	{ .section = "safecopy", .key = "max_pages", .type = SET_UINT, .default_text = "30",
+	  .offset = AT(safecopy_max_pages), .min = 1, .max = 1000 },
+	{ .section = "safecopy", .key = "max_seconds", .type = SET_UINT, .default_text = "20",
+	  .offset = AT(safecopy_max_seconds), .min = 1, .max = 600 },
+	{ .section = "safecopy", .key = "dpi", .type = SET_UINT, .default_text = "150",
+	  .offset = AT(safecopy_dpi), .min = 50, .max = 600 },
+	{ .section = "safecopy", .key = "helper", .type = SET_PATH,
+	  .default_text = AL_SAFECOPY_HELPER, .offset = AT(safecopy_helper) },
 };
 /* clang-format on */
 
@@ -283,6 +296,22 @@ static const char *check_self_release(char *value)
 		return "reason names (unknown-origin, unknown-type, macro...)";
 	if (reason == AL_REASON_VIRUS || reason == AL_REASON_POLYGLOT)
 		return "reasons other than virus and polyglot (those need the admin)";
+	return NULL;
+}
+
+/* A copy is rebuilt from what a file shows: never offered for a file
+ * that is malware, a program, or could not be scanned at all. */
+static const char *check_safecopy_reason(char *value)
+{
+	int reason;
+
+	lower_in_place(value);
+	reason = al_reason_from_name(value);
+	if (reason < 0)
+		return "reason names (unknown-origin, unknown-type, macro...)";
+	if (reason == AL_REASON_VIRUS || reason == AL_REASON_EXECUTABLE ||
+	    reason == AL_REASON_ENCRYPTED)
+		return "reasons other than virus, executable and encrypted";
 	return NULL;
 }
 

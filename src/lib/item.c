@@ -16,6 +16,7 @@
  *	bit, and a sentence for the admin when a format is given.
  */
 #include "airlock/item.h"
+#include "airlock/safecopy.h"
 
 #include <stdarg.h>
 
@@ -38,6 +39,7 @@ void al_item_free(struct al_item **item)
 
 	if (it == NULL)
 		return;
+	al_safecopy_free(&it->safe_copy);
 	g_free(it->part);
 	g_free(it->filename);
 	g_free(it->alt_filename);

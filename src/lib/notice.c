@@ -52,6 +52,7 @@
  *	message. The hold message is always built.
  */
 #include "notice_private.h"
+#include "notice_safecopy.h"
 
 #include <string.h>
 
@@ -69,6 +70,7 @@ static void append_file_notice(GString *out, const struct words *w, GPtrArray *i
 		g_string_append_printf(out, "%s%s\n", w->file_label,
 		                       name != NULL ? name : w->no_name);
 		al_notice_append_reasons(out, item->reasons, w);
+		al_notice_append_safecopy(out, item, w);
 		g_string_append_c(out, '\n');
 	}
 	g_string_append_printf(out, "%s%s\n", w->id_label, id);
@@ -481,8 +483,8 @@ static void describe_top(GMimeMessage *top, gboolean replaced, struct al_strippe
 		stripped->mime_version = g_strdup("1.0");
 
 	stripped->content_type = g_strdup(type != NULL ? type : "text/plain; charset=utf-8");
-	stripped->content_transfer_encoding =
-	    g_strdup(encoding != NULL ? encoding : "quoted-printable");
+	stripped->content_transfer_encoding = g_strdup(
+	    encoding != NULL ? encoding : GMIME_IS_MULTIPART(body) ? "7bit" : "quoted-printable");
 	if (replaced && stripped->content_disposition == NULL)
 		stripped->content_disposition = g_strdup("inline");
 }
@@ -500,8 +502,10 @@ static int apply_change(const struct al_config *config, GMimeMessage *top,
 	text = strip_notice_text(config, change->items, id, link);
 	if (change->whole) {
 		GMimeObject *notice = al_notice_part(text);
+		GMimeObject *replacement = al_notice_with_copies(notice, change->items);
 
-		replace_slot(&slot, notice);
+		replace_slot(&slot, replacement);
+		g_object_unref(replacement);
 		g_object_unref(notice);
 	} else if (rewrite_text(GMIME_PART(slot.object), change->blocks, text, error) < 0) {
 		g_prefix_error(error, "part %s: ", change->path);

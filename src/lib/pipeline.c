@@ -11,6 +11,7 @@
  * with an error, so an `accept` can only come from a complete scan.
  */
 #include "airlock/pipeline.h"
+#include "airlock/safecopy.h"
 
 #include <string.h>
 
@@ -27,6 +28,7 @@ struct al_pipeline *al_pipeline_new(const struct al_config *config, GPtrArray **
 {
 	struct al_pipeline *pipeline = g_new0(struct al_pipeline, 1);
 	g_autofree char *table = NULL;
+	g_autofree char *safecopy_warning = NULL;
 
 	pipeline->config = config;
 	al_mime_global_init();
@@ -39,6 +41,9 @@ struct al_pipeline *al_pipeline_new(const struct al_config *config, GPtrArray **
 	pipeline->scanner = al_scanner_new(config, pipeline->typeid, warnings_r, error);
 	if (pipeline->scanner == NULL)
 		goto fail;
+	safecopy_warning = al_safecopy_config_warning(config);
+	if (warnings_r != NULL && *warnings_r != NULL && safecopy_warning != NULL)
+		g_ptr_array_add(*warnings_r, g_steal_pointer(&safecopy_warning));
 	return pipeline;
 fail:
 	al_pipeline_free(&pipeline);

@@ -90,6 +90,7 @@ static void totals(GString *out, const struct al_report *report)
 	row_number(out, "totals", "attachments", "seen", t->attachments);
 	row_number(out, "totals", "attachments", "accepted", t->attachments_accepted);
 	row_number(out, "totals", "attachments", "stopped", t->attachments_stopped);
+	row_number(out, "totals", "attachments", "safe_copies", report->safe_copies);
 }
 
 static void reasons(GString *out, const struct al_report *report, const char *lang)

@@ -66,6 +66,8 @@ static void totals(GString *out, const struct al_report *report)
 	number(out, "stopped", t->attachments_stopped);
 	g_string_append(out, "},");
 	number(out, "quarantined_messages", report->quarantined);
+	g_string_append_c(out, ',');
+	number(out, "safe_copies", report->safe_copies);
 	g_string_append(out, "},");
 }
 

@@ -144,6 +144,11 @@ struct report_job {
 void report_quarantine_begin(struct report_job *job, struct al_store_report_visitor *visitor);
 void report_quarantine_end(struct report_job *job, gboolean complete);
 
+/* report_safecopy.c: sets the visitor's function that counts the safe
+ * copies delivered with the period's messages; their label in lang. */
+void report_safe_copies_visit(struct al_store_report_visitor *visitor);
+const char *report_safe_copies_label(const char *lang);
+
 /* GDestroyNotify for struct al_report_count* and al_report_example*;
  * NULL is ignored. */
 void report_count_free(gpointer count);

@@ -382,6 +382,7 @@ void report_quarantine_begin(struct report_job *job, struct al_store_report_visi
 	visitor->item = on_item;
 	visitor->recipient = on_recipient;
 	visitor->example = on_example;
+	report_safe_copies_visit(visitor);
 	visitor->data = job;
 }
 

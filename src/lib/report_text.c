@@ -88,6 +88,7 @@ static void totals(GString *out, const struct al_report *report, const char *lan
 	number_line(out, 2, w->attachments_seen, t->attachments);
 	number_line(out, 4, w->attachments_accepted, t->attachments_accepted);
 	number_line(out, 4, w->attachments_stopped, t->attachments_stopped);
+	number_line(out, 4, report_safe_copies_label(lang), report->safe_copies);
 }
 
 static void reasons(GString *out, const struct al_report *report, const char *lang)

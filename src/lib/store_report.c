@@ -115,6 +115,12 @@ static void example_row(sqlite3_stmt *stmt, const struct al_store_report_visitor
 		v->example(&row, v->data);
 }
 
+static void safe_copies_row(sqlite3_stmt *stmt, const struct al_store_report_visitor *v)
+{
+	if (v->safe_copies != NULL)
+		v->safe_copies(sqlite3_column_int64(stmt, 0), v->data);
+}
+
 static int read_report(struct al_store *store, const void *data, GError **error)
 {
 	const struct report_read *r = data;
@@ -137,7 +143,11 @@ static int read_report(struct al_store *store, const void *data, GError **error)
 		     "SELECT r.address, " STOPPED_ITEMS " FROM recipients r"
 		     " JOIN messages m ON m.id = r.message_id"
 		     " WHERE m.received_at >= ? AND m.received_at < ?",
-		     "ii", r->from, r->to, 0, recipient_row, error) < 0)
+		     "ii", r->from, r->to, 0, recipient_row, error) < 0 ||
+	    each_row(store, r,
+		     "SELECT count(*) FROM events e JOIN messages m ON m.id = e.message_id"
+		     " WHERE e.event = 'safe-copy' AND m.received_at >= ? AND m.received_at < ?",
+		     "ii", r->from, r->to, 0, safe_copies_row, error) < 0)
 		return -1;
 	return each_row(
 		   store, r,

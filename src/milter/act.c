@@ -18,6 +18,7 @@
 
 #include "airlock/notice.h"
 #include "airlock/release.h"
+#include "airlock/safecopy.h"
 #include "airlock/sendmail.h"
 #include "airlock/weblink.h"
 
@@ -233,6 +234,29 @@ static void send_link_notices(struct act_state *s)
 		record_event(s, s->id, "notified", "links");
 }
 
+/* One safe-copy event per copy delivered; a failed copy is logged. */
+static void record_copies(struct act_state *s)
+{
+	GPtrArray *items = s->verdict->message->items;
+	g_autofree char *qid = log_escape(queue_id(s), 64);
+
+	for (guint i = 0; i < items->len; i++) {
+		const struct al_item *item = items->pdata[i];
+		g_autofree char *detail = NULL;
+
+		if (item->safe_copy == NULL)
+			continue;
+		if (item->safe_copy->failure != AL_SAFECOPY_OK) {
+			g_autofree char *why = log_escape(item->safe_copy->detail, 256);
+			log_msg(LOG_NOTICE, "%s: no safe copy of part %s (quarantine %s): %s", qid,
+				item->part, s->id, why);
+			continue;
+		}
+		detail = al_safecopy_event_detail(item);
+		record_event(s, s->id, "safe-copy", detail);
+	}
+}
+
 static int do_strip(struct act_state *s)
 {
 	struct al_stripped stripped = { 0 };
@@ -249,6 +273,9 @@ static int do_strip(struct act_state *s)
 	if (count == 1)
 		link.url = url = link_for(s, s->recipients->pdata[0]);
 	link.separate = count > 1;
+	/* Rendered by the confined helper, never here; a failure only
+	 * changes what the notice says. */
+	al_safecopy_make_all(s->config, s->verdict);
 	if (al_notice_strip(s->config, s->verdict, s->id, &link, &stripped, &s->error) < 0)
 		return failed(s, "building the notice");
 	if (replace_body(s, stripped.body) < 0 ||
@@ -259,6 +286,8 @@ static int do_strip(struct act_state *s)
 		goto out;
 	mark_value = g_strdup_printf("stripped; id=%s", s->id);
 	rc = mark(s, mark_value);
+	if (rc == 0)
+		record_copies(s);
 	if (rc == 0 && count > 1 && !(s->stored_before && already_notified(s)))
 		send_link_notices(s);
 out:

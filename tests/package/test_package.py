@@ -166,6 +166,7 @@ class PackageTest:
         print(excerpt(self.apt("install", "--no-install-recommends", self.deb), 1500), flush=True)
         for path in ("/usr/sbin/airlock-milter", "/usr/sbin/airlockctl",
                      "/usr/sbin/airlock-web",
+                     "/usr/libexec/airlock/airlock-safecopy",
                      "/usr/share/airlock/signatures/filetypes.conf",
                      "/usr/share/man/man5/airlock.conf.5.gz",
                      "/usr/share/man/man8/airlock-milter.8.gz",
@@ -184,7 +185,8 @@ class PackageTest:
         with open(CONF, encoding="utf-8") as f:
             conf = f.read()
         for line in (f"socket = unix:{SOCKET}", "signatures = /usr/share/airlock/signatures",
-                     f"dir = {STORE}", "pidfile = /run/airlock/airlock.pid"):
+                     f"dir = {STORE}", "pidfile = /run/airlock/airlock.pid",
+                     "helper = /usr/libexec/airlock/airlock-safecopy"):
             check(f"\n{line}\n" in conf, f"{CONF} lacks '{line}'")
         user = pwd.getpwnam("airlock")
         check(grp.getgrgid(user.pw_gid).gr_name == "airlock", "airlock's group is not airlock")

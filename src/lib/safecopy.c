@@ -1,0 +1,196 @@
+/*
+ * safecopy.c - which items get a safe copy, what the copy is called, and
+ * the copies of one message within its time budget.
+ *
+ * SYNOPSIS
+ *	guint made = al_safecopy_make_all(config, verdict);
+ *	... item->safe_copy->bytes, ->filename, ->failure ...
+ *
+ * DESCRIPTION
+ *	An item is offered a copy when it is quarantined, has at least one
+ *	reason and all of them are in [safecopy] reasons, and libmagic's
+ *	type is one the helper rebuilds. Uuencoded blocks inside a text part
+ *	are not offered one: their notice is appended to the text, there is
+ *	no part beside which a copy could go.
+ *
+ *	The copy's name keeps the attachment's own stem: "ordonnance.pdf"
+ *	gives "ordonnance (copie sûre).pdf" (first configured language
+ *	French) or "ordonnance (safe copy).pdf"; an image keeps its
+ *	extension ("photo (safe copy).JPG"). The stem is made printable
+ *	(control and bidi characters escaped, slashes replaced) and cut.
+ *
+ *	The copies of one message share [safecopy] max_seconds: each helper
+ *	gets what is left; an item reached after it ran out gets no copy
+ *	(AL_SAFECOPY_TIMEOUT) without a helper being started.
+ */
+#include "airlock/safecopy.h"
+
+#include "notice_private.h"
+
+#include <string.h>
+
+#define STEM_MAX_CHARS 120
+
+struct kind_info {
+	const char *mime_type; /* libmagic's */
+	enum al_safecopy_kind kind;
+	const char *name; /* --kind */
+	const char *extension;
+};
+
+static const struct kind_info kinds[] = {
+	{ .mime_type = "application/pdf", .kind = AL_SAFECOPY_PDF, .name = "pdf", .extension = ".pdf" },
+	{ .mime_type = "image/jpeg", .kind = AL_SAFECOPY_JPEG, .name = "jpeg", .extension = ".jpg" },
+	{ .mime_type = "image/png", .kind = AL_SAFECOPY_PNG, .name = "png", .extension = ".png" },
+	{ .mime_type = "image/gif", .kind = AL_SAFECOPY_GIF, .name = "gif", .extension = ".gif" },
+	{ .mime_type = "image/tiff", .kind = AL_SAFECOPY_TIFF, .name = "tiff", .extension = ".tif" },
+	{ .mime_type = "image/webp", .kind = AL_SAFECOPY_WEBP, .name = "webp", .extension = ".webp" },
+	{ .mime_type = "image/heic", .kind = AL_SAFECOPY_HEIC, .name = "heic", .extension = ".heic" },
+	{ .mime_type = "application/dicom", .kind = AL_SAFECOPY_DICOM, .name = "dicom",
+	  .extension = ".dcm" },
+};
+
+static const struct kind_info *info_of(enum al_safecopy_kind kind)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++)
+		if (kinds[i].kind == kind)
+			return &kinds[i];
+	return NULL;
+}
+
+enum al_safecopy_kind al_safecopy_kind_of(const char *detected_type)
+{
+	for (gsize i = 0; detected_type != NULL && i < G_N_ELEMENTS(kinds); i++)
+		if (g_ascii_strcasecmp(kinds[i].mime_type, detected_type) == 0)
+			return kinds[i].kind;
+	return AL_SAFECOPY_NONE;
+}
+
+const char *al_safecopy_kind_name(enum al_safecopy_kind kind)
+{
+	const struct kind_info *info = info_of(kind);
+	return info != NULL ? info->name : "none";
+}
+
+const char *al_safecopy_content_type(enum al_safecopy_kind kind)
+{
+	const struct kind_info *info = info_of(kind);
+	return info != NULL ? info->mime_type : "application/octet-stream";
+}
+
+void al_safecopy_free(struct al_safecopy **copy)
+{
+	if (copy == NULL || *copy == NULL)
+		return;
+	g_clear_pointer(&(*copy)->bytes, g_bytes_unref);
+	g_free((*copy)->filename);
+	g_free((*copy)->content_type);
+	g_free((*copy)->sha256);
+	g_free((*copy)->detail);
+	g_free(*copy);
+	*copy = NULL;
+}
+
+gboolean al_safecopy_wanted(const struct al_config *config, const struct al_item *item)
+{
+	return item->quarantine && !item->from_uuencode && !item->wrapper && item->reasons != 0 &&
+	       (item->reasons & ~config->safecopy_reasons) == 0 &&
+	       al_safecopy_kind_of(item->detected_type) != AL_SAFECOPY_NONE;
+}
+
+char *al_safecopy_filename(const char *filename, enum al_safecopy_kind kind, const char *lang)
+{
+	const char *label = g_strcmp0(lang, "fr") == 0 ? "copie s\xc3\xbbre" : "safe copy";
+	const char *dot = filename != NULL ? strrchr(filename, '.') : NULL;
+	g_autofree char *stem = NULL;
+	g_autofree char *printable = NULL;
+	const char *extension = info_of(kind)->extension;
+
+	if (dot != NULL && dot != filename && strlen(dot) <= 6) {
+		stem = g_strndup(filename, (gsize)(dot - filename));
+		if (kind != AL_SAFECOPY_PDF)
+			extension = dot;
+	} else {
+		stem = g_strdup(filename != NULL && filename[0] != '\0' ? filename : "document");
+	}
+	g_strdelimit(stem, "/\\", '_');
+	printable = al_notice_printable(stem, STEM_MAX_CHARS);
+	return g_strdup_printf("%s (%s)%s", printable, label, extension);
+}
+
+/* The item's decoded bytes, in memory (transfer full), or NULL. */
+static GBytes *content_bytes(const struct al_item *item)
+{
+	const struct al_content *c = &item->content;
+	guint8 *buf;
+
+	if (c->bytes != NULL)
+		return g_bytes_ref(c->bytes);
+	if (c->fd < 0)
+		return NULL;
+	buf = g_malloc(c->size > 0 ? c->size : 1);
+	if (al_content_pread(c, 0, buf, c->size, NULL) != (gssize)c->size) {
+		g_free(buf);
+		return NULL;
+	}
+	return g_bytes_new_take(buf, c->size);
+}
+
+static struct al_safecopy *failed_copy(enum al_safecopy_kind kind, enum al_safecopy_failure why,
+                                       const char *detail)
+{
+	struct al_safecopy *copy = g_new0(struct al_safecopy, 1);
+
+	copy->kind = kind;
+	copy->failure = why;
+	copy->content_type = g_strdup(al_safecopy_content_type(kind));
+	copy->detail = g_strdup(detail);
+	return copy;
+}
+
+guint al_safecopy_make_all(const struct al_config *config, struct al_verdict *verdict)
+{
+	const gint64 deadline_us =
+	    g_get_monotonic_time() + (gint64)config->safecopy_max_seconds * G_USEC_PER_SEC;
+	const char *lang = config->languages[0];
+	guint made = 0;
+
+	for (guint i = 0; verdict->message != NULL && i < verdict->message->items->len; i++) {
+		struct al_item *item = verdict->message->items->pdata[i];
+		enum al_safecopy_kind kind = al_safecopy_kind_of(item->detected_type);
+		gint64 left_ms = (deadline_us - g_get_monotonic_time()) / 1000;
+		g_autoptr(GBytes) data = NULL;
+
+		if (item->safe_copy != NULL || !al_safecopy_wanted(config, item))
+			continue;
+		data = content_bytes(item);
+		if (data == NULL)
+			item->safe_copy = failed_copy(kind, AL_SAFECOPY_FAILED, "content unreadable");
+		else if (left_ms <= 0)
+			item->safe_copy = failed_copy(kind, AL_SAFECOPY_TIMEOUT,
+			                              "[safecopy] max_seconds used up by other copies");
+		else
+			item->safe_copy = al_safecopy_make(config, kind, g_bytes_get_data(data, NULL),
+			                                   g_bytes_get_size(data), left_ms);
+		item->safe_copy->filename = al_safecopy_filename(item->filename, kind, lang);
+		made += item->safe_copy->failure == AL_SAFECOPY_OK;
+	}
+	return made;
+}
+
+char *al_safecopy_config_warning(const struct al_config *config)
+{
+	if (config->safecopy_reasons == 0 ||
+	    g_file_test(config->safecopy_helper, G_FILE_TEST_IS_EXECUTABLE))
+		return NULL;
+	return g_strdup_printf("[safecopy] helper %s is not an executable file: no safe copy "
+	                       "will be made (the notices say so)", config->safecopy_helper);
+}
+
+char *al_safecopy_event_detail(const struct al_item *item)
+{
+	const struct al_safecopy *copy = item->safe_copy;
+
+	return g_strdup_printf("part %s: %s, %" G_GSIZE_FORMAT " bytes, sha256 %s", item->part,
+	                       copy->filename, g_bytes_get_size(copy->bytes), copy->sha256);
+}
