@@ -9,7 +9,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # Postfix is installed without any configuration: the tests run private
-# instances of their own and nothing is started system-wide.
+# instances of their own and nothing is started system-wide. The same for
+# PostgreSQL (tests/lib/pg.py runs a private server; without systemd the
+# package's own cluster is not started).
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 
 export DEBIAN_FRONTEND=noninteractive
@@ -29,6 +31,7 @@ apt-get install -y -qq --no-install-recommends \
 	python3-icalendar python3-vobject python3-pypdf gnumeric poppler-utils librsvg2-bin libtiff-tools flac \
 	clang libclang-rt-14-dev valgrind \
 	libmicrohttpd-dev libsodium-dev python3-websocket \
+	postgresql libpq-dev \
 	>/dev/null
 # The daemon's own user (the bundled configuration's [milter] user).
 if ! getent passwd airlock >/dev/null; then
