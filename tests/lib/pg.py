@@ -198,6 +198,56 @@ class PgServer:
         return self.dsn(dbname, user, passfile)
 
 
+class PgStore:
+    """Read-only access to a quarantine store kept in PostgreSQL (the
+    tests' view of it, as tests/lib/airlock.py's Store is of a SQLite
+    one): queries run as the superuser through psql, rows come back as
+    dicts (json_agg). Parameters are '?' placeholders quoted here: the
+    values are the tests' own."""
+
+    def __init__(self, server, dbname):
+        self.server = server
+        self.dbname = dbname
+
+    def query(self, sql, params=()):
+        pieces = sql.split("?")
+        if len(pieces) != len(params) + 1:
+            raise HarnessError(f"{len(params)} parameters for {len(pieces) - 1} placeholders")
+        text = pieces[0]
+        for value, piece in zip(params, pieces[1:]):
+            text += (str(int(value)) if isinstance(value, int) else _quote_literal(str(value)))
+            text += piece
+        out = self.server.psql(f"SELECT coalesce(json_agg(t), '[]'::json) FROM ({text}) t",
+                               self.dbname)
+        return json.loads(out)
+
+    def messages(self):
+        return self.query("SELECT * FROM messages ORDER BY id")
+
+    def message(self, qid):
+        rows = self.query("SELECT * FROM messages WHERE id = ?", [qid])
+        return rows[0] if rows else None
+
+    def recipients(self, qid):
+        return [r["address"] for r in self.query(
+            "SELECT address FROM recipients WHERE message_id = ? ORDER BY address", [qid])]
+
+    def events(self, qid):
+        return [r["event"] for r in self.query(
+            "SELECT event FROM events WHERE message_id = ? ORDER BY id", [qid])]
+
+    def original(self, qid):
+        """The stored original of message qid (bytes), None if not kept."""
+        rows = self.query("SELECT encode(content, 'hex') AS hex FROM originals WHERE id = ?",
+                          [qid])
+        return bytes.fromhex(rows[0]["hex"]) if rows else None
+
+    def originals(self):
+        """{id: bytes} of every stored original."""
+        return {r["id"]: bytes.fromhex(r["hex"]) for r in self.query(
+            "SELECT id, encode(content, 'hex') AS hex FROM originals")}
+
+
 def _current_user():
     import pwd
     return pwd.getpwuid(os.geteuid()).pw_name
