@@ -74,7 +74,7 @@ int al_store_count_message(struct al_store *store, const struct al_verdict *verd
 	g_autofree char *day = g_date_time_format(now, "%Y-%m-%d");
 	struct count_job job = {.verdict = verdict, .day = day};
 
-	return al_store_sql_transaction_relaxed(store, count_all, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE_RELAXED, count_all, &job, error);
 }
 
 /* ---- correspondents ---- */
@@ -122,7 +122,7 @@ int al_store_learn(struct al_store *store, const char *const *addresses, GError 
 {
 	if (addresses == NULL || addresses[0] == NULL)
 		return 0;
-	return al_store_sql_transaction_relaxed(store, learn_all, addresses, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE_RELAXED, learn_all, addresses, error);
 }
 
 gboolean al_store_is_learned(const char *address, void *context)
