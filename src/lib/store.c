@@ -245,6 +245,7 @@ void al_store_close(struct al_store **store)
 struct original_file {
 	gint64 size;
 	char sha256[65];
+	GBytes *content; /* PostgreSQL: the bytes, stored with the rows */
 };
 
 static int copy_stream(GMimeStream *stream, int fd, const char *path, GChecksum *checksum,
@@ -348,7 +349,7 @@ struct quarantine_job {
 	const char *id;
 	const struct al_smtp_context *smtp;
 	const struct al_verdict *verdict;
-	const struct original_file *file;
+	struct original_file *file;
 	char *same_as; /* an identical message already quarantined, or NULL */
 };
 
@@ -439,12 +440,18 @@ static int record_quarantine(struct al_store *store, const void *data, GError **
 	const struct al_message *message = job->verdict->message;
 	const char *const *recipients = job->smtp->recipients;
 
+	g_clear_pointer(&job->same_as, g_free); /* a retried transaction starts over */
 	if (find_same(store, job, error) < 0)
 		return -1;
 	if (job->same_as != NULL)
 		return al_store_insert_event(store, job->same_as, "received-again", QUARANTINE_WHO,
 					     job->smtp->queue_id, error);
 	if (insert_message(store, job, error) < 0)
+		return -1;
+	if (job->file->content != NULL &&
+	    al_store_sql_run(store, error,
+			     "INSERT INTO originals (message_id, content) VALUES (?, ?)", "tb",
+			     job->id, job->file->content) < 0)
 		return -1;
 	for (gsize i = 0; recipients != NULL && recipients[i] != NULL; i++)
 		if (al_store_sql_run(store, error,
@@ -456,6 +463,54 @@ static int record_quarantine(struct al_store *store, const void *data, GError **
 			return -1;
 	return al_store_insert_event(store, job->id, "quarantined", QUARANTINE_WHO,
 				     al_action_name(job->verdict->action), error);
+}
+
+/* The original in memory (PostgreSQL keeps it in the rows' transaction):
+ * bounded by [limits] max_message_size upstream. */
+static int read_original(GMimeStream *stream, struct original_file *file_r, GError **error)
+{
+	g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
+	GByteArray *bytes = g_byte_array_new();
+	g_autofree char *buffer = g_malloc(COPY_CHUNK_BYTES);
+	gssize n;
+
+	if (g_mime_stream_reset(stream) < 0) {
+		g_byte_array_unref(bytes);
+		g_set_error(error, AL_ERROR, AL_ERROR_IO,
+			    "cannot rewind the message to quarantine");
+		return -1;
+	}
+	while ((n = g_mime_stream_read(stream, buffer, COPY_CHUNK_BYTES)) > 0) {
+		g_checksum_update(checksum, (const guchar *)buffer, n);
+		g_byte_array_append(bytes, (const guint8 *)buffer, (guint)n);
+	}
+	if (n < 0 || !g_mime_stream_eos(stream)) {
+		g_set_error(error, AL_ERROR, AL_ERROR_IO,
+			    "reading the message to quarantine failed after %u bytes", bytes->len);
+		g_byte_array_unref(bytes);
+		return -1;
+	}
+	file_r->size = bytes->len;
+	g_strlcpy(file_r->sha256, g_checksum_get_string(checksum), sizeof(file_r->sha256));
+	file_r->content = g_byte_array_free_to_bytes(bytes);
+	return 0;
+}
+
+/* PostgreSQL: the original and the rows in one transaction. */
+static int quarantine_in_db(struct al_store *store, char id[AL_STORE_ID_LEN + 1],
+			    GMimeStream *original, struct quarantine_job *job, GError **error)
+{
+	struct original_file *file = job->file;
+	int rc = read_original(original, file, error);
+
+	if (rc == 0)
+		rc = al_store_sql_transaction(store, AL_STORE_WRITE, record_quarantine, job, error);
+	g_clear_pointer(&file->content, g_bytes_unref);
+	if (rc < 0 || job->same_as == NULL)
+		return rc;
+	g_strlcpy(id, job->same_as, AL_STORE_ID_LEN + 1);
+	g_clear_pointer(&job->same_as, g_free);
+	return 1;
 }
 
 char *al_store_file_path(struct al_store *store, const char *id)
@@ -484,11 +539,12 @@ int al_store_quarantine(struct al_store *store, char id[AL_STORE_ID_LEN + 1], GM
 			    id != NULL ? id : "");
 		return -1;
 	}
+	if (store->driver->originals_in_db)
+		return quarantine_in_db(store, id, original, &job, error);
 	path = al_store_file_path(store, id);
 	if (write_original(store, original, path, &file, error) < 0)
 		return -1;
-	if (al_store_sql_transaction(store, AL_STORE_WRITE, record_quarantine, &job, error) <
-	    0) {
+	if (al_store_sql_transaction(store, AL_STORE_WRITE, record_quarantine, &job, error) < 0) {
 		(void)unlink(path); /* best effort: no row names it */
 		return -1;
 	}

@@ -281,6 +281,7 @@ static int claim(struct al_store *store, const void *data, GError **error)
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	g_autofree char *status = NULL;
 
+	g_ptr_array_set_size(job->claimed, 0); /* a retried transaction starts over */
 	if (read_status(store, job->id, &status, error) < 0)
 		return -1;
 	if (strcmp(status, "quarantined") != 0)
@@ -422,6 +423,9 @@ static int remove_message(struct al_store *store, const void *data, GError **err
 			     job->new_status, job->id) < 0 ||
 	    al_store_insert_event(store, job->id, job->new_status, job->who, NULL, error) < 0)
 		return -1;
+	if (store->driver->originals_in_db)
+		return al_store_sql_run(store, error, "DELETE FROM originals WHERE message_id = ?",
+					"t", job->id);
 	return set_aside(store, job, error);
 }
 
@@ -479,9 +483,12 @@ static int select_expired(struct al_store *store, const void *data, GError **err
  * of a crash after a delete, older than before. */
 static int remove_leftovers(struct al_store *store, gint64 before, GError **error)
 {
-	g_autoptr(GDir) dir = g_dir_open(store->msg_dir, 0, error);
+	g_autoptr(GDir) dir = NULL;
 	const char *name;
 
+	if (store->driver->originals_in_db)
+		return 0; /* no msg/ */
+	dir = g_dir_open(store->msg_dir, 0, error);
 	if (dir == NULL)
 		return -1;
 	while ((name = g_dir_read_name(dir)) != NULL) {

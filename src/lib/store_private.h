@@ -68,6 +68,7 @@ struct al_store_driver {
 
 extern const struct al_store_driver al_store_sqlite_driver;
 extern const struct al_store_driver al_store_pg_driver;
+extern const char *const al_store_pg_migration_sql[AL_STORE_SCHEMA_VERSION]; /* store_pg_schema.c */
 
 /* store_pg.c: connects store (driver, pg, db_path set) to dsn. */
 int al_store_pg_connect(struct al_store *store, const char *dsn, guint statement_timeout_ms,

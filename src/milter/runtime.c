@@ -44,12 +44,14 @@ static void log_open_failure(const struct runtime *rt, const char *why)
 static void reopen_store(struct runtime *rt)
 {
 	g_autoptr(GError) error = NULL;
+	struct al_store_where where;
 	struct al_store *store;
 
+	al_store_where_config(rt->config, &where);
 	g_rw_lock_writer_lock(&rt->store_lock);
 	if (!g_atomic_int_get(&rt->store_failed))
 		goto out; /* another thread just did it */
-	store = al_store_open(rt->config->quarantine_dir, TRUE, &error);
+	store = al_store_open_at(&where, TRUE, &error);
 	if (store == NULL) {
 		/* One log line per cause, not one per message. */
 		if (g_strcmp0(rt->store_error, error->message) != 0)
