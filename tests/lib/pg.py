@@ -238,14 +238,15 @@ class PgStore:
 
     def original(self, qid):
         """The stored original of message qid (bytes), None if not kept."""
-        rows = self.query("SELECT encode(content, 'hex') AS hex FROM originals WHERE id = ?",
+        rows = self.query(
+            "SELECT encode(content, 'hex') AS hex FROM originals WHERE message_id = ?",
                           [qid])
         return bytes.fromhex(rows[0]["hex"]) if rows else None
 
     def originals(self):
         """{id: bytes} of every stored original."""
         return {r["id"]: bytes.fromhex(r["hex"]) for r in self.query(
-            "SELECT id, encode(content, 'hex') AS hex FROM originals")}
+            "SELECT message_id AS id, encode(content, 'hex') AS hex FROM originals")}
 
 
 def _current_user():
