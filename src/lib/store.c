@@ -418,7 +418,7 @@ static int find_same(struct al_store *store, struct quarantine_job *job, GError 
 		"SELECT id FROM messages m WHERE sha256 = ? AND status = 'quarantined'"
 		" AND received_at >= ? AND envelope_from IS NOT DISTINCT FROM ?"
 		" AND coalesce((SELECT group_concat(address, ?) FROM"
-		"  (SELECT address FROM recipients r WHERE r.message_id = m.id ORDER BY rowid)),"
+		"  (SELECT address FROM recipients r WHERE r.message_id = m.id ORDER BY rowid) AS a),"
 		"  '') = ? ORDER BY id DESC LIMIT 1",
 		"tittt", job->file->sha256,
 		(gint64)(g_get_real_time() / G_USEC_PER_SEC) - AL_STORE_RETRY_WINDOW_SECONDS,

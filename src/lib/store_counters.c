@@ -21,7 +21,7 @@ static int bump(struct al_store *store, const char *day, const char *kind, const
 	return al_store_sql_run(
 	    store, error,
 	    "INSERT INTO daily_counters (day, kind, key, count) VALUES (?, ?, ?, 1)"
-	    " ON CONFLICT (day, kind, key) DO UPDATE SET count = count + 1",
+	    " ON CONFLICT (day, kind, key) DO UPDATE SET count = daily_counters.count + 1",
 	    "ttt", day, kind, key);
 }
 
@@ -111,7 +111,7 @@ static int learn_all(struct al_store *store, const void *data, GError **error)
 			store, error,
 			"INSERT INTO correspondents (address, first_seen, last_seen, count)"
 			" VALUES (?, ?, ?, 1) ON CONFLICT (address) DO UPDATE"
-			" SET last_seen = excluded.last_seen, count = count + 1",
+			" SET last_seen = excluded.last_seen, count = correspondents.count + 1",
 			"tii", address, now, now) < 0)
 			return -1;
 	}

@@ -384,10 +384,10 @@ static char *reasons_json(al_reason_set set)
 	" WHERE (?1 = 0 OR m.received_at >= ?1) AND (?2 = 0 OR m.received_at < ?2)"                \
 	" AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(?3) j"                                \
 	"      WHERE ',' || m.reasons || ',' LIKE '%,' || j.value || ',%'))"                       \
-	" AND (?4 IS NULL OR m.envelope_from LIKE ?4 ESCAPE '\\'"                                  \
-	"      OR m.header_from LIKE ?4 ESCAPE '\\')"                                              \
+	" AND (?4 IS NULL OR lower(m.envelope_from) LIKE lower(?4) ESCAPE '\\'"                    \
+	"      OR lower(m.header_from) LIKE lower(?4) ESCAPE '\\')"                                \
 	" AND (?5 IS NULL OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id"         \
-	"      AND r.address LIKE ?5 ESCAPE '\\'))"                                                \
+	"      AND lower(r.address) LIKE lower(?5) ESCAPE '\\'))"                                  \
 	" AND (?6 IS NULL OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id"         \
 	"      AND lower(r.address) = lower(?6) AND r.dismissed_at IS NULL))"                      \
 	" AND (?7 IS NULL OR m.status = ?7)"
@@ -405,7 +405,7 @@ static struct al_store_stmt *prepare_filter(struct al_store *store, const struct
 
 	return al_store_sql_prepare(store, error, sql, paged ? "iitttttii" : "iittttt", f->since,
 				    f->until, reasons, from, rcpt, f->recipient, status,
-				    f->limit > 0 ? (gint64)f->limit : (gint64)-1,
+				    f->limit > 0 ? (gint64)f->limit : G_MAXINT64,
 				    (gint64)f->offset);
 }
 

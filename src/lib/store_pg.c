@@ -110,14 +110,16 @@ static char *dollar_placeholders(const char *sql)
 
 /* ---- statements ---- */
 
+#define MAX_PARAMS 32
+
 struct params {
 	int count;
-	Oid types[16];
-	const char *values[16];
-	int lengths[16];
-	int formats[16];
-	char *owned[16];
-	GBytes *bytes[16];
+	Oid types[MAX_PARAMS];
+	const char *values[MAX_PARAMS];
+	int lengths[MAX_PARAMS];
+	int formats[MAX_PARAMS];
+	char *owned[MAX_PARAMS];
+	GBytes *bytes[MAX_PARAMS];
 };
 
 static void params_clear(struct params *p)
