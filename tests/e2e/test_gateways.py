@@ -44,6 +44,7 @@ failure. Nothing is skipped: without root, postfix, PostgreSQL or the
 binaries the run fails and says why.
 """
 
+import json
 import os
 import re
 import shutil
@@ -280,6 +281,14 @@ class Gateways:
               f"events {self.store.events(qid)}")
         code, _, err = self.airlockctl(self.a, "release", qid)
         check(code == 1 and "already released" in err, f"A released it again: {code} {err}")
+        # Status from B: the shared store, reachable, this message in its counts.
+        _, out, err = self.airlockctl(self.b, "status", "--json")
+        try:
+            store = json.loads(out)["store"]
+        except (ValueError, KeyError):
+            raise TestFailure(f"airlockctl status --json said:\n{out}{err}") from None
+        check(store["backend"] == "postgresql" and store["reachable"] is True,
+              f"status store section: {store}")
 
     def test_concurrent_releases_from_both(self):
         sent = messages.numbered(messages.corpus("pdf-stranger.eml"), 1, "gw-race")
