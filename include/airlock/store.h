@@ -558,6 +558,22 @@ struct al_store_rows {
  */
 int al_store_count_rows(const char *db_path, struct al_store_rows *rows_r, GError **error);
 
+/*
+ * airlockctl migrate: copies every row and every original still kept of
+ * from (a SQLite store) into to (a PostgreSQL store, migrated, empty:
+ * otherwise AL_ERROR_CONFIG and nothing copied), in one transaction of
+ * to, ids kept. Each original is checked against its SHA-256 before it
+ * is written and after it is read back; the rows of each table are
+ * counted on both sides. The daemons must be stopped. 0 and copied_r,
+ * or -1 with error (to left as it was).
+ */
+struct al_store_copied {
+	struct al_store_rows rows; /* as counted in both stores */
+	gint64 originals;	   /* copied and verified */
+};
+int al_store_copy(struct al_store *from, struct al_store *to, struct al_store_copied *copied_r,
+		  GError **error);
+
 /* No row at all: a store that airlockctl init or the daemon created and
  * nothing wrote to since (no message, no event, nothing learned, no
  * counter). */

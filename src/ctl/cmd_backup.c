@@ -85,6 +85,11 @@ static int prepare_target(const char *config_path, const char *target)
 		ctl_error("%s", error->message);
 		return -1;
 	}
+	if (g_strcmp0(config->quarantine_backend, "postgresql") == 0) {
+		ctl_error("the store is in PostgreSQL ([quarantine] backend): back it up with "
+			  "pg_dump; airlockctl backup copies a SQLite store");
+		goto out;
+	}
 	if (inside(target, config->quarantine_dir)) {
 		ctl_error("%s is inside the store %s: back up elsewhere", target,
 			  config->quarantine_dir);

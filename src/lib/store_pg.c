@@ -428,5 +428,6 @@ const struct al_store_driver al_store_pg_driver = {
     .should_retry = pg_should_retry,
     .table_exists = pg_table_exists,
     .migrations = al_store_pg_migration_sql,
+    .after_copy = al_store_pg_after_copy_sql,
     .close = pg_close,
 };

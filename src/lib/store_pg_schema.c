@@ -92,3 +92,14 @@ const char *const al_store_pg_migration_sql[] = {
 };
 
 G_STATIC_ASSERT(G_N_ELEMENTS(al_store_pg_migration_sql) == AL_STORE_SCHEMA_VERSION);
+
+/* After al_store_copy(): the identity columns go on after the copied ids. */
+const char al_store_pg_after_copy_sql[] =
+    "SELECT setval(pg_get_serial_sequence('events', 'id'),"
+    " (SELECT coalesce(max(id), 0) + 1 FROM events), false);"
+    "SELECT setval(pg_get_serial_sequence('requests', 'id'),"
+    " (SELECT coalesce(max(id), 0) + 1 FROM requests), false);"
+    "SELECT setval(pg_get_serial_sequence('recipients', 'rowid'),"
+    " (SELECT coalesce(max(rowid), 0) + 1 FROM recipients), false);"
+    "SELECT setval(pg_get_serial_sequence('items', 'rowid'),"
+    " (SELECT coalesce(max(rowid), 0) + 1 FROM items), false);";

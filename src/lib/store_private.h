@@ -63,12 +63,16 @@ struct al_store_driver {
 	int (*table_exists)(struct al_store *store, const char *name, gboolean *exists_r,
 			    GError **error);
 	const char *const *migrations; /* AL_STORE_SCHEMA_VERSION of them */
+	/* Constant SQL run after rows were copied in with their ids
+	 * (al_store_copy()): identity columns continue after them. */
+	const char *after_copy;
 	void (*close)(struct al_store *store);
 };
 
 extern const struct al_store_driver al_store_sqlite_driver;
 extern const struct al_store_driver al_store_pg_driver;
 extern const char *const al_store_pg_migration_sql[AL_STORE_SCHEMA_VERSION]; /* store_pg_schema.c */
+extern const char al_store_pg_after_copy_sql[];
 
 /* store_pg.c: connects store (driver, pg, db_path set) to dsn. */
 int al_store_pg_connect(struct al_store *store, const char *dsn, guint statement_timeout_ms,
