@@ -63,7 +63,9 @@ char *test_pg_dsn(const char *dir)
 
 	exec_on(conn, create);
 	PQfinish(conn);
-	return g_strdup_printf("%s options='-c search_path=%s'", base, schema);
+	/* application_name: a test can find its store's own sessions. */
+	return g_strdup_printf("%s options='-c search_path=%s' application_name=%s", base, schema,
+			       schema);
 }
 
 void test_pg_forget(const char *dir)
@@ -180,4 +182,15 @@ char *test_read_original(struct al_store *store, const char *id)
 	g_assert_cmpint(n, ==, 0);
 	g_object_unref(stream);
 	return g_string_free(text, FALSE);
+}
+
+int test_pg_drop_sessions(const char *dir)
+{
+	g_autofree char *schema = schema_of(dir);
+	g_autofree char *sql = g_strdup_printf(
+	    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+	    " WHERE application_name = '%s' AND pid <> pg_backend_pid()",
+	    schema);
+
+	return (int)test_pg_int(dir, sql, NULL);
 }

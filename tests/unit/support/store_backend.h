@@ -32,6 +32,10 @@ void test_pg_exec(const char *dir, const char *sql);
  * schema, returning no rows. */
 void test_pg_run(const char *dir, const char *sql, const char *a, const char *b, gint64 n);
 
+/* PostgreSQL: ends every session of dir's schema but the asking one
+ * (a lost connection, as when the server restarts); how many. */
+int test_pg_drop_sessions(const char *dir);
+
 /* The original of id as al_store_open_original() gives it (transfer
  * full, NUL-terminated). */
 char *test_read_original(struct al_store *store, const char *id);

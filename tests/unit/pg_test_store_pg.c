@@ -1,10 +1,11 @@
 /*
- * pg_test_store_migrate.c - al_store_copy() (airlockctl migrate --to
- * postgresql): a filled SQLite store copied into an empty PostgreSQL
- * store reads the same there, ids, audit trail and originals included;
- * a non-empty target and a tampered original are refused with nothing
- * copied. Needs the postgres fixture (registered as
- * unit/test_store_migrate/postgresql only).
+ * pg_test_store_pg.c - what only the PostgreSQL store has. al_store_copy()
+ * (airlockctl migrate --to postgresql): a filled SQLite store copied
+ * into an empty PostgreSQL store reads the same there, ids, audit trail
+ * and originals included; a non-empty target and a tampered original
+ * are refused with nothing copied. A connection the server ended is
+ * made again by the next call. Needs the postgres fixture (registered
+ * as unit/test_store_pg/postgresql only).
  */
 #include "support/store_fixture.h"
 
@@ -191,6 +192,31 @@ static void test_copy_refuses_a_tampered_original(struct migrate_fixture *f, gco
 	g_assert_cmpint(test_pg_int(f->pg_dir, "SELECT count(*) FROM originals", NULL), ==, 0);
 }
 
+/* The server ends the store's session (a restart, an admin's
+ * pg_terminate_backend): the next calls work on a new connection. */
+static void test_lost_connection_is_made_again(struct migrate_fixture *f, gconstpointer data)
+{
+	struct al_store_message m = {0};
+	GError *error = NULL;
+
+	(void)data;
+	for (int round = 0; round < 2; round++) {
+		g_assert_cmpint(test_pg_drop_sessions(f->pg_dir), ==, 1);
+		g_assert_cmpint(al_store_add_event(f->to, f->ids[0], "note", "admin", NULL, &error),
+				==, -1); /* no such message in the target: it answers */
+		g_assert_error(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND);
+		g_clear_error(&error);
+	}
+	g_assert_cmpint(test_pg_drop_sessions(f->pg_dir), ==, 1);
+	g_assert_cmpint(al_store_get_message(f->to, f->ids[0], &m, &error), ==, -1);
+	g_assert_error(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND);
+	g_clear_error(&error);
+	g_assert_true(al_store_learn(f->to, (const char *const[]){"x@y.example", NULL}, &error) ==
+		      0);
+	g_assert_no_error(error);
+	g_assert_true(al_store_is_learned("x@y.example", f->to));
+}
+
 #define ADD(path, fn) g_test_add(path, struct migrate_fixture, NULL, setup, fn, teardown)
 
 int main(int argc, char **argv)
@@ -203,5 +229,6 @@ int main(int argc, char **argv)
 	ADD("/store-migrate/copy/refuses-a-target-with-rows", test_copy_refuses_a_target_with_rows);
 	ADD("/store-migrate/copy/refuses-a-tampered-original",
 	    test_copy_refuses_a_tampered_original);
+	ADD("/store-pg/connection/lost-is-made-again", test_lost_connection_is_made_again);
 	return g_test_run();
 }
