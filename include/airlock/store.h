@@ -100,6 +100,11 @@ struct al_store *al_store_open_at(const struct al_store_where *where, gboolean c
  * for airlockctl status (transfer none). */
 const char *al_store_backend_name(const struct al_store *store);
 const char *al_store_describe(const struct al_store *store);
+/* TRUE when the store makes a lost connection again by itself
+ * (PostgreSQL: at the next call, tries spaced 1 s to 30 s apart while
+ * the server stays away, each failing call an AL_ERROR_IO): a caller
+ * keeps it rather than reopening. */
+gboolean al_store_reconnects(const struct al_store *store);
 
 void al_store_close(struct al_store **store);
 

@@ -73,6 +73,11 @@ const char *al_store_backend_name(const struct al_store *store)
 	return store->driver->name;
 }
 
+gboolean al_store_reconnects(const struct al_store *store)
+{
+	return store->driver == &al_store_pg_driver;
+}
+
 const char *al_store_describe(const struct al_store *store)
 {
 	return store->driver == &al_store_sqlite_driver ? store->dir : store->db_path;

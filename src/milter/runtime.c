@@ -52,6 +52,12 @@ static void reopen_store(struct runtime *rt)
 	g_rw_lock_writer_lock(&rt->store_lock);
 	if (!g_atomic_int_get(&rt->store_failed))
 		goto out; /* another thread just did it */
+	if (rt->store != NULL && al_store_reconnects(rt->store)) {
+		/* PostgreSQL: the open store reconnects by itself, with
+		 * backoff; a new one would only wait for the server too. */
+		g_atomic_int_set(&rt->store_failed, FALSE);
+		goto out;
+	}
 	store = al_store_open_at(&where, TRUE, &error);
 	if (store == NULL) {
 		/* One log line per cause, not one per message. */
