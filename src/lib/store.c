@@ -183,7 +183,7 @@ static int apply_migration(struct al_store *store, const void *data, GError **er
 				"i", target);
 }
 
-int al_store_migrate(struct al_store *store, GError **error)
+static int migrate_locked(struct al_store *store, GError **error)
 {
 	gint64 version;
 
@@ -201,6 +201,23 @@ int al_store_migrate(struct al_store *store, GError **error)
 		    0)
 			return -1;
 	return 0;
+}
+
+/* Two gateways starting on a new PostgreSQL database at once: the
+ * driver's lock (a session advisory lock, taken before any snapshot)
+ * lets one create the schema while the other waits, then finds it. */
+int al_store_migrate(struct al_store *store, GError **error)
+{
+	int rc;
+
+	if (store->driver->migration_lock != NULL &&
+	    al_store_sql_exec(store, store->driver->migration_lock, error) < 0)
+		return -1;
+	rc = migrate_locked(store, error);
+	if (store->driver->migration_unlock != NULL &&
+	    al_store_sql_exec(store, store->driver->migration_unlock, rc < 0 ? NULL : error) < 0)
+		rc = -1;
+	return rc;
 }
 
 struct al_store *al_store_open(const char *dir, gboolean create, GError **error)

@@ -429,5 +429,7 @@ const struct al_store_driver al_store_pg_driver = {
     .table_exists = pg_table_exists,
     .migrations = al_store_pg_migration_sql,
     .after_copy = al_store_pg_after_copy_sql,
+    .migration_lock = "SELECT pg_advisory_lock(7242019)",
+    .migration_unlock = "SELECT pg_advisory_unlock(7242019)",
     .close = pg_close,
 };

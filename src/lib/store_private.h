@@ -66,6 +66,8 @@ struct al_store_driver {
 	/* Constant SQL run after rows were copied in with their ids
 	 * (al_store_copy()): identity columns continue after them. */
 	const char *after_copy;
+	/* Constant SQL around the migrations (NULL: none needed). */
+	const char *migration_lock, *migration_unlock;
 	void (*close)(struct al_store *store);
 };
 

@@ -217,6 +217,40 @@ static void test_lost_connection_is_made_again(struct migrate_fixture *f, gconst
 	g_assert_true(al_store_is_learned("x@y.example", f->to));
 }
 
+static gpointer open_store(gpointer dir)
+{
+	GError *error = NULL;
+	struct al_store *store = test_store_open(dir, TRUE, &error);
+
+	if (store == NULL) {
+		g_printerr("open: %s\n", error->message);
+		g_error_free(error);
+		return GINT_TO_POINTER(1);
+	}
+	al_store_close(&store);
+	return NULL;
+}
+
+/* Gateways starting at once on a new database: each opens, the schema
+ * is made once. */
+static void test_concurrent_first_opens_make_one_schema(struct migrate_fixture *f,
+							 gconstpointer data)
+{
+	g_autofree char *dir = g_build_filename(f->tmp, "fresh", NULL);
+	GThread *threads[4];
+
+	(void)data;
+	g_free(test_pg_dsn(dir)); /* the test's schema, made before the race */
+	for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
+		threads[i] = g_thread_new("open", open_store, dir);
+	for (guint i = 0; i < G_N_ELEMENTS(threads); i++)
+		g_assert_null(g_thread_join(threads[i]));
+	g_assert_cmpint(test_pg_int(dir, "SELECT count(*) FROM schema_version", NULL), ==, 1);
+	g_assert_cmpint(test_pg_int(dir, "SELECT version FROM schema_version", NULL), ==,
+			AL_STORE_SCHEMA_VERSION);
+	test_pg_forget(dir);
+}
+
 #define ADD(path, fn) g_test_add(path, struct migrate_fixture, NULL, setup, fn, teardown)
 
 int main(int argc, char **argv)
@@ -230,5 +264,7 @@ int main(int argc, char **argv)
 	ADD("/store-migrate/copy/refuses-a-tampered-original",
 	    test_copy_refuses_a_tampered_original);
 	ADD("/store-pg/connection/lost-is-made-again", test_lost_connection_is_made_again);
+	ADD("/store-pg/open/concurrent-first-opens-make-one-schema",
+	    test_concurrent_first_opens_make_one_schema);
 	return g_test_run();
 }
