@@ -14,7 +14,9 @@ fi
 # dpkg-dev, debhelper and lintian build and check the Debian package
 # (debian/, tests/package/test_package.py); git lists the files it copies.
 # Postfix is installed without any configuration: the tests run private
-# instances of their own and nothing is started system-wide.
+# instances of their own and nothing is started system-wide. The same for
+# PostgreSQL (tests/lib/pg.py runs a private server; without systemd the
+# package's own cluster is not started).
 echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 
 export DEBIAN_FRONTEND=noninteractive
@@ -38,6 +40,7 @@ apt-get install -y -qq --no-install-recommends \
 	m4 libwrap0 \
 	dpkg-dev debhelper lintian git \
 	libmicrohttpd-dev libsodium-dev python3-websocket \
+	postgresql libpq-dev \
 	>/dev/null
 # The daemon's own user (the bundled configuration's [milter] user).
 if ! getent passwd airlock >/dev/null; then

@@ -81,6 +81,9 @@ struct al_config {
 
 	/* [quarantine] */
 	char *quarantine_dir;
+	char *quarantine_backend; /* "sqlite" or "postgresql" */
+	char *quarantine_dsn;	  /* libpq connection string (postgresql); may be NULL */
+	guint statement_timeout_seconds; /* PostgreSQL: below milter_timeout_seconds */
 	guint retention_days;
 	char *release_command;
 	char *release_key; /* path; default: release.key in quarantine_dir */

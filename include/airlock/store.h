@@ -68,6 +68,44 @@ struct al_store;
  */
 struct al_store *al_store_open(const char *dir, gboolean create, GError **error);
 
+/*
+ * Where a store is: SQLite in a directory (one machine), or a PostgreSQL
+ * database that several gateways share. al_store_where_config() fills it
+ * from [quarantine] backend, dir, dsn and statement_timeout (borrowed
+ * strings).
+ */
+enum al_store_backend {
+	AL_STORE_SQLITE,
+	AL_STORE_POSTGRESQL,
+};
+
+struct al_store_where {
+	enum al_store_backend backend;
+	const char *dir;	       /* SQLite: the store's directory */
+	const char *dsn;	       /* PostgreSQL: a libpq connection string */
+	guint statement_timeout_ms; /* PostgreSQL: per statement; 0: none */
+};
+
+struct al_config;
+void al_store_where_config(const struct al_config *config, struct al_store_where *where_r);
+
+/* As al_store_open() for either backend. PostgreSQL: create is ignored
+ * (the database and its role are the admin's; the schema is created
+ * and migrated here); errors carry the server's message, never the
+ * DSN. */
+struct al_store *al_store_open_at(const struct al_store_where *where, gboolean create,
+				  GError **error);
+
+/* "sqlite" or "postgresql"; and a line describing where the store is,
+ * for airlockctl status (transfer none). */
+const char *al_store_backend_name(const struct al_store *store);
+const char *al_store_describe(const struct al_store *store);
+/* TRUE when the store makes a lost connection again by itself
+ * (PostgreSQL: at the next call, tries spaced 1 s to 30 s apart while
+ * the server stays away, each failing call an AL_ERROR_IO): a caller
+ * keeps it rather than reopening. */
+gboolean al_store_reconnects(const struct al_store *store);
+
 void al_store_close(struct al_store **store);
 
 /* Writes a new random id (AL_STORE_ID_LEN chars + NUL) into id_r. */
@@ -224,6 +262,12 @@ void al_store_message_clear(struct al_store_message *message);
 /* The absolute path of the original of message id (transfer full), or
  * NULL if id cannot be an id. Does not look at the database. */
 char *al_store_original_path(struct al_store *store, const char *id);
+
+/* The original of message id as a read-only stream (transfer full), from
+ * msg/ID.eml (SQLite) or the originals table (PostgreSQL), or NULL with
+ * error: AL_STORE_ERROR_NOT_FOUND when its original is gone (deleted,
+ * purged) or id cannot be one, AL_ERROR_IO. */
+GMimeStream *al_store_open_original(struct al_store *store, const char *id, GError **error);
 
 /*
  * Moves message id from status expected_status to new_status and adds the
@@ -452,6 +496,9 @@ int al_store_read_report(struct al_store *store, const char *since_day, const ch
  * here: al_store_get_status() reports it.
  */
 struct al_store *al_store_open_readonly(const char *dir, GError **error);
+/* Either backend (PostgreSQL: a session whose transactions are read-only,
+ * no migration). */
+struct al_store *al_store_open_readonly_at(const struct al_store_where *where, GError **error);
 
 struct al_store_summary {
 	gint64 schema_version;	      /* 0: no schema_version table */
@@ -518,6 +565,22 @@ struct al_store_rows {
  * error.
  */
 int al_store_count_rows(const char *db_path, struct al_store_rows *rows_r, GError **error);
+
+/*
+ * airlockctl migrate: copies every row and every original still kept of
+ * from (a SQLite store) into to (a PostgreSQL store, migrated, empty:
+ * otherwise AL_ERROR_CONFIG and nothing copied), in one transaction of
+ * to, ids kept. Each original is checked against its SHA-256 before it
+ * is written and after it is read back; the rows of each table are
+ * counted on both sides. The daemons must be stopped. 0 and copied_r,
+ * or -1 with error (to left as it was).
+ */
+struct al_store_copied {
+	struct al_store_rows rows; /* as counted in both stores */
+	gint64 originals;	   /* copied and verified */
+};
+int al_store_copy(struct al_store *from, struct al_store *to, struct al_store_copied *copied_r,
+		  GError **error);
 
 /* No row at all: a store that airlockctl init or the daemon created and
  * nothing wrote to since (no message, no event, nothing learned, no

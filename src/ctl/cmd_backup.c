@@ -85,6 +85,11 @@ static int prepare_target(const char *config_path, const char *target)
 		ctl_error("%s", error->message);
 		return -1;
 	}
+	if (g_strcmp0(config->quarantine_backend, "postgresql") == 0) {
+		ctl_error("the store is in PostgreSQL ([quarantine] backend): back it up with "
+			  "pg_dump; airlockctl backup copies a SQLite store");
+		goto out;
+	}
 	if (inside(target, config->quarantine_dir)) {
 		ctl_error("%s is inside the store %s: back up elsewhere", target,
 			  config->quarantine_dir);
@@ -240,6 +245,12 @@ static int restore(const struct al_config *config, const char *dir)
 	struct al_backup_summary s;
 	struct al_store *store;
 
+	if (g_strcmp0(config->quarantine_backend, "postgresql") == 0) {
+		ctl_error("restore refused: the store is in PostgreSQL ([quarantine] backend): "
+			  "restore it with pg_restore; a SQLite backup is restored with backend = "
+			  "sqlite, then copied with airlockctl migrate --to postgresql");
+		return -1;
+	}
 	/* Refused before anything is made, even the store directory. */
 	if (al_backup_verify(dir, &s, &error) < 0) {
 		ctl_error("restore refused: %s", error->message);

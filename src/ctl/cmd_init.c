@@ -119,6 +119,7 @@ int ctl_init(int argc, char **argv)
 	g_autoptr(GError) error = NULL;
 	struct al_config *config = NULL;
 	struct al_store *store = NULL;
+	struct al_store_where where;
 	struct al_release_key key;
 	g_autofree char *db_path = NULL;
 	gboolean had_store, had_key;
@@ -138,12 +139,16 @@ int ctl_init(int argc, char **argv)
 	had_key = g_file_test(config->release_key, G_FILE_TEST_EXISTS);
 	if (geteuid() == 0 && prepare_as_root(config) < 0)
 		goto out;
-	store = al_store_open(config->quarantine_dir, TRUE, &error);
+	al_store_where_config(config, &where);
+	store = al_store_open_at(&where, TRUE, &error);
 	if (store == NULL || al_release_key_load(config->release_key, TRUE, &key, &error) < 0) {
 		ctl_error("%s", error->message);
 		goto out;
 	}
-	print_path("store", config->quarantine_dir, had_store ? "checked" : "created");
+	if (where.backend == AL_STORE_POSTGRESQL)
+		print_path("store", al_store_describe(store), "checked");
+	else
+		print_path("store", config->quarantine_dir, had_store ? "checked" : "created");
 	print_path("release key", config->release_key, had_key ? "checked" : "created");
 	if (geteuid() != 0 && g_strcmp0(g_get_user_name(), config->milter_user) != 0)
 		printf(

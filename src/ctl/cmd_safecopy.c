@@ -94,14 +94,14 @@ static GBytes *stored_content(struct ctl_admin *admin, const char *id, const cha
 		.max_part_bytes = c->max_attachment_bytes,
 		.memory_threshold_bytes = c->memory_threshold_bytes, .spool_dir = c->spool_dir,
 	};
-	g_autofree char *path = al_store_original_path(admin->store, id);
 	g_autoptr(GError) error = NULL;
 	GMimeStream *stream = NULL;
 	struct al_message *message = NULL;
 	GBytes *bytes = NULL;
 
 	al_mime_global_init();
-	stream = path != NULL ? g_mime_stream_fs_open(path, O_RDONLY, 0, &error) : NULL;
+	/* Either backend: msg/ID.eml or PostgreSQL's originals table. */
+	stream = al_store_open_original(admin->store, id, &error);
 	if (stream != NULL)
 		message = al_mime_parse(stream, &limits, &error);
 	for (guint i = 0; message != NULL && i < message->items->len && bytes == NULL; i++) {

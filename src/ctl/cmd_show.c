@@ -54,37 +54,37 @@ static int parse_options(int argc, char **argv, struct show_options *o)
 	return 0;
 }
 
-static int open_original(struct ctl_admin *admin, const struct al_store_message *m)
+static GMimeStream *open_original(struct ctl_admin *admin, const struct al_store_message *m)
 {
-	g_autofree char *path = al_store_original_path(admin->store, m->id);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	g_autoptr(GError) error = NULL;
+	GMimeStream *stream = al_store_open_original(admin->store, m->id, &error);
 
-	if (fd < 0 && errno == ENOENT)
+	if (stream == NULL &&
+	    g_error_matches(error, AL_STORE_ERROR, AL_STORE_ERROR_NOT_FOUND))
 		ctl_error("%s is %s: its original is no longer kept", m->id,
 			  al_store_status_name(m->status));
-	else if (fd < 0)
-		ctl_error("cannot read %s: %s", path, g_strerror(errno));
-	return fd;
+	else if (stream == NULL)
+		ctl_error("cannot read %s: %s", m->id, error->message);
+	return stream;
 }
 
 static int copy_raw(struct ctl_admin *admin, const struct al_store_message *m)
 {
-	int fd = open_original(admin, m);
+	GMimeStream *stream = open_original(admin, m);
 	char buffer[65536];
-	ssize_t n;
+	gssize n;
 
-	if (fd < 0)
+	if (stream == NULL)
 		return -1;
-	while ((n = read(fd, buffer, sizeof(buffer))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 || fwrite(buffer, 1, (size_t)n, stdout) != (size_t)n) {
-			ctl_error("%s: copy failed: %s", m->id, g_strerror(errno));
-			close(fd);
-			return -1;
-		}
+	while ((n = g_mime_stream_read(stream, buffer, sizeof(buffer))) > 0)
+		if (fwrite(buffer, 1, (size_t)n, stdout) != (size_t)n)
+			break;
+	g_object_unref(stream);
+	if (n != 0) {
+		ctl_error("%s: copy failed: %s", m->id,
+			  n < 0 ? "cannot read the original" : g_strerror(errno));
+		return -1;
 	}
-	close(fd);
 	if (fflush(stdout) != 0) {
 		ctl_error("%s: cannot write stdout: %s", m->id, g_strerror(errno));
 		return -1;
@@ -97,16 +97,19 @@ static int copy_raw(struct ctl_admin *admin, const struct al_store_message *m)
 static void print_headers(struct ctl_admin *admin, const struct al_store_message *m)
 {
 	g_autofree char *buffer = g_malloc(HEADER_SHOWN_BYTES + 1);
-	int fd = m->status == AL_STATUS_QUARANTINED || m->status == AL_STATUS_RELEASED
-		     ? open_original(admin, m)
-		     : -1;
-	ssize_t n;
+	GMimeStream *stream =
+	    m->status == AL_STATUS_QUARANTINED || m->status == AL_STATUS_RELEASED
+		? open_original(admin, m)
+		: NULL;
+	gssize n = 0, got;
 	g_auto(GStrv) lines = NULL;
 
-	if (fd < 0)
+	if (stream == NULL)
 		return;
-	n = read(fd, buffer, HEADER_SHOWN_BYTES);
-	close(fd);
+	while (n < HEADER_SHOWN_BYTES &&
+	       (got = g_mime_stream_read(stream, buffer + n, HEADER_SHOWN_BYTES - n)) > 0)
+		n += got;
+	g_object_unref(stream);
 	if (n <= 0)
 		return;
 	buffer[n] = '\0';

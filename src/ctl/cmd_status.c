@@ -306,10 +306,16 @@ static void read_store(struct status_report *r)
 {
 	g_autoptr(GError) error = NULL;
 	struct al_store *store = NULL;
+	struct al_store_where where;
 
-	if (become_store_owner(r) < 0)
+	al_store_where_config(r->config, &where);
+	/* PostgreSQL: no directory to own; the passfile is read as root. */
+	if (where.backend == AL_STORE_SQLITE && become_store_owner(r) < 0)
 		return;
-	store = al_store_open_readonly(r->config->quarantine_dir, &error);
+	r->store_backend = where.backend == AL_STORE_POSTGRESQL ? "postgresql" : "sqlite";
+	store = al_store_open_readonly_at(&where, &error);
+	if (store != NULL && where.backend == AL_STORE_POSTGRESQL)
+		r->store_where = g_strdup(al_store_describe(store));
 	if (store != NULL && al_store_get_status(store, &r->store, &error) == 0)
 		r->store_reachable = TRUE;
 	else
@@ -418,6 +424,7 @@ static void report_clear(struct status_report *r)
 	g_free(r->state_error);
 	g_free(r->database_error);
 	g_free(r->store_error);
+	g_free(r->store_where);
 	g_free(r->disk_error);
 }
 

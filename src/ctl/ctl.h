@@ -25,6 +25,7 @@ int ctl_report(int argc, char **argv);
 int ctl_status(int argc, char **argv); /* exits 0-3: Nagios states, not the codes above */
 int ctl_backup(int argc, char **argv);
 int ctl_restore(int argc, char **argv);
+int ctl_migrate(int argc, char **argv);
 int ctl_link(int argc, char **argv);
 int ctl_digest(int argc, char **argv);
 int ctl_requests(int argc, char **argv);

@@ -69,6 +69,7 @@ static int become_store_owner(const struct al_config *config)
 int ctl_admin_open(const char *config_path, struct ctl_admin *admin_r)
 {
 	g_autoptr(GError) error = NULL;
+	struct al_store_where where;
 
 	*admin_r = (struct ctl_admin){0};
 	admin_r->who = admin_name();
@@ -80,7 +81,8 @@ int ctl_admin_open(const char *config_path, struct ctl_admin *admin_r)
 	}
 	if (become_store_owner(admin_r->config) < 0)
 		goto fail;
-	admin_r->store = al_store_open(admin_r->config->quarantine_dir, FALSE, &error);
+	al_store_where_config(admin_r->config, &where);
+	admin_r->store = al_store_open_at(&where, FALSE, &error);
 	if (admin_r->store == NULL) {
 		ctl_error("%s", error->message);
 		goto fail;

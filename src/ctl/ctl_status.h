@@ -52,6 +52,8 @@ struct status_report {
 	gboolean store_reachable;
 	struct al_store_summary store;
 	char *store_error;
+	const char *store_backend; /* "sqlite" or "postgresql" */
+	char *store_where;	    /* the directory, or the PostgreSQL database and host */
 	gboolean disk_measured;
 	guint64 disk_free_bytes, disk_total_bytes, min_free_bytes;
 	char *disk_error;

@@ -187,11 +187,15 @@ static void print_store(const struct status_report *r)
 	const struct al_config *c = r->config;
 
 	if (!r->store_reachable) {
-		printf("store:           %s: unreachable: %s\n", c->quarantine_dir, r->store_error);
+		printf("store:           %s: unreachable: %s\n",
+		       g_strcmp0(r->store_backend, "postgresql") == 0 ? "postgresql"
+								      : c->quarantine_dir,
+		       r->store_error);
 	} else {
 		printf("store:           %s, schema %" G_GINT64_FORMAT ", %" G_GUINT64_FORMAT
 		       " quarantined",
-		       c->quarantine_dir, r->store.schema_version, r->store.quarantined);
+		       r->store_where != NULL ? r->store_where : c->quarantine_dir,
+		       r->store.schema_version, r->store.quarantined);
 		if (r->store.oldest_kept_at > 0) {
 			g_autofree char *oldest = ago_text(r, r->store.oldest_kept_at);
 
@@ -354,6 +358,7 @@ static void json_store(GString *out, const struct status_report *r)
 	json_open(out, "store");
 	json_str(out, "dir", r->config->quarantine_dir);
 	json_bool(out, "reachable", r->store_reachable);
+	json_str(out, "backend", r->store_backend);
 	json_str(out, "error", r->store_error);
 	json_int(out, "schema_version", r->store.schema_version);
 	json_int(out, "expected_schema_version", AL_STORE_SCHEMA_VERSION);

@@ -31,6 +31,7 @@ static const struct subcommand subcommands[] = {
 	{ .name = "status", .run = ctl_status, .summary = "is Airlock working? (for Nagios, Zabbix, cron)" },
 	{ .name = "backup", .run = ctl_backup, .summary = "consistent backup of the store, while it runs" },
 	{ .name = "safecopy", .run = ctl_safecopy, .summary = "the safe copy of a quarantined attachment" },
+	{ .name = "migrate", .run = ctl_migrate, .summary = "copy the SQLite store into PostgreSQL (several gateways)" },
 	{ .name = "restore", .run = ctl_restore, .summary = "verify a backup and restore it into an empty store" },
 	{ .name = "link", .run = ctl_link, .summary = "print a recipient's link to their quarantine page" },
 	{ .name = "digest", .run = ctl_digest, .summary = "mail each recipient a summary of what was held" },

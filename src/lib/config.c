@@ -466,6 +466,23 @@ static int check_known(const struct load_ctx *ctx, GError **error)
 	return 0;
 }
 
+/* [quarantine] backend = postgresql needs a dsn; its statements must
+ * give up before the MTA gives up on the milter. */
+static int check_store(const struct load_ctx *ctx, const struct al_config *config,
+                       GError **error)
+{
+	if (strcmp(config->quarantine_backend, "postgresql") != 0)
+		return 0;
+	if (config->quarantine_dsn == NULL)
+		return fail(ctx, find_setting("quarantine", "dsn"), error,
+		            "backend = postgresql needs a dsn");
+	if (config->statement_timeout_seconds >= config->milter_timeout_seconds)
+		return fail(ctx, find_setting("quarantine", "statement_timeout"), error,
+		            "%u s is not less than [milter] timeout (%u s)",
+		            config->statement_timeout_seconds, config->milter_timeout_seconds);
+	return 0;
+}
+
 static struct al_config *build(const struct load_ctx *ctx, GError **error)
 {
 	struct al_config *config = g_new0(struct al_config, 1);
@@ -480,6 +497,10 @@ static struct al_config *build(const struct load_ctx *ctx, GError **error)
 			al_config_free(&config);
 			return NULL;
 		}
+	}
+	if (check_store(ctx, config, error) < 0) {
+		al_config_free(&config);
+		return NULL;
 	}
 	if (config->release_key == NULL)
 		config->release_key =

@@ -8,6 +8,8 @@
  */
 #include "config_private.h"
 
+#include <libpq-fe.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +27,8 @@ static const char *check_listen(char *value);
 static const char *check_public_url(char *value);
 static const char *check_self_release(char *value);
 static const char *check_safecopy_reason(char *value);
+static const char *check_store_backend(char *value);
+static const char *check_dsn(char *value);
 
 /* clang-format off */
 #define ACTION_SETTING(name, reason, text)                                                       \
@@ -115,6 +119,13 @@ const struct setting al_config_settings[] = {
 
 	{ .section = "quarantine", .key = "dir", .type = SET_PATH,
 	  .default_text = "/var/lib/airlock", .offset = AT(quarantine_dir) },
+	{ .section = "quarantine", .key = "backend", .type = SET_STRING,
+	  .default_text = "sqlite", .offset = AT(quarantine_backend), .min = 1, .max = 32,
+	  .check = check_store_backend },
+	{ .section = "quarantine", .key = "dsn", .type = SET_OPT_STRING, .default_text = NULL,
+	  .offset = AT(quarantine_dsn), .check = check_dsn },
+	{ .section = "quarantine", .key = "statement_timeout", .type = SET_UINT,
+	  .default_text = "10", .offset = AT(statement_timeout_seconds), .min = 1, .max = 3600 },
 	{ .section = "quarantine", .key = "retention_days", .type = SET_UINT, .default_text = "30",
 	  .offset = AT(retention_days), .min = 1, .max = 3650 },
 	{ .section = "quarantine", .key = "release_command", .type = SET_STRING,
@@ -312,6 +323,35 @@ static const char *check_safecopy_reason(char *value)
 	if (reason == AL_REASON_VIRUS || reason == AL_REASON_EXECUTABLE ||
 	    reason == AL_REASON_ENCRYPTED)
 		return "reasons other than virus, executable and encrypted";
+	return NULL;
+}
+
+static const char *check_store_backend(char *value)
+{
+	lower_in_place(value);
+	if (strcmp(value, "sqlite") == 0 || strcmp(value, "postgresql") == 0)
+		return NULL;
+	return "sqlite or postgresql";
+}
+
+/* A libpq connection string without a password: that goes in a passfile
+ * or a service file only the daemon's user reads. */
+static const char *check_dsn(char *value)
+{
+	char *message = NULL;
+	PQconninfoOption *options = PQconninfoParse(value, &message);
+	gboolean has_password = FALSE;
+
+	if (options == NULL) {
+		PQfreemem(message);
+		return "a libpq connection string (host=... dbname=... user=...)";
+	}
+	for (PQconninfoOption *o = options; o->keyword != NULL; o++)
+		if (strcmp(o->keyword, "password") == 0 && o->val != NULL)
+			has_password = TRUE;
+	PQconninfoFree(options);
+	if (has_password)
+		return "a connection string without password= (use passfile= or a service file)";
 	return NULL;
 }
 

@@ -56,62 +56,6 @@
 #define COPY_CHUNK_BYTES 65536
 #define QUARANTINE_WHO   "airlock"
 
-static const char *const migrations[] = {
-    /* 1: the first schema. */
-    "CREATE TABLE messages ("
-    " id TEXT PRIMARY KEY NOT NULL, received_at INTEGER NOT NULL,"
-    " queue_id TEXT, envelope_from TEXT, header_from TEXT, subject TEXT,"
-    " client_addr TEXT, client_name TEXT, helo TEXT, auth_user TEXT,"
-    " origin_known INTEGER NOT NULL, origin_why TEXT,"
-    " action TEXT NOT NULL, reasons TEXT NOT NULL,"
-    " size INTEGER NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL,"
-    " status TEXT NOT NULL"
-    "  CHECK (status IN ('quarantined', 'released', 'deleted', 'purged')));"
-    "CREATE TABLE recipients ("
-    " message_id TEXT NOT NULL REFERENCES messages (id),"
-    " address TEXT NOT NULL, released_at INTEGER);"
-    "CREATE TABLE items ("
-    " message_id TEXT NOT NULL REFERENCES messages (id),"
-    " part TEXT, filename TEXT, declared_type TEXT, detected_type TEXT,"
-    " size INTEGER NOT NULL, reasons TEXT NOT NULL, details TEXT NOT NULL,"
-    " viruses TEXT NOT NULL, \"inner\" TEXT NOT NULL, quarantined INTEGER NOT NULL);"
-    "CREATE TABLE events ("
-    " id INTEGER PRIMARY KEY, message_id TEXT NOT NULL REFERENCES messages (id),"
-    " at INTEGER NOT NULL, event TEXT NOT NULL, who TEXT NOT NULL, detail TEXT);"
-    "CREATE TABLE correspondents ("
-    " address TEXT PRIMARY KEY NOT NULL, first_seen INTEGER NOT NULL,"
-    " last_seen INTEGER NOT NULL, count INTEGER NOT NULL);"
-    "CREATE TABLE daily_counters ("
-    " day TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL, count INTEGER NOT NULL,"
-    " PRIMARY KEY (day, kind, key));"
-    "CREATE INDEX messages_received_at ON messages (received_at);"
-    "CREATE INDEX messages_status ON messages (status);"
-    "CREATE INDEX recipients_message_id ON recipients (message_id);"
-    "CREATE INDEX items_message_id ON items (message_id);"
-    "CREATE INDEX events_message_id ON events (message_id);",
-    /* 2: release headers used (a signed release passes once). */
-    "CREATE TABLE release_tokens ("
-    " token TEXT PRIMARY KEY NOT NULL, message_id TEXT NOT NULL REFERENCES messages (id),"
-    " used_at INTEGER NOT NULL);",
-    /* 3: the release workflow (issue 16): per-recipient dismissal,
-     * release requests, airlock-web admins, digests sent. */
-    "ALTER TABLE recipients ADD COLUMN dismissed_at INTEGER;"
-    "CREATE TABLE requests ("
-    " id INTEGER PRIMARY KEY, message_id TEXT NOT NULL REFERENCES messages (id),"
-    " recipient TEXT NOT NULL, requested_at INTEGER NOT NULL, note TEXT,"
-    " state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'denied')),"
-    " decided_at INTEGER, decided_by TEXT, why TEXT);"
-    "CREATE UNIQUE INDEX requests_pending ON requests (message_id, recipient)"
-    " WHERE state = 'pending';"
-    "CREATE INDEX requests_message_id ON requests (message_id);"
-    "CREATE INDEX recipients_address ON recipients (lower(address));"
-    "CREATE TABLE admins ("
-    " name TEXT PRIMARY KEY NOT NULL, hash TEXT NOT NULL, updated_at INTEGER NOT NULL);"
-    "CREATE TABLE digests ("
-    " address TEXT PRIMARY KEY NOT NULL, sent_at INTEGER NOT NULL);",
-};
-
-G_STATIC_ASSERT(G_N_ELEMENTS(migrations) == AL_STORE_SCHEMA_VERSION);
 
 G_DEFINE_QUARK(airlock - store - error - quark, al_store_error)
 
@@ -178,25 +122,6 @@ static int restrict_file(const char *path, gboolean optional, GError **error)
 	return al_store_io_error(error, path, "cannot chmod 600", errno);
 }
 
-int al_store_journal_mode(struct al_store *store, const char *mode, GError **error)
-{
-	g_autofree char *sql = g_strdup_printf("PRAGMA journal_mode = %s", mode);
-	sqlite3_stmt *stmt = al_store_sql_prepare(store, error, sql, "");
-	int rc;
-
-	if (stmt == NULL)
-		return -1;
-	rc = al_store_sql_step(store, stmt, error);
-	if (rc == 0 ||
-	    (rc > 0 && g_strcmp0((const char *)sqlite3_column_text(stmt, 0), mode) != 0)) {
-		g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: cannot use journal mode %s",
-			    store->db_path, mode);
-		rc = -1;
-	}
-	sqlite3_finalize(stmt);
-	return rc < 0 ? -1 : 0;
-}
-
 static int open_db(struct al_store *store, gboolean create, GError **error)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
@@ -207,6 +132,7 @@ static int open_db(struct al_store *store, gboolean create, GError **error)
 		flags |= SQLITE_OPEN_CREATE;
 	else if (!g_file_test(store->db_path, G_FILE_TEST_EXISTS))
 		return not_a_store(store->db_path, error);
+	store->driver = &al_store_sqlite_driver;
 	if (sqlite3_open_v2(store->db_path, &store->db, flags, NULL) != SQLITE_OK)
 		return al_store_db_error(store, error);
 	/* Before WAL mode: SQLite gives -wal and -shm the database's mode. */
@@ -225,15 +151,12 @@ static int open_db(struct al_store *store, gboolean create, GError **error)
 
 int al_store_read_version(struct al_store *store, gint64 *version_r, GError **error)
 {
-	gint64 tables;
+	gboolean exists;
 
 	*version_r = 0;
-	if (al_store_sql_query_int(store, &tables, error,
-				   "SELECT count(*) FROM sqlite_master"
-				   " WHERE type = 'table' AND name = 'schema_version'",
-				   "") < 0)
+	if (store->driver->table_exists(store, "schema_version", &exists, error) < 0)
 		return -1;
-	if (tables == 0)
+	if (!exists)
 		return 0;
 	if (al_store_sql_query_int(store, version_r, error,
 				   "SELECT COALESCE(MAX(version), 0) FROM schema_version", "") < 0)
@@ -253,14 +176,14 @@ static int apply_migration(struct al_store *store, const void *data, GError **er
 		return -1;
 	if (current >= target)
 		return 0; /* another process was first */
-	if (al_store_sql_exec(store, migrations[target - 1], error) < 0 ||
+	if (al_store_sql_exec(store, store->driver->migrations[target - 1], error) < 0 ||
 	    al_store_sql_run(store, error, "DELETE FROM schema_version", "") < 0)
 		return -1;
 	return al_store_sql_run(store, error, "INSERT INTO schema_version (version) VALUES (?)",
 				"i", target);
 }
 
-static int migrate(struct al_store *store, GError **error)
+static int migrate_locked(struct al_store *store, GError **error)
 {
 	gint64 version;
 
@@ -274,10 +197,27 @@ static int migrate(struct al_store *store, GError **error)
 		return -1;
 	}
 	for (gint64 v = version + 1; v <= AL_STORE_SCHEMA_VERSION; v++)
-		if (al_store_sql_transaction(store, "BEGIN IMMEDIATE", apply_migration, &v, error) <
+		if (al_store_sql_transaction(store, AL_STORE_WRITE, apply_migration, &v, error) <
 		    0)
 			return -1;
 	return 0;
+}
+
+/* Two gateways starting on a new PostgreSQL database at once: the
+ * driver's lock (a session advisory lock, taken before any snapshot)
+ * lets one create the schema while the other waits, then finds it. */
+int al_store_migrate(struct al_store *store, GError **error)
+{
+	int rc;
+
+	if (store->driver->migration_lock != NULL &&
+	    al_store_sql_exec(store, store->driver->migration_lock, error) < 0)
+		return -1;
+	rc = migrate_locked(store, error);
+	if (store->driver->migration_unlock != NULL &&
+	    al_store_sql_exec(store, store->driver->migration_unlock, rc < 0 ? NULL : error) < 0)
+		rc = -1;
+	return rc;
 }
 
 struct al_store *al_store_open(const char *dir, gboolean create, GError **error)
@@ -293,7 +233,7 @@ struct al_store *al_store_open(const char *dir, gboolean create, GError **error)
 	if (check_private_dir(store->dir, error) < 0 ||
 	    check_private_dir(store->msg_dir, error) < 0)
 		goto fail;
-	if (open_db(store, create, error) < 0 || migrate(store, error) < 0)
+	if (open_db(store, create, error) < 0 || al_store_migrate(store, error) < 0)
 		goto fail;
 	return store;
 fail:
@@ -307,8 +247,8 @@ void al_store_close(struct al_store **store)
 
 	if (s == NULL)
 		return;
-	/* close_v2 cannot fail on a valid handle: it defers if needed. */
-	(void)sqlite3_close_v2(s->db);
+	if (s->driver != NULL)
+		s->driver->close(s);
 	g_mutex_clear(&s->lock);
 	g_free(s->dir);
 	g_free(s->msg_dir);
@@ -322,6 +262,7 @@ void al_store_close(struct al_store **store)
 struct original_file {
 	gint64 size;
 	char sha256[65];
+	GBytes *content; /* PostgreSQL: the bytes, stored with the rows */
 };
 
 static int copy_stream(GMimeStream *stream, int fd, const char *path, GChecksum *checksum,
@@ -425,7 +366,7 @@ struct quarantine_job {
 	const char *id;
 	const struct al_smtp_context *smtp;
 	const struct al_verdict *verdict;
-	const struct original_file *file;
+	struct original_file *file;
 	char *same_as; /* an identical message already quarantined, or NULL */
 };
 
@@ -489,16 +430,16 @@ static int find_same(struct al_store *store, struct quarantine_job *job, GError 
 	const char *const *recipients = job->smtp->recipients;
 	g_autofree char *joined =
 		recipients != NULL ? g_strjoinv("\n", (char **)recipients) : g_strdup("");
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 		store, error,
 		"SELECT id FROM messages m WHERE sha256 = ? AND status = 'quarantined'"
-		" AND received_at >= ? AND envelope_from IS ?"
-		" AND coalesce((SELECT group_concat(address, char(10)) FROM"
-		"  (SELECT address FROM recipients r WHERE r.message_id = m.id ORDER BY rowid)),"
+		" AND received_at >= ? AND envelope_from IS NOT DISTINCT FROM ?"
+		" AND coalesce((SELECT group_concat(address, ?) FROM"
+		"  (SELECT address FROM recipients r WHERE r.message_id = m.id ORDER BY rowid) AS a),"
 		"  '') = ? ORDER BY id DESC LIMIT 1",
-		"titt", job->file->sha256,
+		"tittt", job->file->sha256,
 		(gint64)(g_get_real_time() / G_USEC_PER_SEC) - AL_STORE_RETRY_WINDOW_SECONDS,
-		job->smtp->envelope_from, joined);
+		job->smtp->envelope_from, "\n", joined);
 	int rc;
 
 	if (stmt == NULL)
@@ -506,7 +447,7 @@ static int find_same(struct al_store *store, struct quarantine_job *job, GError 
 	rc = al_store_sql_step(store, stmt, error);
 	if (rc > 0)
 		job->same_as = al_store_sql_column_dup(stmt, 0);
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -516,12 +457,18 @@ static int record_quarantine(struct al_store *store, const void *data, GError **
 	const struct al_message *message = job->verdict->message;
 	const char *const *recipients = job->smtp->recipients;
 
+	g_clear_pointer(&job->same_as, g_free); /* a retried transaction starts over */
 	if (find_same(store, job, error) < 0)
 		return -1;
 	if (job->same_as != NULL)
 		return al_store_insert_event(store, job->same_as, "received-again", QUARANTINE_WHO,
 					     job->smtp->queue_id, error);
 	if (insert_message(store, job, error) < 0)
+		return -1;
+	if (job->file->content != NULL &&
+	    al_store_sql_run(store, error,
+			     "INSERT INTO originals (message_id, content) VALUES (?, ?)", "tb",
+			     job->id, job->file->content) < 0)
 		return -1;
 	for (gsize i = 0; recipients != NULL && recipients[i] != NULL; i++)
 		if (al_store_sql_run(store, error,
@@ -533,6 +480,54 @@ static int record_quarantine(struct al_store *store, const void *data, GError **
 			return -1;
 	return al_store_insert_event(store, job->id, "quarantined", QUARANTINE_WHO,
 				     al_action_name(job->verdict->action), error);
+}
+
+/* The original in memory (PostgreSQL keeps it in the rows' transaction):
+ * bounded by [limits] max_message_size upstream. */
+static int read_original(GMimeStream *stream, struct original_file *file_r, GError **error)
+{
+	g_autoptr(GChecksum) checksum = g_checksum_new(G_CHECKSUM_SHA256);
+	GByteArray *bytes = g_byte_array_new();
+	g_autofree char *buffer = g_malloc(COPY_CHUNK_BYTES);
+	gssize n;
+
+	if (g_mime_stream_reset(stream) < 0) {
+		g_byte_array_unref(bytes);
+		g_set_error(error, AL_ERROR, AL_ERROR_IO,
+			    "cannot rewind the message to quarantine");
+		return -1;
+	}
+	while ((n = g_mime_stream_read(stream, buffer, COPY_CHUNK_BYTES)) > 0) {
+		g_checksum_update(checksum, (const guchar *)buffer, n);
+		g_byte_array_append(bytes, (const guint8 *)buffer, (guint)n);
+	}
+	if (n < 0 || !g_mime_stream_eos(stream)) {
+		g_set_error(error, AL_ERROR, AL_ERROR_IO,
+			    "reading the message to quarantine failed after %u bytes", bytes->len);
+		g_byte_array_unref(bytes);
+		return -1;
+	}
+	file_r->size = bytes->len;
+	g_strlcpy(file_r->sha256, g_checksum_get_string(checksum), sizeof(file_r->sha256));
+	file_r->content = g_byte_array_free_to_bytes(bytes);
+	return 0;
+}
+
+/* PostgreSQL: the original and the rows in one transaction. */
+static int quarantine_in_db(struct al_store *store, char id[AL_STORE_ID_LEN + 1],
+			    GMimeStream *original, struct quarantine_job *job, GError **error)
+{
+	struct original_file *file = job->file;
+	int rc = read_original(original, file, error);
+
+	if (rc == 0)
+		rc = al_store_sql_transaction(store, AL_STORE_WRITE, record_quarantine, job, error);
+	g_clear_pointer(&file->content, g_bytes_unref);
+	if (rc < 0 || job->same_as == NULL)
+		return rc;
+	g_strlcpy(id, job->same_as, AL_STORE_ID_LEN + 1);
+	g_clear_pointer(&job->same_as, g_free);
+	return 1;
 }
 
 char *al_store_file_path(struct al_store *store, const char *id)
@@ -561,11 +556,12 @@ int al_store_quarantine(struct al_store *store, char id[AL_STORE_ID_LEN + 1], GM
 			    id != NULL ? id : "");
 		return -1;
 	}
+	if (store->driver->originals_in_db)
+		return quarantine_in_db(store, id, original, &job, error);
 	path = al_store_file_path(store, id);
 	if (write_original(store, original, path, &file, error) < 0)
 		return -1;
-	if (al_store_sql_transaction(store, "BEGIN IMMEDIATE", record_quarantine, &job, error) <
-	    0) {
+	if (al_store_sql_transaction(store, AL_STORE_WRITE, record_quarantine, &job, error) < 0) {
 		(void)unlink(path); /* best effort: no row names it */
 		return -1;
 	}

@@ -73,13 +73,13 @@ int al_store_add_event(struct al_store *store, const char *id, const char *event
 
 	if (al_store_user_id(id, canonical, error) < 0)
 		return -1;
-	return al_store_sql_transaction(store, "BEGIN IMMEDIATE", record_event, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE, record_event, &job, error);
 }
 
 /* Why no row changed: no such message, or not in the expected status. */
 static int status_conflict(struct al_store *store, const struct event_job *job, GError **error)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    store, error, "SELECT status FROM messages WHERE id = ?", "t", job->id);
 	int rc;
 
@@ -89,7 +89,7 @@ static int status_conflict(struct al_store *store, const struct event_job *job, 
 	if (rc == 0) {
 		al_store_not_found(error, job->id);
 	} else if (rc > 0) {
-		const char *current = (const char *)sqlite3_column_text(stmt, 0);
+		const char *current = al_store_sql_column_text(stmt, 0);
 
 		if (g_strcmp0(current, "quarantined") == 0)
 			g_set_error(error, AL_STORE_ERROR, AL_STORE_ERROR_STATE,
@@ -98,7 +98,7 @@ static int status_conflict(struct al_store *store, const struct event_job *job, 
 			g_set_error(error, AL_STORE_ERROR, AL_STORE_ERROR_STATE, "%s is already %s",
 				    job->id, current);
 	}
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return -1;
 }
 
@@ -110,7 +110,7 @@ static int change_status(struct al_store *store, const void *data, GError **erro
 			     "UPDATE messages SET status = ? WHERE id = ? AND status = ?", "ttt",
 			     job->new_status, job->id, job->expected_status) < 0)
 		return -1;
-	if (sqlite3_changes(store->db) == 0)
+	if (al_store_sql_changes(store) == 0)
 		return status_conflict(store, job, error);
 	return al_store_insert_event(store, job->id, job->event, job->who, job->detail, error);
 }
@@ -131,7 +131,7 @@ int al_store_set_status(struct al_store *store, const char *id,
 
 	if (al_store_user_id(id, canonical, error) < 0)
 		return -1;
-	return al_store_sql_transaction(store, "BEGIN IMMEDIATE", change_status, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE, change_status, &job, error);
 }
 
 /* ---- release ---- */
@@ -162,7 +162,7 @@ static int state_error(GError **error, const char *fmt, ...)
 /* The status of id in status_r (transfer full); NOT_FOUND if none. */
 static int read_status(struct al_store *store, const char *id, char **status_r, GError **error)
 {
-	sqlite3_stmt *stmt =
+	struct al_store_stmt *stmt =
 	    al_store_sql_prepare(store, error, "SELECT status FROM messages WHERE id = ?", "t", id);
 	int rc;
 
@@ -172,7 +172,7 @@ static int read_status(struct al_store *store, const char *id, char **status_r, 
 	rc = al_store_sql_step(store, stmt, error);
 	if (rc > 0)
 		*status_r = al_store_sql_column_dup(stmt, 0);
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	if (rc == 0)
 		return al_store_not_found(error, id);
 	return rc < 0 ? -1 : 0;
@@ -188,14 +188,14 @@ static int claim_one(struct al_store *store, const char *id, const char *address
 			     " AND address = ? AND released_at IS NULL",
 			     "itt", now, id, address) < 0)
 		return -1;
-	return sqlite3_changes(store->db) > 0 ? 1 : 0;
+	return al_store_sql_changes(store) > 0 ? 1 : 0;
 }
 
 /* The stored spelling of address among the recipients of id, or NULL. */
 static char *find_recipient(struct al_store *store, const char *id, const char *address,
 			    GError **error)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    store, error,
 	    "SELECT address FROM recipients WHERE message_id = ? AND lower(address) = lower(?)"
 	    " ORDER BY rowid LIMIT 1",
@@ -206,7 +206,7 @@ static char *find_recipient(struct al_store *store, const char *id, const char *
 		return NULL;
 	if (al_store_sql_step(store, stmt, error) > 0)
 		found = al_store_sql_column_dup(stmt, 0);
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return found;
 }
 
@@ -235,7 +235,7 @@ static int claim_listed(struct al_store *store, struct claim_job *job, gint64 no
 static int claim_remaining(struct al_store *store, struct claim_job *job, gint64 now,
 			   GError **error)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    store, error,
 	    "SELECT address FROM recipients WHERE message_id = ? AND released_at IS NULL"
 	    " ORDER BY rowid",
@@ -246,7 +246,7 @@ static int claim_remaining(struct al_store *store, struct claim_job *job, gint64
 		return -1;
 	while ((rc = al_store_sql_step(store, stmt, error)) > 0)
 		g_ptr_array_add(job->claimed, al_store_sql_column_dup(stmt, 0));
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	for (guint i = 0; rc == 0 && i < job->claimed->len; i++)
 		rc = claim_one(store, job->id, job->claimed->pdata[i], now, error) < 0 ? -1 : 0;
 	if (rc == 0 && job->claimed->len == 0)
@@ -281,6 +281,7 @@ static int claim(struct al_store *store, const void *data, GError **error)
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
 	g_autofree char *status = NULL;
 
+	g_ptr_array_set_size(job->claimed, 0); /* a retried transaction starts over */
 	if (read_status(store, job->id, &status, error) < 0)
 		return -1;
 	if (strcmp(status, "quarantined") != 0)
@@ -303,7 +304,7 @@ char **al_store_claim_release(struct al_store *store, const char *id, const char
 	};
 
 	if (al_store_user_id(id, canonical, error) < 0 ||
-	    al_store_sql_transaction(store, "BEGIN IMMEDIATE", claim, &job, error) < 0) {
+	    al_store_sql_transaction(store, AL_STORE_WRITE, claim, &job, error) < 0) {
 		g_ptr_array_unref(job.claimed);
 		return NULL;
 	}
@@ -344,7 +345,7 @@ int al_store_unclaim_release(struct al_store *store, const char *id, const char 
 
 	if (al_store_user_id(id, canonical, error) < 0)
 		return -1;
-	return al_store_sql_transaction(store, "BEGIN IMMEDIATE", unclaim, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE, unclaim, &job, error);
 }
 
 struct token_job {
@@ -383,7 +384,7 @@ int al_store_use_release(struct al_store *store, const char *id, const char *tok
 
 	if (al_store_user_id(id, canonical, error) < 0)
 		return -1;
-	return al_store_sql_transaction(store, "BEGIN IMMEDIATE", use_token, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE, use_token, &job, error);
 }
 
 /* ---- delete and purge ---- */
@@ -422,6 +423,9 @@ static int remove_message(struct al_store *store, const void *data, GError **err
 			     job->new_status, job->id) < 0 ||
 	    al_store_insert_event(store, job->id, job->new_status, job->who, NULL, error) < 0)
 		return -1;
+	if (store->driver->originals_in_db)
+		return al_store_sql_run(store, error, "DELETE FROM originals WHERE message_id = ?",
+					"t", job->id);
 	return set_aside(store, job, error);
 }
 
@@ -431,7 +435,7 @@ static int delete_one(struct al_store *store, const char *id, const char *new_st
 		      const char *who, GError **error)
 {
 	struct delete_job job = {.id = id, .new_status = new_status, .who = who};
-	int rc = al_store_sql_transaction(store, "BEGIN IMMEDIATE", remove_message, &job, error);
+	int rc = al_store_sql_transaction(store, AL_STORE_WRITE, remove_message, &job, error);
 
 	if (job.aside != NULL) {
 		if (rc < 0) {
@@ -460,7 +464,7 @@ static int select_expired(struct al_store *store, const void *data, GError **err
 {
 	GPtrArray *ids = ((GPtrArray *const *)data)[0];
 	const gint64 *before = ((const gint64 *const *)data)[1];
-	sqlite3_stmt *stmt =
+	struct al_store_stmt *stmt =
 	    al_store_sql_prepare(store, error,
 				 "SELECT id FROM messages WHERE received_at < ?"
 				 " AND status IN ('quarantined', 'released') ORDER BY id",
@@ -471,7 +475,7 @@ static int select_expired(struct al_store *store, const void *data, GError **err
 		return -1;
 	while ((rc = al_store_sql_step(store, stmt, error)) > 0)
 		g_ptr_array_add(ids, al_store_sql_column_dup(stmt, 0));
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc;
 }
 
@@ -479,9 +483,12 @@ static int select_expired(struct al_store *store, const void *data, GError **err
  * of a crash after a delete, older than before. */
 static int remove_leftovers(struct al_store *store, gint64 before, GError **error)
 {
-	g_autoptr(GDir) dir = g_dir_open(store->msg_dir, 0, error);
+	g_autoptr(GDir) dir = NULL;
 	const char *name;
 
+	if (store->driver->originals_in_db)
+		return 0; /* no msg/ */
+	dir = g_dir_open(store->msg_dir, 0, error);
 	if (dir == NULL)
 		return -1;
 	while ((name = g_dir_read_name(dir)) != NULL) {
@@ -505,7 +512,7 @@ int al_store_purge(struct al_store *store, gint64 before, const char *who, guint
 	const void *job[2] = {ids, &before};
 
 	*purged_r = 0;
-	if (al_store_sql_transaction(store, "BEGIN", select_expired, job, error) < 0)
+	if (al_store_sql_transaction(store, AL_STORE_READ, select_expired, job, error) < 0)
 		return -1;
 	for (guint i = 0; i < ids->len; i++) {
 		g_autoptr(GError) local = NULL;

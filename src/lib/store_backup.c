@@ -61,6 +61,7 @@ static int open_snapshot(const char *db_path, gboolean writable, struct al_store
 
 	*s = (struct al_store){0};
 	g_mutex_init(&s->lock);
+	s->driver = &al_store_sqlite_driver;
 	s->db_path = g_strdup(db_path);
 	if (!g_file_test(db_path, G_FILE_TEST_IS_REGULAR)) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: no such database file", db_path);
@@ -140,6 +141,12 @@ int al_store_backup_database(struct al_store *store, const char *dest_path, GErr
 	struct al_store dest;
 	int rc = -1;
 
+	if (store->driver != &al_store_sqlite_driver) {
+		g_set_error(error, AL_ERROR, AL_ERROR_CONFIG,
+			    "%s: a PostgreSQL store is backed up with pg_dump, not airlockctl backup",
+			    store->db_path);
+		return -1;
+	}
 	if (create_private_file(dest_path, error) < 0)
 		return -1;
 	if (open_snapshot(dest_path, TRUE, &dest, error) < 0)
@@ -173,7 +180,7 @@ static gboolean is_original_path(const char *path)
 
 static int list_originals(struct al_store *s, GPtrArray *paths, GError **error)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    s, error,
 	    "SELECT path FROM messages WHERE status IN ('quarantined', 'released') ORDER BY path",
 	    "");
@@ -182,7 +189,7 @@ static int list_originals(struct al_store *s, GPtrArray *paths, GError **error)
 	if (stmt == NULL)
 		return -1;
 	while ((rc = al_store_sql_step(s, stmt, error)) > 0) {
-		const char *path = (const char *)sqlite3_column_text(stmt, 0);
+		const char *path = al_store_sql_column_text(stmt, 0);
 
 		if (!is_original_path(path)) {
 			g_set_error(error, AL_ERROR, AL_ERROR_PARSE,
@@ -193,7 +200,7 @@ static int list_originals(struct al_store *s, GPtrArray *paths, GError **error)
 		}
 		g_ptr_array_add(paths, g_strdup(path));
 	}
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc;
 }
 
@@ -243,7 +250,7 @@ int al_store_snapshot_mark_gone(const char *db_path, const char *const *paths, c
 	int rc = open_snapshot(db_path, TRUE, &s, error);
 
 	if (rc == 0)
-		rc = al_store_sql_transaction(&s, "BEGIN IMMEDIATE", mark_gone, &job, error);
+		rc = al_store_sql_transaction(&s, AL_STORE_WRITE, mark_gone, &job, error);
 	close_snapshot(&s);
 	return rc;
 }
@@ -330,7 +337,7 @@ static int count_table(struct al_store *s, const char *name, struct al_store_row
 static int count_rows(struct al_store *s, const void *data, GError **error)
 {
 	struct al_store_rows *rows = (struct al_store_rows *)data;
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    s, error,
 	    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite!_%'"
 	    " ESCAPE '!' ORDER BY name",
@@ -340,11 +347,11 @@ static int count_rows(struct al_store *s, const void *data, GError **error)
 	if (stmt == NULL)
 		return -1;
 	while ((rc = al_store_sql_step(s, stmt, error)) > 0)
-		if (count_table(s, (const char *)sqlite3_column_text(stmt, 0), rows, error) < 0) {
+		if (count_table(s, al_store_sql_column_text(stmt, 0), rows, error) < 0) {
 			rc = -1;
 			break;
 		}
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -358,7 +365,7 @@ int al_store_count_rows(const char *db_path, struct al_store_rows *rows_r, GErro
 	 * checkpointed into the file when this last connection closes. */
 	rc = open_snapshot(db_path, TRUE, &s, error);
 	if (rc == 0)
-		rc = al_store_sql_transaction(&s, "BEGIN", count_rows, rows_r, error);
+		rc = al_store_sql_transaction(&s, AL_STORE_READ, count_rows, rows_r, error);
 	close_snapshot(&s);
 	return rc;
 }

@@ -21,7 +21,7 @@ static int bump(struct al_store *store, const char *day, const char *kind, const
 	return al_store_sql_run(
 	    store, error,
 	    "INSERT INTO daily_counters (day, kind, key, count) VALUES (?, ?, ?, 1)"
-	    " ON CONFLICT (day, kind, key) DO UPDATE SET count = count + 1",
+	    " ON CONFLICT (day, kind, key) DO UPDATE SET count = daily_counters.count + 1",
 	    "ttt", day, kind, key);
 }
 
@@ -74,7 +74,7 @@ int al_store_count_message(struct al_store *store, const struct al_verdict *verd
 	g_autofree char *day = g_date_time_format(now, "%Y-%m-%d");
 	struct count_job job = {.verdict = verdict, .day = day};
 
-	return al_store_sql_transaction_relaxed(store, count_all, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE_RELAXED, count_all, &job, error);
 }
 
 /* ---- correspondents ---- */
@@ -111,7 +111,7 @@ static int learn_all(struct al_store *store, const void *data, GError **error)
 			store, error,
 			"INSERT INTO correspondents (address, first_seen, last_seen, count)"
 			" VALUES (?, ?, ?, 1) ON CONFLICT (address) DO UPDATE"
-			" SET last_seen = excluded.last_seen, count = count + 1",
+			" SET last_seen = excluded.last_seen, count = correspondents.count + 1",
 			"tii", address, now, now) < 0)
 			return -1;
 	}
@@ -122,7 +122,7 @@ int al_store_learn(struct al_store *store, const char *const *addresses, GError 
 {
 	if (addresses == NULL || addresses[0] == NULL)
 		return 0;
-	return al_store_sql_transaction_relaxed(store, learn_all, addresses, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE_RELAXED, learn_all, addresses, error);
 }
 
 gboolean al_store_is_learned(const char *address, void *context)

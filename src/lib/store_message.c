@@ -14,9 +14,9 @@
 
 /* ---- reading messages ---- */
 
-static void read_message_row(sqlite3_stmt *stmt, struct al_store_message *m)
+static void read_message_row(struct al_store_stmt *stmt, struct al_store_message *m)
 {
-	m->received_at = sqlite3_column_int64(stmt, 0);
+	m->received_at = al_store_sql_column_int(stmt, 0);
 	m->queue_id = al_store_sql_column_dup(stmt, 1);
 	m->envelope_from = al_store_sql_column_dup(stmt, 2);
 	m->header_from = al_store_sql_column_dup(stmt, 3);
@@ -25,15 +25,15 @@ static void read_message_row(sqlite3_stmt *stmt, struct al_store_message *m)
 	m->client_name = al_store_sql_column_dup(stmt, 6);
 	m->helo = al_store_sql_column_dup(stmt, 7);
 	m->auth_user = al_store_sql_column_dup(stmt, 8);
-	m->origin_known = sqlite3_column_int64(stmt, 9) != 0;
+	m->origin_known = al_store_sql_column_int(stmt, 9) != 0;
 	m->origin_why = al_store_sql_column_dup(stmt, 10);
 	m->action = al_store_sql_column_dup(stmt, 11);
-	m->reasons = al_store_parse_reasons((const char *)sqlite3_column_text(stmt, 12));
-	m->size = sqlite3_column_int64(stmt, 13);
+	m->reasons = al_store_parse_reasons(al_store_sql_column_text(stmt, 12));
+	m->size = al_store_sql_column_int(stmt, 13);
 	m->sha256 = al_store_sql_column_dup(stmt, 14);
 	m->path = al_store_sql_column_dup(stmt, 15);
 	m->status = (enum al_store_status)MAX(
-	    al_store_status_from_name((const char *)sqlite3_column_text(stmt, 16)), 0);
+	    al_store_status_from_name(al_store_sql_column_text(stmt, 16)), 0);
 }
 
 /* The first column of every row of sql (bound to id) as a
@@ -41,7 +41,7 @@ static void read_message_row(sqlite3_stmt *stmt, struct al_store_message *m)
 static int read_strings(struct al_store *store, const char *sql, const char *id, char ***strings_r,
 			GError **error)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(store, error, sql, "t", id);
+	struct al_store_stmt *stmt = al_store_sql_prepare(store, error, sql, "t", id);
 	GPtrArray *strings = g_ptr_array_new();
 	int rc;
 
@@ -51,7 +51,7 @@ static int read_strings(struct al_store *store, const char *sql, const char *id,
 	}
 	while ((rc = al_store_sql_step(store, stmt, error)) > 0)
 		g_ptr_array_add(strings, al_store_sql_column_dup(stmt, 0));
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	g_ptr_array_add(strings, NULL);
 	*strings_r = (char **)g_ptr_array_free(strings, FALSE);
 	return rc;
@@ -128,7 +128,7 @@ static int read_item_lists(struct al_store *store, struct al_store_item *item, g
 
 static int read_items(struct al_store *store, struct al_store_message *m, GError **error)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    store, error,
 	    "SELECT rowid, part, filename, declared_type, detected_type, size, reasons,"
 	    " quarantined, \"inner\" FROM items WHERE message_id = ? ORDER BY rowid",
@@ -146,22 +146,22 @@ static int read_items(struct al_store *store, struct al_store_message *m, GError
 		item->filename = al_store_sql_column_dup(stmt, 2);
 		item->declared_type = al_store_sql_column_dup(stmt, 3);
 		item->detected_type = al_store_sql_column_dup(stmt, 4);
-		item->size = sqlite3_column_int64(stmt, 5);
-		item->reasons = al_store_parse_reasons((const char *)sqlite3_column_text(stmt, 6));
-		item->quarantined = sqlite3_column_int64(stmt, 7) != 0;
+		item->size = al_store_sql_column_int(stmt, 5);
+		item->reasons = al_store_parse_reasons(al_store_sql_column_text(stmt, 6));
+		item->quarantined = al_store_sql_column_int(stmt, 7) != 0;
 		item->inner_json = al_store_sql_column_dup(stmt, 8);
-		if (read_item_lists(store, item, sqlite3_column_int64(stmt, 0), error) < 0) {
+		if (read_item_lists(store, item, al_store_sql_column_int(stmt, 0), error) < 0) {
 			rc = -1;
 			break;
 		}
 	}
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc;
 }
 
 static int read_events(struct al_store *store, struct al_store_message *m, GError **error)
 {
-	sqlite3_stmt *stmt =
+	struct al_store_stmt *stmt =
 	    al_store_sql_prepare(store, error,
 				 "SELECT at, event, who, detail FROM events WHERE message_id = ?"
 				 " ORDER BY id",
@@ -174,20 +174,20 @@ static int read_events(struct al_store *store, struct al_store_message *m, GErro
 	while ((rc = al_store_sql_step(store, stmt, error)) > 0) {
 		struct al_store_event *event = g_new0(struct al_store_event, 1);
 
-		event->at = sqlite3_column_int64(stmt, 0);
+		event->at = al_store_sql_column_int(stmt, 0);
 		event->event = al_store_sql_column_dup(stmt, 1);
 		event->who = al_store_sql_column_dup(stmt, 2);
 		event->detail = al_store_sql_column_dup(stmt, 3);
 		g_ptr_array_add(m->events, event);
 	}
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc;
 }
 
 /* The row, recipients and items of m->id (in the caller's transaction). */
 static int read_message(struct al_store *store, struct al_store_message *m, GError **error)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    store, error,
 	    "SELECT received_at, queue_id, envelope_from, header_from, subject, client_addr,"
 	    " client_name, helo, auth_user, origin_known, origin_why, action, reasons, size,"
@@ -200,7 +200,7 @@ static int read_message(struct al_store *store, struct al_store_message *m, GErr
 	rc = al_store_sql_step(store, stmt, error);
 	if (rc > 0)
 		read_message_row(stmt, m);
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	if (rc == 0)
 		return al_store_not_found(error, m->id);
 	if (rc < 0 || read_recipients(store, m, error) < 0)
@@ -223,7 +223,7 @@ int al_store_get_message(struct al_store *store, const char *id, struct al_store
 	*message_r = (struct al_store_message){0};
 	if (al_store_user_id(id, message_r->id, error) < 0)
 		return -1;
-	if (al_store_sql_transaction(store, "BEGIN", read_full_message, message_r, error) < 0) {
+	if (al_store_sql_transaction(store, AL_STORE_READ, read_full_message, message_r, error) < 0) {
 		al_store_message_clear(message_r);
 		return -1;
 	}
@@ -235,7 +235,7 @@ int al_store_get_message(struct al_store *store, const char *id, struct al_store
 static int read_recipient_state(struct al_store *store, const char *id, const char *address,
 				enum al_recipient_state *state_r, GError **error)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    store, error,
 	    "SELECT r.released_at IS NOT NULL, r.dismissed_at IS NOT NULL,"
 	    " (SELECT q.state FROM requests q WHERE q.message_id = r.message_id"
@@ -249,11 +249,11 @@ static int read_recipient_state(struct al_store *store, const char *id, const ch
 		return -1;
 	rc = al_store_sql_step(store, stmt, error);
 	if (rc > 0) {
-		const char *request = (const char *)sqlite3_column_text(stmt, 2);
+		const char *request = al_store_sql_column_text(stmt, 2);
 
-		if (sqlite3_column_int64(stmt, 0) != 0)
+		if (al_store_sql_column_int(stmt, 0) != 0)
 			*state_r = AL_RCPT_RELEASED;
-		else if (sqlite3_column_int64(stmt, 1) != 0)
+		else if (al_store_sql_column_int(stmt, 1) != 0)
 			*state_r = AL_RCPT_DISMISSED;
 		else if (g_strcmp0(request, "pending") == 0)
 			*state_r = AL_RCPT_REQUESTED;
@@ -262,7 +262,7 @@ static int read_recipient_state(struct al_store *store, const char *id, const ch
 		else
 			*state_r = AL_RCPT_QUARANTINED;
 	}
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc;
 }
 
@@ -292,7 +292,7 @@ int al_store_get_message_for(struct al_store *store, const char *id, const char 
 	*message_r = (struct al_store_message){0};
 	if (al_store_user_id(id, message_r->id, error) < 0)
 		return -1;
-	if (al_store_sql_transaction(store, "BEGIN", read_message_for, &job, error) < 0) {
+	if (al_store_sql_transaction(store, AL_STORE_READ, read_message_for, &job, error) < 0) {
 		al_store_message_clear(message_r);
 		return -1;
 	}
@@ -384,16 +384,16 @@ static char *reasons_json(al_reason_set set)
 	" WHERE (?1 = 0 OR m.received_at >= ?1) AND (?2 = 0 OR m.received_at < ?2)"                \
 	" AND (?3 IS NULL OR EXISTS (SELECT 1 FROM json_each(?3) j"                                \
 	"      WHERE ',' || m.reasons || ',' LIKE '%,' || j.value || ',%'))"                       \
-	" AND (?4 IS NULL OR m.envelope_from LIKE ?4 ESCAPE '\\'"                                  \
-	"      OR m.header_from LIKE ?4 ESCAPE '\\')"                                              \
+	" AND (?4 IS NULL OR lower(m.envelope_from) LIKE lower(?4) ESCAPE '\\'"                    \
+	"      OR lower(m.header_from) LIKE lower(?4) ESCAPE '\\')"                                \
 	" AND (?5 IS NULL OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id"         \
-	"      AND r.address LIKE ?5 ESCAPE '\\'))"                                                \
+	"      AND lower(r.address) LIKE lower(?5) ESCAPE '\\'))"                                  \
 	" AND (?6 IS NULL OR EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id"         \
 	"      AND lower(r.address) = lower(?6) AND r.dismissed_at IS NULL))"                      \
 	" AND (?7 IS NULL OR m.status = ?7)"
 
 /* sql: FILTER_WHERE, and with paged ?8 limit and ?9 offset. */
-static sqlite3_stmt *prepare_filter(struct al_store *store, const struct al_store_filter *f,
+static struct al_store_stmt *prepare_filter(struct al_store *store, const struct al_store_filter *f,
 				    const char *sql, gboolean paged, GError **error)
 {
 	g_autofree char *reasons = reasons_json(f->reasons);
@@ -405,11 +405,11 @@ static sqlite3_stmt *prepare_filter(struct al_store *store, const struct al_stor
 
 	return al_store_sql_prepare(store, error, sql, paged ? "iitttttii" : "iittttt", f->since,
 				    f->until, reasons, from, rcpt, f->recipient, status,
-				    f->limit > 0 ? (gint64)f->limit : (gint64)-1,
+				    f->limit > 0 ? (gint64)f->limit : G_MAXINT64,
 				    (gint64)f->offset);
 }
 
-static sqlite3_stmt *prepare_list(struct al_store *store, const struct al_store_filter *f,
+static struct al_store_stmt *prepare_list(struct al_store *store, const struct al_store_filter *f,
 				  GError **error)
 {
 	return prepare_filter(store, f,
@@ -422,14 +422,14 @@ static int list_messages(struct al_store *store, const void *data, GError **erro
 {
 	const struct list_job *job = data;
 	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
-	sqlite3_stmt *stmt = prepare_list(store, job->filter, error);
+	struct al_store_stmt *stmt = prepare_list(store, job->filter, error);
 	int rc;
 
 	if (stmt == NULL)
 		return -1;
 	while ((rc = al_store_sql_step(store, stmt, error)) > 0)
 		g_ptr_array_add(ids, al_store_sql_column_dup(stmt, 0));
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	for (guint i = 0; rc == 0 && i < ids->len; i++) {
 		struct al_store_message *m = g_new0(struct al_store_message, 1);
 
@@ -453,7 +453,7 @@ GPtrArray *al_store_list(struct al_store *store, const struct al_store_filter *f
 	    .messages = g_ptr_array_new_with_free_func(message_free),
 	};
 
-	if (al_store_sql_transaction(store, "BEGIN", list_messages, &job, error) < 0) {
+	if (al_store_sql_transaction(store, AL_STORE_READ, list_messages, &job, error) < 0) {
 		g_ptr_array_unref(job.messages);
 		return NULL;
 	}
@@ -468,7 +468,7 @@ struct count_job {
 static int count_messages(struct al_store *store, const void *data, GError **error)
 {
 	const struct count_job *job = data;
-	sqlite3_stmt *stmt = prepare_filter(
+	struct al_store_stmt *stmt = prepare_filter(
 	    store, job->filter, "SELECT count(*) FROM messages m" FILTER_WHERE, FALSE, error);
 	int rc;
 
@@ -476,8 +476,8 @@ static int count_messages(struct al_store *store, const void *data, GError **err
 		return -1;
 	rc = al_store_sql_step(store, stmt, error);
 	if (rc > 0)
-		*job->count = (guint64)MAX(sqlite3_column_int64(stmt, 0), 0);
-	sqlite3_finalize(stmt);
+		*job->count = (guint64)MAX(al_store_sql_column_int(stmt, 0), 0);
+	al_store_sql_finalize(stmt);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -487,5 +487,5 @@ int al_store_count(struct al_store *store, const struct al_store_filter *filter,
 	struct count_job job = {.filter = filter, .count = count_r};
 
 	*count_r = 0;
-	return al_store_sql_transaction(store, "BEGIN", count_messages, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_READ, count_messages, &job, error);
 }

@@ -19,20 +19,20 @@ struct report_read {
 	const struct al_store_report_visitor *v;
 };
 
-#define TEXT(stmt, i) ((const char *)sqlite3_column_text(stmt, i))
+#define TEXT(stmt, i) (al_store_sql_column_text(stmt, i))
 #define STOPPED_ITEMS                                                                              \
 	"(SELECT count(*) FROM items i WHERE i.message_id = m.id AND i.quarantined = 1)"
 #define RELEASES(event)                                                                            \
 	"(SELECT count(*) FROM events e WHERE e.message_id = m.id AND e.event = '" event "')"
 
-typedef void (*row_fn)(sqlite3_stmt *stmt, const struct al_store_report_visitor *v);
+typedef void (*row_fn)(struct al_store_stmt *stmt, const struct al_store_report_visitor *v);
 
 /* Every row of sql to fn: bound to the days ("tt") or to the integers
  * a, b and c (as many as types has 'i's; the others are not read). */
 static int each_row(struct al_store *store, const struct report_read *r, const char *sql,
 		    const char *types, gint64 a, gint64 b, gint64 c, row_fn fn, GError **error)
 {
-	sqlite3_stmt *stmt =
+	struct al_store_stmt *stmt =
 	    types[0] == 't'
 		? al_store_sql_prepare(store, error, sql, types, r->since_day, r->until_day)
 		: al_store_sql_prepare(store, error, sql, types, a, b, c);
@@ -42,24 +42,24 @@ static int each_row(struct al_store *store, const struct report_read *r, const c
 		return -1;
 	while ((rc = al_store_sql_step(store, stmt, error)) > 0)
 		fn(stmt, r->v);
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc;
 }
 
-static void counter_row(sqlite3_stmt *stmt, const struct al_store_report_visitor *v)
+static void counter_row(struct al_store_stmt *stmt, const struct al_store_report_visitor *v)
 {
 	const struct al_store_report_counter row = {
 	    .day = TEXT(stmt, 0),
 	    .kind = TEXT(stmt, 1),
 	    .key = TEXT(stmt, 2),
-	    .count = sqlite3_column_int64(stmt, 3),
+	    .count = al_store_sql_column_int(stmt, 3),
 	};
 
 	if (v->counter != NULL && row.day != NULL && row.kind != NULL && row.key != NULL)
 		v->counter(&row, v->data);
 }
 
-static void message_row(sqlite3_stmt *stmt, const struct al_store_report_visitor *v)
+static void message_row(struct al_store_stmt *stmt, const struct al_store_report_visitor *v)
 {
 	int status = al_store_status_from_name(TEXT(stmt, 3));
 	const struct al_store_report_message row = {
@@ -67,15 +67,15 @@ static void message_row(sqlite3_stmt *stmt, const struct al_store_report_visitor
 	    .envelope_from = TEXT(stmt, 1),
 	    .reasons = al_store_parse_reasons(TEXT(stmt, 2)),
 	    .status = status >= 0 ? (enum al_store_status)status : AL_STATUS_QUARANTINED,
-	    .stopped_items = sqlite3_column_int64(stmt, 4),
-	    .released = sqlite3_column_int64(stmt, 5) != 0,
+	    .stopped_items = al_store_sql_column_int(stmt, 4),
+	    .released = al_store_sql_column_int(stmt, 5) != 0,
 	};
 
 	if (v->message != NULL)
 		v->message(&row, v->data);
 }
 
-static void item_row(sqlite3_stmt *stmt, const struct al_store_report_visitor *v)
+static void item_row(struct al_store_stmt *stmt, const struct al_store_report_visitor *v)
 {
 	const struct al_store_report_item row = {
 	    .detected_type = TEXT(stmt, 0),
@@ -88,21 +88,21 @@ static void item_row(sqlite3_stmt *stmt, const struct al_store_report_visitor *v
 		v->item(&row, v->data);
 }
 
-static void recipient_row(sqlite3_stmt *stmt, const struct al_store_report_visitor *v)
+static void recipient_row(struct al_store_stmt *stmt, const struct al_store_report_visitor *v)
 {
 	const struct al_store_report_recipient row = {
 	    .address = TEXT(stmt, 0),
-	    .stopped_items = sqlite3_column_int64(stmt, 1),
+	    .stopped_items = al_store_sql_column_int(stmt, 1),
 	};
 
 	if (v->recipient != NULL)
 		v->recipient(&row, v->data);
 }
 
-static void example_row(sqlite3_stmt *stmt, const struct al_store_report_visitor *v)
+static void example_row(struct al_store_stmt *stmt, const struct al_store_report_visitor *v)
 {
 	const struct al_store_report_example row = {
-	    .received_at = sqlite3_column_int64(stmt, 0),
+	    .received_at = al_store_sql_column_int(stmt, 0),
 	    .header_from = TEXT(stmt, 1),
 	    .envelope_from = TEXT(stmt, 2),
 	    .subject = TEXT(stmt, 3),
@@ -115,10 +115,10 @@ static void example_row(sqlite3_stmt *stmt, const struct al_store_report_visitor
 		v->example(&row, v->data);
 }
 
-static void safe_copies_row(sqlite3_stmt *stmt, const struct al_store_report_visitor *v)
+static void safe_copies_row(struct al_store_stmt *stmt, const struct al_store_report_visitor *v)
 {
 	if (v->safe_copies != NULL)
-		v->safe_copies(sqlite3_column_int64(stmt, 0), v->data);
+		v->safe_copies(al_store_sql_column_int(stmt, 0), v->data);
 }
 
 static int read_report(struct al_store *store, const void *data, GError **error)
@@ -174,5 +174,5 @@ int al_store_read_report(struct al_store *store, const char *since_day, const ch
 	    .v = visitor,
 	};
 
-	return al_store_sql_transaction(store, "BEGIN", read_report, &r, error);
+	return al_store_sql_transaction(store, AL_STORE_READ, read_report, &r, error);
 }

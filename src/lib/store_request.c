@@ -56,7 +56,7 @@ static void recipient_row_clear(struct recipient_row *row)
 static int read_recipient_row(struct al_store *store, const char *id, const char *address,
 			      struct recipient_row *row, GError **error)
 {
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    store, error,
 	    "SELECT r.address, r.released_at IS NOT NULL, r.dismissed_at IS NOT NULL, m.status"
 	    " FROM recipients r JOIN messages m ON m.id = r.message_id"
@@ -70,11 +70,11 @@ static int read_recipient_row(struct al_store *store, const char *id, const char
 	rc = al_store_sql_step(store, stmt, error);
 	if (rc > 0) {
 		row->address = al_store_sql_column_dup(stmt, 0);
-		row->released = sqlite3_column_int64(stmt, 1) != 0;
-		row->dismissed = sqlite3_column_int64(stmt, 2) != 0;
+		row->released = al_store_sql_column_int(stmt, 1) != 0;
+		row->dismissed = al_store_sql_column_int(stmt, 2) != 0;
 		row->status = al_store_sql_column_dup(stmt, 3);
 	}
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	if (rc == 0)
 		return al_store_not_found(error, id);
 	return rc < 0 ? -1 : 0;
@@ -139,7 +139,7 @@ int al_store_add_request(struct al_store *store, const char *id, const char *rec
 
 	if (al_store_user_id(id, canonical, error) < 0)
 		return -1;
-	return al_store_sql_transaction(store, "BEGIN IMMEDIATE", add_request, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE, add_request, &job, error);
 }
 
 static int decide_request(struct al_store *store, const void *data, GError **error)
@@ -157,7 +157,7 @@ static int decide_request(struct al_store *store, const void *data, GError **err
 		"titttt", job->approved ? "approved" : "denied", now_seconds(), job->who, job->why,
 		job->id, row.address) < 0)
 		;
-	else if (sqlite3_changes(store->db) == 0)
+	else if (al_store_sql_changes(store) == 0)
 		state_error(error, "%s has no pending release request for %s", job->id,
 			    row.address);
 	else
@@ -182,7 +182,7 @@ int al_store_decide_request(struct al_store *store, const char *id, const char *
 
 	if (al_store_user_id(id, canonical, error) < 0)
 		return -1;
-	return al_store_sql_transaction(store, "BEGIN IMMEDIATE", decide_request, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE, decide_request, &job, error);
 }
 
 void al_store_request_free(struct al_store_request *request)
@@ -200,24 +200,24 @@ void al_store_request_free(struct al_store_request *request)
 	"SELECT q.message_id, q.recipient, q.requested_at, q.note, m.envelope_from, m.subject,"    \
 	" m.reasons FROM requests q JOIN messages m ON m.id = q.message_id"
 
-static struct al_store_request *read_request_row(sqlite3_stmt *stmt)
+static struct al_store_request *read_request_row(struct al_store_stmt *stmt)
 {
 	struct al_store_request *request = g_new0(struct al_store_request, 1);
 
-	g_strlcpy(request->id, (const char *)sqlite3_column_text(stmt, 0), sizeof(request->id));
+	g_strlcpy(request->id, al_store_sql_column_text(stmt, 0), sizeof(request->id));
 	request->recipient = al_store_sql_column_dup(stmt, 1);
-	request->requested_at = sqlite3_column_int64(stmt, 2);
+	request->requested_at = al_store_sql_column_int(stmt, 2);
 	request->note = al_store_sql_column_dup(stmt, 3);
 	request->envelope_from = al_store_sql_column_dup(stmt, 4);
 	request->subject = al_store_sql_column_dup(stmt, 5);
-	request->reasons = al_store_parse_reasons((const char *)sqlite3_column_text(stmt, 6));
+	request->reasons = al_store_parse_reasons(al_store_sql_column_text(stmt, 6));
 	return request;
 }
 
 static int list_pending(struct al_store *store, const void *data, GError **error)
 {
 	GPtrArray *requests = (GPtrArray *)data;
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    store, error, REQUEST_COLUMNS " WHERE q.state = 'pending' ORDER BY q.id", "");
 	int rc;
 
@@ -225,7 +225,7 @@ static int list_pending(struct al_store *store, const void *data, GError **error
 		return -1;
 	while ((rc = al_store_sql_step(store, stmt, error)) > 0)
 		g_ptr_array_add(requests, read_request_row(stmt));
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc;
 }
 
@@ -233,7 +233,7 @@ GPtrArray *al_store_pending_requests(struct al_store *store, GError **error)
 {
 	GPtrArray *requests = g_ptr_array_new_with_free_func((GDestroyNotify)al_store_request_free);
 
-	if (al_store_sql_transaction(store, "BEGIN", list_pending, requests, error) < 0) {
+	if (al_store_sql_transaction(store, AL_STORE_READ, list_pending, requests, error) < 0) {
 		g_ptr_array_unref(requests);
 		return NULL;
 	}
@@ -249,7 +249,7 @@ struct get_request_job {
 static int get_request(struct al_store *store, const void *data, GError **error)
 {
 	struct get_request_job *job = (struct get_request_job *)data;
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    store, error,
 	    REQUEST_COLUMNS " WHERE q.message_id = ? AND lower(q.recipient) = lower(?)"
 			    " AND q.state = 'pending' LIMIT 1",
@@ -261,7 +261,7 @@ static int get_request(struct al_store *store, const void *data, GError **error)
 	rc = al_store_sql_step(store, stmt, error);
 	if (rc > 0)
 		job->found = read_request_row(stmt);
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -274,7 +274,7 @@ int al_store_get_request(struct al_store *store, const char *id, const char *rec
 	if (request_r != NULL)
 		*request_r = NULL;
 	if (al_store_user_id(id, canonical, error) < 0 ||
-	    al_store_sql_transaction(store, "BEGIN", get_request, &job, error) < 0)
+	    al_store_sql_transaction(store, AL_STORE_READ, get_request, &job, error) < 0)
 		return -1;
 	if (job.found == NULL)
 		return 0;
@@ -316,7 +316,7 @@ int al_store_dismiss(struct al_store *store, const char *id, const char *recipie
 
 	if (al_store_user_id(id, canonical, error) < 0)
 		return -1;
-	return al_store_sql_transaction(store, "BEGIN IMMEDIATE", dismiss, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE, dismiss, &job, error);
 }
 
 /* ---- admin accounts ---- */
@@ -347,13 +347,13 @@ int al_store_set_admin(struct al_store *store, const char *name, const char *has
 				    "an admin needs a name and a password hash");
 		return -1;
 	}
-	return al_store_sql_transaction(store, "BEGIN IMMEDIATE", set_admin, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE, set_admin, &job, error);
 }
 
 static int get_admin(struct al_store *store, const void *data, GError **error)
 {
 	struct admin_job *job = (struct admin_job *)data;
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    store, error, "SELECT hash FROM admins WHERE name = ?", "t", job->name);
 	int rc;
 
@@ -362,7 +362,7 @@ static int get_admin(struct al_store *store, const void *data, GError **error)
 	rc = al_store_sql_step(store, stmt, error);
 	if (rc > 0)
 		job->found = al_store_sql_column_dup(stmt, 0);
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -371,7 +371,7 @@ int al_store_get_admin(struct al_store *store, const char *name, char **hash_r, 
 	struct admin_job job = {.name = name};
 
 	*hash_r = NULL;
-	if (al_store_sql_transaction(store, "BEGIN", get_admin, &job, error) < 0)
+	if (al_store_sql_transaction(store, AL_STORE_READ, get_admin, &job, error) < 0)
 		return -1;
 	if (job.found == NULL)
 		return 1;
@@ -392,7 +392,7 @@ struct digest_job {
 static int digest_recipients(struct al_store *store, const void *data, GError **error)
 {
 	const struct digest_job *job = data;
-	sqlite3_stmt *stmt = al_store_sql_prepare(
+	struct al_store_stmt *stmt = al_store_sql_prepare(
 	    store, error,
 	    "SELECT DISTINCT lower(r.address) FROM recipients r JOIN messages m"
 	    " ON m.id = r.message_id WHERE m.received_at >= ? AND m.received_at < ?"
@@ -405,7 +405,7 @@ static int digest_recipients(struct al_store *store, const void *data, GError **
 		return -1;
 	while ((rc = al_store_sql_step(store, stmt, error)) > 0)
 		g_ptr_array_add(job->addresses, al_store_sql_column_dup(stmt, 0));
-	sqlite3_finalize(stmt);
+	al_store_sql_finalize(stmt);
 	return rc;
 }
 
@@ -418,7 +418,7 @@ char **al_store_digest_recipients(struct al_store *store, gint64 since, gint64 u
 	    .addresses = g_ptr_array_new_with_free_func(g_free),
 	};
 
-	if (al_store_sql_transaction(store, "BEGIN", digest_recipients, &job, error) < 0) {
+	if (al_store_sql_transaction(store, AL_STORE_READ, digest_recipients, &job, error) < 0) {
 		g_ptr_array_unref(job.addresses);
 		return NULL;
 	}
@@ -442,7 +442,7 @@ int al_store_get_digest_sent(struct al_store *store, const char *address, gint64
 	struct digest_job job = {.address = address};
 
 	*at_r = 0;
-	if (al_store_sql_transaction(store, "BEGIN", get_digest_sent, &job, error) < 0)
+	if (al_store_sql_transaction(store, AL_STORE_READ, get_digest_sent, &job, error) < 0)
 		return -1;
 	if (job.found > 0)
 		*at_r = job.at;
@@ -463,5 +463,5 @@ int al_store_set_digest_sent(struct al_store *store, const char *address, gint64
 {
 	struct digest_job job = {.address = address, .at = at};
 
-	return al_store_sql_transaction(store, "BEGIN IMMEDIATE", set_digest_sent, &job, error);
+	return al_store_sql_transaction(store, AL_STORE_WRITE, set_digest_sent, &job, error);
 }

@@ -3,15 +3,20 @@
  *
  * DESCRIPTION
  *	Prepared statements with values bound from a type string ('t' text,
- *	'i' integer), single-row queries, and transactions run under the
- *	store's lock. Errors name the database file. SQL text is always a
- *	constant of the caller: values are bound, never pasted.
+ *	'i' integer, 'b' bytes), single-row queries, and transactions run
+ *	under the store's lock, on either engine: each call goes to the
+ *	store's driver (store_sqlite.c, store_pg.c). Errors name the
+ *	database. SQL text is always a constant of the caller: values are
+ *	bound, never pasted.
  */
 #include "store_private.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <string.h>
+
+/* Serialization failures retried before the error is returned. */
+#define TRANSACTION_TRIES 5
 
 /* ---- errors ---- */
 
@@ -37,167 +42,128 @@ int al_store_not_found(GError **error, const char *id)
 
 /* ---- statements ---- */
 
-/* Binds values described by types: 't' a const char * (NULL binds NULL),
- * 'i' a gint64. */
-static int bind_values(sqlite3_stmt *stmt, const char *types, va_list args)
+struct al_store_stmt *al_store_sql_prepare(struct al_store *store, GError **error,
+					   const char *sql, const char *types, ...)
 {
-	for (int i = 0; types[i] != '\0'; i++) {
-		int rc;
-
-		if (types[i] == 't')
-			rc = sqlite3_bind_text(stmt, i + 1, va_arg(args, const char *), -1,
-					       SQLITE_TRANSIENT);
-		else
-			rc = sqlite3_bind_int64(stmt, i + 1, va_arg(args, gint64));
-		if (rc != SQLITE_OK)
-			return rc;
-	}
-	return SQLITE_OK;
-}
-
-static sqlite3_stmt *al_store_sql_prepare_va(struct al_store *store, GError **error,
-					     const char *sql, const char *types, va_list args)
-{
-	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL);
-
-	if (rc == SQLITE_OK)
-		rc = bind_values(stmt, types, args);
-	if (rc != SQLITE_OK) {
-		al_store_db_error(store, error);
-		sqlite3_finalize(stmt);
-		return NULL;
-	}
-	return stmt;
-}
-
-/* A prepared statement with its values bound (see bind_values()). */
-sqlite3_stmt *al_store_sql_prepare(struct al_store *store, GError **error, const char *sql,
-				   const char *types, ...)
-{
-	sqlite3_stmt *stmt;
+	struct al_store_stmt *stmt;
 	va_list args;
 
 	va_start(args, types);
-	stmt = al_store_sql_prepare_va(store, error, sql, types, args);
+	stmt = store->driver->prepare(store, sql, types, args, error);
 	va_end(args);
 	return stmt;
 }
 
-/* Runs one statement that returns no rows. */
 int al_store_sql_run(struct al_store *store, GError **error, const char *sql, const char *types,
 		     ...)
 {
-	sqlite3_stmt *stmt;
-	va_list args;
-	int rc = 0;
-
-	va_start(args, types);
-	stmt = al_store_sql_prepare_va(store, error, sql, types, args);
-	va_end(args);
-	if (stmt == NULL)
-		return -1;
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = al_store_db_error(store, error);
-	sqlite3_finalize(stmt);
-	return rc;
-}
-
-/* Steps once: 1 for a row, 0 for none, -1 with error. */
-int al_store_sql_step(struct al_store *store, sqlite3_stmt *stmt, GError **error)
-{
-	int rc = sqlite3_step(stmt);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return al_store_db_error(store, error);
-}
-
-/* The first column of the first row as an integer in value_r: 1, 0 if
- * there is no row, or -1 with error. */
-int al_store_sql_query_int(struct al_store *store, gint64 *value_r, GError **error, const char *sql,
-			   const char *types, ...)
-{
-	sqlite3_stmt *stmt;
+	struct al_store_stmt *stmt;
 	va_list args;
 	int rc;
 
 	va_start(args, types);
-	stmt = al_store_sql_prepare_va(store, error, sql, types, args);
+	stmt = store->driver->prepare(store, sql, types, args, error);
+	va_end(args);
+	if (stmt == NULL)
+		return -1;
+	rc = store->driver->step(store, stmt, error);
+	al_store_sql_finalize(stmt);
+	return rc < 0 ? -1 : 0;
+}
+
+int al_store_sql_step(struct al_store *store, struct al_store_stmt *stmt, GError **error)
+{
+	return store->driver->step(store, stmt, error);
+}
+
+gint64 al_store_sql_column_int(struct al_store_stmt *stmt, int column)
+{
+	return stmt->driver->column_int(stmt, column);
+}
+
+const char *al_store_sql_column_text(struct al_store_stmt *stmt, int column)
+{
+	return stmt->driver->column_text(stmt, column);
+}
+
+GBytes *al_store_sql_column_blob(struct al_store_stmt *stmt, int column)
+{
+	return stmt->driver->column_blob(stmt, column);
+}
+
+void al_store_sql_finalize(struct al_store_stmt *stmt)
+{
+	if (stmt != NULL)
+		stmt->driver->finalize(stmt);
+}
+
+gint64 al_store_sql_changes(struct al_store *store)
+{
+	return store->driver->changes(store);
+}
+
+int al_store_sql_query_int(struct al_store *store, gint64 *value_r, GError **error, const char *sql,
+			   const char *types, ...)
+{
+	struct al_store_stmt *stmt;
+	va_list args;
+	int rc;
+
+	va_start(args, types);
+	stmt = store->driver->prepare(store, sql, types, args, error);
 	va_end(args);
 	if (stmt == NULL)
 		return -1;
 	rc = al_store_sql_step(store, stmt, error);
-	*value_r = rc > 0 ? sqlite3_column_int64(stmt, 0) : 0;
-	sqlite3_finalize(stmt);
+	*value_r = rc > 0 ? al_store_sql_column_int(stmt, 0) : 0;
+	al_store_sql_finalize(stmt);
 	return rc;
 }
 
-/* Constant SQL only (transactions, pragmas, migrations). */
 int al_store_sql_exec(struct al_store *store, const char *sql, GError **error)
 {
-	if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return al_store_db_error(store, error);
-	return 0;
+	return store->driver->exec(store, sql, error);
 }
 
-void al_store_sql_rollback(struct al_store *store)
+/* One try: begin, fn, commit; rolled back on failure. */
+static int run_once(struct al_store *store, enum al_store_txn txn, al_store_transaction_fn fn,
+		    const void *data, GError **error)
 {
-	/* A failed rollback leaves nothing better to do: SQLite rolls the
-	 * transaction back itself when the connection closes. */
-	if (!sqlite3_get_autocommit(store->db))
-		(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+	int rc = store->driver->begin(store, txn, error);
+
+	if (rc == 0)
+		rc = fn(store, data, error);
+	if (rc == 0)
+		rc = store->driver->commit(store, txn, error);
+	if (rc < 0)
+		store->driver->rollback(store, txn);
+	return rc;
 }
 
-/* Runs fn under the lock in one transaction (begin: "BEGIN" to read,
- * "BEGIN IMMEDIATE" to write), committed only if fn returns 0. */
-int al_store_sql_transaction(struct al_store *store, const char *begin, al_store_transaction_fn fn,
-			     const void *data, GError **error)
+int al_store_sql_transaction(struct al_store *store, enum al_store_txn txn,
+			     al_store_transaction_fn fn, const void *data, GError **error)
 {
 	int rc;
 
 	g_mutex_lock(&store->lock);
-	rc = al_store_sql_exec(store, begin, error);
-	if (rc == 0)
-		rc = fn(store, data, error);
-	if (rc == 0)
-		rc = al_store_sql_exec(store, "COMMIT", error);
-	if (rc < 0)
-		al_store_sql_rollback(store);
+	for (int try = 1;; try++) {
+		GError *local = NULL;
+
+		rc = run_once(store, txn, fn, data, &local);
+		if (rc == 0 || try == TRANSACTION_TRIES || !store->driver->should_retry(store)) {
+			if (local != NULL)
+				g_propagate_error(error, local);
+			break;
+		}
+		g_error_free(local);
+	}
 	g_mutex_unlock(&store->lock);
 	return rc;
 }
 
-int al_store_sql_transaction_relaxed(struct al_store *store, al_store_transaction_fn fn,
-				     const void *data, GError **error)
+char *al_store_sql_column_dup(struct al_store_stmt *stmt, int column)
 {
-	int rc;
-
-	g_mutex_lock(&store->lock);
-	rc = al_store_sql_exec(store, "PRAGMA synchronous = NORMAL", error);
-	if (rc == 0)
-		rc = al_store_sql_exec(store, "BEGIN IMMEDIATE", error);
-	if (rc == 0)
-		rc = fn(store, data, error);
-	if (rc == 0)
-		rc = al_store_sql_exec(store, "COMMIT", error);
-	if (rc < 0)
-		al_store_sql_rollback(store);
-	/* Back to FULL whatever happened: every other commit must be on
-	 * disk before the MTA is answered. Should even this fail, the
-	 * connection is useless for quarantine: report it. */
-	if (sqlite3_exec(store->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL) != SQLITE_OK &&
-	    rc == 0)
-		rc = al_store_db_error(store, error);
-	g_mutex_unlock(&store->lock);
-	return rc;
-}
-
-char *al_store_sql_column_dup(sqlite3_stmt *stmt, int column)
-{
-	return g_strdup((const char *)sqlite3_column_text(stmt, column));
+	return g_strdup(al_store_sql_column_text(stmt, column));
 }
 
 /* ---- typed values ---- */

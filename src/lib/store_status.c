@@ -34,6 +34,7 @@ static int open_readonly(struct al_store *store, GError **error)
 			    store->db_path);
 		return -1;
 	}
+	store->driver = &al_store_sqlite_driver;
 	if (sqlite3_open_v2(store->db_path, &store->db, flags, NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS) != SQLITE_OK)
 		return al_store_db_error(store, error);
@@ -87,5 +88,5 @@ static int read_figures(struct al_store *store, const void *data, GError **error
 int al_store_get_status(struct al_store *store, struct al_store_summary *status_r, GError **error)
 {
 	*status_r = (struct al_store_summary){0};
-	return al_store_sql_transaction(store, "BEGIN", read_figures, status_r, error);
+	return al_store_sql_transaction(store, AL_STORE_READ, read_figures, status_r, error);
 }

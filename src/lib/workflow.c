@@ -151,15 +151,13 @@ static int check_allowed(struct al_workflow *workflow, const struct al_actor *ac
 static GMimeStream *open_original(struct al_workflow *workflow, const struct al_store_message *m,
 				  GError **error)
 {
-	g_autofree char *path = al_store_original_path(workflow->store, m->id);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	g_autoptr(GError) local = NULL;
+	GMimeStream *stream = al_store_open_original(workflow->store, m->id, &local);
 
-	if (fd < 0) {
-		al_workflow_fail(error, AL_WORKFLOW_ERROR_STORE, "%s: cannot read %s: %s", m->id,
-				 path, g_strerror(errno));
-		return NULL;
-	}
-	return g_mime_stream_fs_new(fd);
+	if (stream == NULL)
+		al_workflow_fail(error, AL_WORKFLOW_ERROR_STORE, "%s: cannot read the original: %s",
+				 m->id, local->message);
+	return stream;
 }
 
 /* Step 2: the rescan with the current engine. */

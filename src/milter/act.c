@@ -499,7 +499,7 @@ static void learn(struct act_state *s)
 	if (rc < 0) {
 		g_autofree char *qid = log_escape(queue_id(s), 64);
 
-		log_msg(LOG_WARNING, "%s: correspondents not recorded: %s", qid, error->message);
+		runtime_store_warning(qid, "correspondents not recorded", error);
 	}
 }
 
@@ -516,7 +516,7 @@ static void count(struct act_state *s)
 	if (rc < 0) {
 		g_autofree char *qid = log_escape(queue_id(s), 64);
 
-		log_msg(LOG_WARNING, "%s: daily counters not updated: %s", qid, error->message);
+		runtime_store_warning(qid, "daily counters not updated", error);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include "state.h"
 
 #define DROP_POLL_US (50 * 1000)
+#define STORE_WARNING_US (60 * G_USEC_PER_SEC)
 
 static GMutex current_lock;
 static struct runtime *current;
@@ -44,12 +45,20 @@ static void log_open_failure(const struct runtime *rt, const char *why)
 static void reopen_store(struct runtime *rt)
 {
 	g_autoptr(GError) error = NULL;
+	struct al_store_where where;
 	struct al_store *store;
 
+	al_store_where_config(rt->config, &where);
 	g_rw_lock_writer_lock(&rt->store_lock);
 	if (!g_atomic_int_get(&rt->store_failed))
 		goto out; /* another thread just did it */
-	store = al_store_open(rt->config->quarantine_dir, TRUE, &error);
+	if (rt->store != NULL && al_store_reconnects(rt->store)) {
+		/* PostgreSQL: the open store reconnects by itself, with
+		 * backoff; a new one would only wait for the server too. */
+		g_atomic_int_set(&rt->store_failed, FALSE);
+		goto out;
+	}
+	store = al_store_open_at(&where, TRUE, &error);
 	if (store == NULL) {
 		/* One log line per cause, not one per message. */
 		if (g_strcmp0(rt->store_error, error->message) != 0)
@@ -60,7 +69,7 @@ static void reopen_store(struct runtime *rt)
 	}
 	if (rt->store_error != NULL)
 		log_msg(LOG_NOTICE, "quarantine store %s is available again",
-			rt->config->quarantine_dir);
+			al_store_describe(store));
 	al_store_close(&rt->store);
 	rt->store = store;
 	g_clear_pointer(&rt->store_error, g_free);
@@ -80,6 +89,28 @@ struct al_store *runtime_store_begin(struct runtime *rt, GError **error)
 		    rt->store_error != NULL ? rt->store_error : "not open");
 	g_rw_lock_reader_unlock(&rt->store_lock);
 	return NULL;
+}
+
+/* At most one line a minute while the store stays down (PostgreSQL
+ * unreachable: every clean message would otherwise log one). */
+void runtime_store_warning(const char *queue_id, const char *what, const GError *error)
+{
+	static GMutex lock;
+	static gint64 last_us;
+	static guint suppressed;
+	gint64 now = g_get_monotonic_time();
+
+	g_mutex_lock(&lock);
+	if (last_us != 0 && now - last_us < STORE_WARNING_US) {
+		suppressed++;
+		g_mutex_unlock(&lock);
+		return;
+	}
+	log_msg(LOG_WARNING, "%s: %s: %s (%u similar lines left out in the last minute)",
+		queue_id, what, error != NULL ? error->message : "store unavailable", suppressed);
+	last_us = now;
+	suppressed = 0;
+	g_mutex_unlock(&lock);
 }
 
 void runtime_store_end(struct runtime *rt, gboolean failed)

@@ -59,6 +59,10 @@ void runtime_release_message(struct runtime **rt);
  * caller answers tempfail). Non-NULL must be followed by
  * runtime_store_end(rt, failed), failed TRUE when the use failed. */
 struct al_store *runtime_store_begin(struct runtime *rt, GError **error);
+/* Logs a store failure of a step that does not change the verdict
+ * (counters, learning) at most once a minute, with how many were left
+ * out. */
+void runtime_store_warning(const char *queue_id, const char *what, const GError *error);
 void runtime_store_end(struct runtime *rt, gboolean failed);
 
 /* Rebuilds from the same config file and swaps; 0 or -1 (logged, and

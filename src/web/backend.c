@@ -15,10 +15,12 @@
 static gboolean open_locked(struct web *web)
 {
 	g_autoptr(GError) error = NULL;
+	struct al_store_where where;
 
 	if (web->store != NULL)
 		return TRUE;
-	web->store = al_store_open(web->config->quarantine_dir, FALSE, &error);
+	al_store_where_config(web->config, &where);
+	web->store = al_store_open_at(&where, FALSE, &error);
 	if (web->store == NULL) {
 		log_msg(LOG_ERR, "cannot open the store: %s", error->message);
 		return FALSE;

@@ -316,6 +316,18 @@ static const struct {
      "[notice] admin_address: 'it desk@example.org' is not one address*"},
     {"[notice]\nadmin_address = -oQ/tmp\n", "[notice] admin_address: '-oQ/tmp' is not one address*"},
     {"[notice]\nadmin_address = <it@example.org>\n", "[notice] admin_address: '<it*"},
+    {"[quarantine]\nbackend = mysql\n",
+     "[quarantine] backend: 'mysql' is not sqlite or postgresql"},
+    {"[quarantine]\nbackend = postgresql\n",
+     "[quarantine] dsn: backend = postgresql needs a dsn"},
+    {"[quarantine]\ndsn = host=db dbname=airlock password=secret\n",
+     "[quarantine] dsn: 'host=db dbname=airlock password=secret' is not a connection string "
+     "without password= (use passfile= or a service file)"},
+    {"[quarantine]\ndsn = host=db dbname='unclosed\n",
+     "[quarantine] dsn: 'host=db dbname='unclosed' is not a libpq connection string*"},
+    {"[quarantine]\nbackend = postgresql\ndsn = host=db\nstatement_timeout = 300\n",
+     "[quarantine] statement_timeout: 300 s is not less than [milter] timeout (300 s)"},
+    {"[quarantine]\nstatement_timeout = 0\n", "[quarantine] statement_timeout: '0' is not*"},
     {"user = airlock\n", "Key file does not start with a group"},
     {"[milter\n", "*"},
 };

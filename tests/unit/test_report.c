@@ -6,6 +6,7 @@
  */
 #include "airlock/json.h"
 #include "airlock/report.h"
+#include "support/store_backend.h"
 #include "airlock/store.h"
 
 #include <errno.h>
@@ -96,6 +97,10 @@ static void sql(struct fixture *f, const char *statement, const char *a, const c
 	sqlite3 *db;
 	sqlite3_stmt *stmt;
 
+	if (test_backend_is_pg()) {
+		test_pg_run(f->dir, statement, a, b, n);
+		return;
+	}
 	g_assert_cmpint(sqlite3_open_v2(f->db, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
 	g_assert_cmpint(sqlite3_busy_timeout(db, 5000), ==, SQLITE_OK);
 	if (sqlite3_prepare_v2(db, statement, -1, &stmt, NULL) != SQLITE_OK)
@@ -141,7 +146,7 @@ static void judge(struct fixture *f, struct al_verdict *verdict, const char *con
 	sql(f,
 	    "INSERT INTO daily_counters (day, kind, key, count) SELECT ?1, kind, key, count"
 	    " FROM daily_counters WHERE day = ?2 AND ?3 = 0"
-	    " ON CONFLICT (day, kind, key) DO UPDATE SET count = count + excluded.count",
+	    " ON CONFLICT (day, kind, key) DO UPDATE SET count = daily_counters.count + excluded.count",
 	    day, today, 0);
 	sql(f, "DELETE FROM daily_counters WHERE day = ?2 AND ?1 <> ?2 AND ?3 = 0", day, today, 0);
 	id_r[0] = '\0';
@@ -211,7 +216,7 @@ static void fixture_setup(struct fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	f->dir = g_build_filename(f->tmp, "store", NULL);
 	f->db = g_build_filename(f->dir, "airlock.db", NULL);
-	f->store = al_store_open(f->dir, TRUE, &error);
+	f->store = test_store_open(f->dir, TRUE, &error);
 	g_assert_no_error(error);
 	fill(f);
 }

@@ -40,6 +40,8 @@ static gboolean original_exists(struct fixture *f, const char *id)
 {
 	g_autofree char *path = al_store_original_path(f->store, id);
 
+	if (test_backend_is_pg())
+		return sql_int(f->db, "SELECT count(*) FROM originals WHERE message_id = ?", id) > 0;
 	return g_file_test(path, G_FILE_TEST_EXISTS);
 }
 
@@ -280,7 +282,7 @@ static gpointer claim_in_thread(gpointer data)
 {
 	struct race *race = data;
 	GError *error = NULL;
-	struct al_store *store = al_store_open(race->dir, FALSE, &error);
+	struct al_store *store = test_store_open(race->dir, FALSE, &error);
 	char **claimed;
 
 	g_assert_no_error(error);
@@ -353,7 +355,7 @@ static void test_store_delete_removes_file_keeps_rows(struct fixture *f, gconstp
 	g_assert_cmpint(al_store_delete(f->store, id, "admin", &error), ==, 0);
 	g_assert_no_error(error);
 	g_assert_false(original_exists(f, id));
-	g_assert_cmpuint(count_entries(f->msg), ==, 0);
+	g_assert_cmpuint(count_originals(f), ==, 0);
 	g_assert_cmpint(al_store_get_message(f->store, id, &m, &error), ==, 0);
 	g_assert_cmpint(m.status, ==, AL_STATUS_DELETED);
 	g_assert_cmpuint(m.items->len, ==, 3);
@@ -415,8 +417,10 @@ static void test_store_purge_removes_old_files_keeps_audit(struct fixture *f, gc
 	g_strfreev(claimed);
 	set_received_at(f, old_id, now - 40 * 86400);
 	set_received_at(f, released_id, now - 31 * 86400);
-	g_assert_true(g_file_set_contents(stray, "partial", -1, NULL));
-	g_assert_cmpint(utime(stray, &times), ==, 0);
+	if (!test_backend_is_pg()) { /* a .tmp left in msg/ by a failed write */
+		g_assert_true(g_file_set_contents(stray, "partial", -1, NULL));
+		g_assert_cmpint(utime(stray, &times), ==, 0);
+	}
 
 	g_assert_cmpint(al_store_purge(f->store, now - 30 * 86400, "admin", &purged, &error), ==,
 			0);
@@ -426,7 +430,7 @@ static void test_store_purge_removes_old_files_keeps_audit(struct fixture *f, gc
 	g_assert_false(original_exists(f, released_id));
 	g_assert_true(original_exists(f, new_id));
 	g_assert_false(g_file_test(stray, G_FILE_TEST_EXISTS));
-	g_assert_cmpuint(count_entries(f->msg), ==, 1);
+	g_assert_cmpuint(count_originals(f), ==, 1); /* the new one */
 	g_assert_cmpint(sql_int(f->db,
 				"SELECT count(*) FROM messages WHERE status = 'purged'"
 				" AND id <> ?",
@@ -467,7 +471,7 @@ static void test_store_retried_message_is_stored_once(struct fixture *f, gconstp
 	g_assert_no_error(error);
 	g_assert_cmpstr(again, ==, first);
 	g_assert_false(original_exists(f, again_new));
-	g_assert_cmpuint(count_entries(f->msg), ==, 1);
+	g_assert_cmpuint(count_originals(f), ==, 1);
 	g_assert_cmpint(sql_int(f->db, "SELECT count(*) FROM messages WHERE id <> ?", first), ==,
 			0);
 	g_assert_cmpint(sql_int(f->db,
@@ -478,7 +482,7 @@ static void test_store_retried_message_is_stored_once(struct fixture *f, gconstp
 	/* Other bytes are another message. */
 	al_store_new_id(different);
 	g_assert_cmpint(quarantine_bytes(f->store, different, other, verdict, &error), ==, 0);
-	g_assert_cmpuint(count_entries(f->msg), ==, 2);
+	g_assert_cmpuint(count_originals(f), ==, 2);
 	/* Once released, the same bytes again are a new quarantine. */
 	g_strfreev(al_store_claim_release(f->store, first, NULL, "admin", &error));
 	g_assert_no_error(error);
@@ -512,7 +516,8 @@ int main(int argc, char **argv)
 			 test_store_retried_message_is_stored_once);
 	ADD_FIXTURE_TEST("/store-admin/delete/removes-file-keeps-rows",
 			 test_store_delete_removes_file_keeps_rows);
-	ADD_FIXTURE_TEST("/store-admin/delete/failure-changes-nothing",
+	if (!test_backend_is_pg()) /* msg/ID.eml.del: SQLite's */
+		ADD_FIXTURE_TEST("/store-admin/delete/failure-changes-nothing",
 			 test_store_delete_failure_changes_nothing);
 	ADD_FIXTURE_TEST("/store-admin/purge/old-files-removed-audit-kept",
 			 test_store_purge_removes_old_files_keeps_audit);

@@ -122,7 +122,7 @@ static void test_request_once_then_decided_once(struct fixture *f, gconstpointer
 			==, 0);
 	assert_sql_text(f->db,
 			"SELECT group_concat(event || ':' || who || ':' || coalesce(detail, '-'),"
-			" ',') FROM (SELECT * FROM events WHERE message_id = ? ORDER BY id)",
+			" ',') FROM (SELECT * FROM events WHERE message_id = ? ORDER BY id) AS e",
 			id,
 			"quarantined:airlock:strip,"
 			"release-requested:bob@corp.example:my lab results,"

@@ -69,7 +69,6 @@ static void test_admin_release_delivers_signed_original_once(struct wf_fixture *
 	char id[AL_STORE_ID_LEN + 1];
 	struct al_release_result result;
 	GError *error = NULL;
-	g_autofree char *original_path = NULL;
 	g_autofree char *original = NULL;
 	g_autofree char *delivered = NULL;
 	g_autofree char *args = NULL;
@@ -86,8 +85,7 @@ static void test_admin_release_delivers_signed_original_once(struct wf_fixture *
 	g_assert_null(result.forced);
 	al_release_result_clear(&result);
 
-	original_path = al_store_original_path(f->store, id);
-	g_assert_true(g_file_get_contents(original_path, &original, NULL, NULL));
+	original = test_read_original(f->store, id);
 	delivered = wf_only(f->deliveries, ".eml");
 	g_assert_true(g_str_has_prefix(delivered, AL_RELEASE_HEADER ": v=1; id="));
 	body = strstr(delivered, "\r\n");
@@ -217,9 +215,14 @@ static void test_unreadable_original_releases_nothing(struct wf_fixture *f, gcon
 
 	(void)data;
 	wf_quarantine(f, WF_PDF_STRANGER, id);
-	path = al_store_original_path(f->store, id);
-	aside = g_strconcat(path, ".aside", NULL);
-	g_assert_cmpint(g_rename(path, aside), ==, 0);
+	if (test_backend_is_pg()) {
+		test_pg_run(f->config->quarantine_dir, "DELETE FROM originals WHERE message_id = ?1",
+			    id, NULL, 0);
+	} else {
+		path = al_store_original_path(f->store, id);
+		aside = g_strconcat(path, ".aside", NULL);
+		g_assert_cmpint(g_rename(path, aside), ==, 0);
+	}
 	assert_refused(f, id, NULL, &admin, 0, AL_WORKFLOW_ERROR_STORE, "cannot read");
 	g_assert_cmpint(status_of(f, id), ==, AL_STATUS_QUARANTINED);
 }
@@ -263,7 +266,7 @@ struct racer {
 static gpointer race(gpointer data)
 {
 	struct racer *r = data;
-	struct al_store *store = al_store_open(r->f->config->quarantine_dir, FALSE, NULL);
+	struct al_store *store = test_store_open(r->f->config->quarantine_dir, FALSE, NULL);
 	struct al_workflow *workflow = al_workflow_new(r->f->config, store);
 	struct al_release_result result;
 	GError *error = NULL;

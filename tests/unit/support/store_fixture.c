@@ -4,6 +4,8 @@
  */
 #include "store_fixture.h"
 
+#include "store_backend.h"
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -69,6 +71,11 @@ sqlite3_stmt *sql_prepare(const char *db_path, const char *sql, const char *para
 
 gint64 sql_int(const char *db_path, const char *sql, const char *param)
 {
+	if (test_backend_is_pg()) {
+		g_autofree char *dir = g_path_get_dirname(db_path);
+
+		return test_pg_int(dir, sql, param);
+	}
 	sqlite3 *db;
 	sqlite3_stmt *stmt = sql_prepare(db_path, sql, param, &db);
 	gint64 value;
@@ -83,6 +90,11 @@ gint64 sql_int(const char *db_path, const char *sql, const char *param)
 /* The text of the first column of the first row, or NULL for SQL NULL. */
 char *sql_text(const char *db_path, const char *sql, const char *param)
 {
+	if (test_backend_is_pg()) {
+		g_autofree char *dir = g_path_get_dirname(db_path);
+
+		return test_pg_text(dir, sql, param);
+	}
 	sqlite3 *db;
 	sqlite3_stmt *stmt = sql_prepare(db_path, sql, param, &db);
 	char *value;
@@ -106,6 +118,12 @@ void sql_exec(const char *db_path, const char *sql)
 	sqlite3 *db;
 	char *message = NULL;
 
+	if (test_backend_is_pg()) {
+		g_autofree char *dir = g_path_get_dirname(db_path);
+
+		test_pg_exec(dir, sql);
+		return;
+	}
 	g_assert_cmpint(sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
 	if (sqlite3_exec(db, sql, NULL, NULL, &message) != SQLITE_OK)
 		g_error("%s: %s", sql, message);
@@ -238,6 +256,33 @@ int quarantine_bytes(struct al_store *store, char *id, const GByteArray *bytes,
 	return rc;
 }
 
+/* The original of id as the store gives it back equals expected. */
+void assert_original(struct al_store *store, const char *id, const GByteArray *expected)
+{
+	g_autoptr(GError) error = NULL;
+	GMimeStream *stream = al_store_open_original(store, id, &error);
+	g_autoptr(GByteArray) got = g_byte_array_new();
+	char buffer[8192];
+	gssize n;
+
+	g_assert_no_error(error);
+	g_assert_nonnull(stream);
+	while ((n = g_mime_stream_read(stream, buffer, sizeof(buffer))) > 0)
+		g_byte_array_append(got, (const guint8 *)buffer, (guint)n);
+	g_assert_cmpint(n, ==, 0);
+	g_object_unref(stream);
+	g_assert_cmpmem(got->data, got->len, expected->data, expected->len);
+}
+
+/* How many originals the store keeps: files in msg/ (SQLite, .tmp and
+ * .del included), rows of originals (PostgreSQL). */
+guint count_originals(struct fixture *f)
+{
+	if (test_backend_is_pg())
+		return (guint)sql_int(f->db, "SELECT count(*) FROM originals", NULL);
+	return count_entries(f->msg);
+}
+
 /* ---- fixture ---- */
 
 void fixture_setup(struct fixture *f, gconstpointer data)
@@ -250,7 +295,7 @@ void fixture_setup(struct fixture *f, gconstpointer data)
 	f->dir = g_build_filename(f->tmp, "store", NULL);
 	f->db = g_build_filename(f->dir, "airlock.db", NULL);
 	f->msg = g_build_filename(f->dir, "msg", NULL);
-	f->store = al_store_open(f->dir, TRUE, &error);
+	f->store = test_store_open(f->dir, TRUE, &error);
 	g_assert_no_error(error);
 	g_assert_nonnull(f->store);
 }
@@ -260,6 +305,8 @@ void fixture_teardown(struct fixture *f, gconstpointer data)
 	(void)data;
 	al_store_close(&f->store);
 	g_assert_null(f->store);
+	if (test_backend_is_pg())
+		test_pg_forget(f->dir);
 	remove_tree(f->tmp);
 	g_free(f->tmp);
 	g_free(f->dir);

@@ -8,6 +8,7 @@
 #define AIRLOCK_TEST_STORE_FIXTURE_H
 
 #include "airlock/store.h"
+#include "store_backend.h"
 
 #include <sqlite3.h>
 
@@ -42,5 +43,7 @@ int quarantine_bytes(struct al_store *store, char *id, const GByteArray *bytes,
 void fixture_setup(struct fixture *f, gconstpointer data);
 void fixture_teardown(struct fixture *f, gconstpointer data);
 gint64 count_rows(struct fixture *f, const char *table_sql, const char *id);
+void assert_original(struct al_store *store, const char *id, const GByteArray *expected);
+guint count_originals(struct fixture *f);
 
 #endif

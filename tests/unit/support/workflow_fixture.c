@@ -80,7 +80,9 @@ void wf_setup(struct wf_fixture *f, const char *signatures_dir)
 	set_string(&f->config->notice_command, write_script(f, "notice.sh", f->notices, FALSE));
 	set_string(&f->config->admin_address, g_strdup("admin@clinic.example"));
 	set_string(&f->config->web_public_url, g_strdup("https://airlock.clinic.example"));
-	f->store = al_store_open(qdir, TRUE, &error);
+	/* PostgreSQL: the directory only holds the release key. */
+	g_assert_cmpint(g_mkdir_with_parents(qdir, 0700), ==, 0);
+	f->store = test_store_open(qdir, TRUE, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(al_release_key_load(f->config->release_key, TRUE, &f->key, &error), ==, 0);
 	g_assert_no_error(error);
@@ -91,6 +93,8 @@ void wf_teardown(struct wf_fixture *f)
 {
 	al_workflow_free(&f->workflow);
 	al_store_close(&f->store);
+	if (test_backend_is_pg())
+		test_pg_forget(f->config->quarantine_dir);
 	al_config_free(&f->config);
 	remove_tree(f->tmp);
 	g_free(f->tmp);

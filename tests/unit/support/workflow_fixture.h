@@ -12,6 +12,7 @@
 #include "airlock/release.h"
 #include "airlock/store.h"
 #include "airlock/workflow.h"
+#include "store_backend.h"
 
 struct wf_fixture {
 	char *tmp;
