@@ -36,6 +36,7 @@ apt-get install -y -qq --no-install-recommends \
 	python3-docx python3-openpyxl python3-xlsxwriter python3-xlwt python3-odf python3-reportlab python3-pil python3-pydicom ghostscript sox lame vorbis-tools \
 	python3-icalendar python3-vobject python3-pypdf gnumeric poppler-utils librsvg2-bin libtiff-tools flac \
 	libheif-examples \
+	libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui \
 	clang libclang-rt-14-dev valgrind \
 	m4 libwrap0 \
 	dpkg-dev debhelper lintian git \

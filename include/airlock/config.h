@@ -112,6 +112,9 @@ struct al_config {
 	guint safecopy_max_seconds; /* for all the copies of one message */
 	guint safecopy_dpi;
 	char *safecopy_helper; /* the airlock-safecopy program */
+	char *safecopy_office; /* "auto" (default), "yes" or "no" */
+	const char *safecopy_soffice; /* LibreOffice's soffice when office copies are on,
+	                                 else NULL (static, not freed) */
 };
 
 /*

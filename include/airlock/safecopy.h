@@ -5,13 +5,19 @@
  *
  * An item gets a copy when the policy quarantines it, every one of its
  * reasons is in [safecopy] reasons, and its detected type is one the
- * helper rebuilds (PDF, JPEG, PNG, GIF, TIFF, WebP, HEIC, DICOM). The helper
+ * helper rebuilds (PDF, JPEG, PNG, GIF, TIFF, WebP, HEIC, DICOM; Office
+ * documents when [safecopy] office found LibreOffice). The helper
  * is spawned with pipes (argv, never a shell; an empty environment), fed
  * the item's decoded bytes, and killed when the message's [safecopy]
  * max_seconds run out. Any failure (exit status, signal, timeout, a copy
  * larger than [limits] max_message_bytes, a copy that does not start as
  * its format must) gives no copy and a reason the notice can show; it is
  * never an error for the message.
+ *
+ * An Office document (Word, Excel, PowerPoint, OpenDocument, RTF) takes
+ * two runs: --kind office (LibreOffice in the helper's weaker sandbox)
+ * makes a PDF, which --kind pdf (the strict sandbox) renders to pixels;
+ * the copy is a PDF (kind AL_SAFECOPY_PDF).
  *
  * Ownership: copies belong to their item (al_item_free()).
  */
@@ -34,6 +40,7 @@ enum al_safecopy_kind {
 	AL_SAFECOPY_WEBP,
 	AL_SAFECOPY_HEIC,
 	AL_SAFECOPY_DICOM,
+	AL_SAFECOPY_OFFICE, /* input only: its copy is a PDF */
 };
 
 /* Why there is no copy (the notice words it in each language). */
@@ -64,6 +71,10 @@ enum al_safecopy_kind al_safecopy_kind_of(const char *detected_type);
  * (static, transfer none). */
 const char *al_safecopy_kind_name(enum al_safecopy_kind kind);
 const char *al_safecopy_content_type(enum al_safecopy_kind kind);
+
+/* LibreOffice's soffice (/usr/bin/soffice, then
+ * /usr/lib/libreoffice/program/soffice) when installed, else NULL. */
+const char *al_safecopy_find_soffice(void);
 
 /* Whether item gets a copy under config (see above). */
 gboolean al_safecopy_wanted(const struct al_config *config, const struct al_item *item);

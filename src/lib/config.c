@@ -41,6 +41,8 @@
  */
 #include "config_private.h"
 
+#include "airlock/safecopy.h"
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
@@ -518,6 +520,16 @@ static struct al_config *build(const struct load_ctx *ctx, GError **error)
 	for (gsize i = 0; config->safecopy_reason_names[i] != NULL; i++)
 		config->safecopy_reasons |=
 		    AL_REASON_BIT(al_reason_from_name(config->safecopy_reason_names[i]));
+	if (strcmp(config->safecopy_office, "no") != 0)
+		config->safecopy_soffice = al_safecopy_find_soffice();
+	if (strcmp(config->safecopy_office, "yes") == 0 && config->safecopy_soffice == NULL) {
+		fail(ctx, find_setting("safecopy", "office"), error,
+		     "yes, but LibreOffice (soffice) is not installed: install "
+		     "libreoffice-writer-nogui, libreoffice-calc-nogui and "
+		     "libreoffice-impress-nogui, or set auto or no");
+		al_config_free(&config);
+		return NULL;
+	}
 	return config;
 }
 

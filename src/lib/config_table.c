@@ -170,6 +170,8 @@ const struct setting al_config_settings[] = {
 	  .offset = AT(safecopy_max_seconds), .min = 1, .max = 600 },
 	{ .section = "safecopy", .key = "dpi", .type = SET_UINT, .default_text = "150",
 	  .offset = AT(safecopy_dpi), .min = 50, .max = 600 },
+	{ .section = "safecopy", .key = "office", .type = SET_STRING, .default_text = "auto",
+	  .offset = AT(safecopy_office), .min = 1, .max = 8, .check = check_auto_yes_no },
 	{ .section = "safecopy", .key = "helper", .type = SET_PATH,
 	  .default_text = AL_SAFECOPY_HELPER, .offset = AT(safecopy_helper) },
 };

@@ -13,6 +13,9 @@
  *	are not offered one: their notice is appended to the text, there is
  *	no part beside which a copy could go.
  *
+ *	An Office document is offered a copy only when [safecopy] office
+ *	found LibreOffice (config->safecopy_soffice); its copy is a PDF.
+ *
  *	The copy's name keeps the attachment's own stem: "ordonnance.pdf"
  *	gives "ordonnance (copie sûre).pdf" (first configured language
  *	French) or "ordonnance (safe copy).pdf"; an image keeps its
@@ -48,7 +51,26 @@ static const struct kind_info kinds[] = {
 	{ .mime_type = "image/heic", .kind = AL_SAFECOPY_HEIC, .name = "heic", .extension = ".heic" },
 	{ .mime_type = "application/dicom", .kind = AL_SAFECOPY_DICOM, .name = "dicom",
 	  .extension = ".dcm" },
+#define OFFICE(type) { .mime_type = type, .kind = AL_SAFECOPY_OFFICE, .name = "office", \
+	               .extension = ".pdf" }
+	OFFICE("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+	OFFICE("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+	OFFICE("application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+	OFFICE("application/vnd.ms-word.document.macroEnabled.12"),
+	OFFICE("application/vnd.ms-excel.sheet.macroEnabled.12"),
+	OFFICE("application/vnd.ms-powerpoint.presentation.macroEnabled.12"),
+	OFFICE("application/msword"),
+	OFFICE("application/vnd.ms-excel"),
+	OFFICE("application/vnd.ms-powerpoint"),
+	OFFICE("application/vnd.oasis.opendocument.text"),
+	OFFICE("application/vnd.oasis.opendocument.spreadsheet"),
+	OFFICE("application/vnd.oasis.opendocument.presentation"),
+	OFFICE("text/rtf"),
+#undef OFFICE
 };
+
+static const char *const soffice_paths[] = { "/usr/bin/soffice",
+	                                      "/usr/lib/libreoffice/program/soffice", NULL };
 
 static const struct kind_info *info_of(enum al_safecopy_kind kind)
 {
@@ -74,6 +96,8 @@ const char *al_safecopy_kind_name(enum al_safecopy_kind kind)
 
 const char *al_safecopy_content_type(enum al_safecopy_kind kind)
 {
+	if (kind == AL_SAFECOPY_OFFICE)
+		return "application/pdf";
 	const struct kind_info *info = info_of(kind);
 	return info != NULL ? info->mime_type : "application/octet-stream";
 }
@@ -91,8 +115,20 @@ void al_safecopy_free(struct al_safecopy **copy)
 	*copy = NULL;
 }
 
+const char *al_safecopy_find_soffice(void)
+{
+	for (gsize i = 0; soffice_paths[i] != NULL; i++)
+		if (g_file_test(soffice_paths[i], G_FILE_TEST_IS_EXECUTABLE))
+			return soffice_paths[i];
+	return NULL;
+}
+
 gboolean al_safecopy_wanted(const struct al_config *config, const struct al_item *item)
 {
+	enum al_safecopy_kind kind = al_safecopy_kind_of(item->detected_type);
+
+	if (kind == AL_SAFECOPY_OFFICE && config->safecopy_soffice == NULL)
+		return FALSE;
 	return item->quarantine && !item->from_uuencode && !item->wrapper && item->reasons != 0 &&
 	       (item->reasons & ~config->safecopy_reasons) == 0 &&
 	       al_safecopy_kind_of(item->detected_type) != AL_SAFECOPY_NONE;
@@ -141,7 +177,7 @@ static struct al_safecopy *failed_copy(enum al_safecopy_kind kind, enum al_safec
 {
 	struct al_safecopy *copy = g_new0(struct al_safecopy, 1);
 
-	copy->kind = kind;
+	copy->kind = kind == AL_SAFECOPY_OFFICE ? AL_SAFECOPY_PDF : kind;
 	copy->failure = why;
 	copy->content_type = g_strdup(al_safecopy_content_type(kind));
 	copy->detail = g_strdup(detail);
@@ -172,7 +208,8 @@ guint al_safecopy_make_all(const struct al_config *config, struct al_verdict *ve
 		else
 			item->safe_copy = al_safecopy_make(config, kind, g_bytes_get_data(data, NULL),
 			                                   g_bytes_get_size(data), left_ms);
-		item->safe_copy->filename = al_safecopy_filename(item->filename, kind, lang);
+		item->safe_copy->filename =
+		    al_safecopy_filename(item->filename, item->safe_copy->kind, lang);
 		made += item->safe_copy->failure == AL_SAFECOPY_OK;
 	}
 	return made;

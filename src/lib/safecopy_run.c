@@ -11,7 +11,8 @@
  *	descriptor of the caller reaches it; the helper also closes any
  *	above 2 itself). One poll() loop writes the input, reads the copy
  *	(at most [limits] max_message_bytes) and the first KiB of stderr,
- *	until the deadline: then the helper gets SIGKILL and is reaped. No
+ *	until the deadline: then the helper's process group (it is spawned
+ *	as the leader of a new one) gets SIGKILL and the helper is reaped. No
  *	shell, no thread, no temporary file. SIGPIPE (the helper may exit
  *	before reading all its input) is blocked in the calling thread while
  *	the pipes are pumped, and one it raised is taken back: the caller's
@@ -19,6 +20,10 @@
  *
  *	The copy is accepted only when the helper exited 0 and the bytes
  *	start as the kind's format does; its SHA-256 is computed here.
+ *
+ *	An Office document runs the helper twice (make_office()): --kind
+ *	office returns LibreOffice's PDF, --kind pdf renders it to pixels;
+ *	both share the timeout.
  */
 #include "airlock/safecopy.h"
 
@@ -84,6 +89,7 @@ static int start(struct run *r, char **argv, GError **error)
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	char *envp[] = { NULL };
 	posix_spawn_file_actions_t actions;
+	posix_spawnattr_t attr;
 	int rc = -1;
 
 	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
@@ -94,7 +100,13 @@ static int start(struct run *r, char **argv, GError **error)
 	posix_spawn_file_actions_adddup2(&actions, in[0], STDIN_FILENO);
 	posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-	rc = posix_spawn(&r->pid, argv[0], &actions, NULL, argv, envp);
+	/* A process group of its own: the deadline kills the helper and
+	 * whatever it started (LibreOffice). */
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setpgroup(&attr, 0);
+	rc = posix_spawn(&r->pid, argv[0], &actions, &attr, argv, envp);
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&actions);
 	if (rc != 0) {
 		g_set_error(error, AL_ERROR, AL_ERROR_IO, "%s: %s", argv[0], g_strerror(rc));
@@ -202,11 +214,11 @@ static int reap(struct run *r)
 	int status = 0;
 
 	if (r->timed_out || r->too_large)
-		kill(r->pid, SIGKILL);
+		kill(-r->pid, SIGKILL);
 	while (waitpid(r->pid, &status, WNOHANG) == 0) {
 		if (g_get_monotonic_time() >= r->deadline_us) {
 			r->timed_out = !r->too_large;
-			kill(r->pid, SIGKILL);
+			kill(-r->pid, SIGKILL);
 			waitpid(r->pid, &status, 0);
 			break;
 		}
@@ -222,6 +234,7 @@ static gboolean looks_like(enum al_safecopy_kind kind, const GByteArray *out)
 	gsize n = out->len;
 
 	switch (kind) {
+	case AL_SAFECOPY_OFFICE: /* LibreOffice's PDF, before its rendering */
 	case AL_SAFECOPY_PDF: return n > 5 && memcmp(p, "%PDF-", 5) == 0;
 	case AL_SAFECOPY_JPEG: return n > 3 && memcmp(p, "\xff\xd8\xff", 3) == 0;
 	case AL_SAFECOPY_PNG: return n > 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0;
@@ -272,8 +285,8 @@ static char *describe(const struct run *r, int status)
 	                       said);
 }
 
-struct al_safecopy *al_safecopy_make(const struct al_config *config, enum al_safecopy_kind kind,
-                                     const guint8 *data, gsize len, gint64 timeout_ms)
+static struct al_safecopy *make_one(const struct al_config *config, enum al_safecopy_kind kind,
+                                    const guint8 *data, gsize len, gint64 timeout_ms)
 {
 	struct al_safecopy *copy = g_new0(struct al_safecopy, 1);
 	struct run r = {
@@ -310,4 +323,40 @@ out:
 		g_byte_array_unref(r.out);
 	g_string_free(r.err, TRUE);
 	return copy;
+}
+
+/* An Office document: LibreOffice's PDF first, then that PDF rendered to
+ * pixels, both within timeout_ms. */
+static struct al_safecopy *make_office(const struct al_config *config, const guint8 *data,
+                                       gsize len, gint64 timeout_ms)
+{
+	const gint64 deadline_us = g_get_monotonic_time() + timeout_ms * 1000;
+	struct al_safecopy *pdf = make_one(config, AL_SAFECOPY_OFFICE, data, len, timeout_ms);
+	struct al_safecopy *copy = NULL;
+	gint64 left_ms = (deadline_us - g_get_monotonic_time()) / 1000;
+
+	if (pdf->failure != AL_SAFECOPY_OK) {
+		pdf->kind = AL_SAFECOPY_PDF;
+		return pdf;
+	}
+	if (left_ms <= 0) {
+		pdf->failure = AL_SAFECOPY_TIMEOUT;
+		pdf->kind = AL_SAFECOPY_PDF;
+		pdf->detail = g_strdup("no time left to render LibreOffice's PDF");
+		g_clear_pointer(&pdf->bytes, g_bytes_unref);
+		g_clear_pointer(&pdf->sha256, g_free);
+		return pdf;
+	}
+	copy = make_one(config, AL_SAFECOPY_PDF, g_bytes_get_data(pdf->bytes, NULL),
+	                g_bytes_get_size(pdf->bytes), left_ms);
+	al_safecopy_free(&pdf);
+	return copy;
+}
+
+struct al_safecopy *al_safecopy_make(const struct al_config *config, enum al_safecopy_kind kind,
+                                     const guint8 *data, gsize len, gint64 timeout_ms)
+{
+	if (kind == AL_SAFECOPY_OFFICE)
+		return make_office(config, data, len, timeout_ms);
+	return make_one(config, kind, data, len, timeout_ms);
 }

@@ -11,9 +11,13 @@
  *	confines itself (confine.c: no network, no new privileges, a
  *	read-only file system, a system-call filter), and only then parses
  *	the input and writes the copy on stdout. KIND is pdf, jpeg, png,
- *	gif, tiff, webp, heic or dicom. Nothing is written on stdout unless the
+ *	gif, tiff, webp, heic, dicom or office. Nothing is written on stdout unless the
  *	whole copy was made. One line on stderr says why when it fails; the
  *	exit status (safecopy.h, enum sc_exit) says it to the caller.
+ *
+ *	--kind office is the exception: it runs LibreOffice in a weaker
+ *	sandbox of its own (office.c) and writes a PDF, which the caller then
+ *	sends through --kind pdf.
  *
  *	--self-test WHAT confines the process exactly as for a conversion,
  *	then attempts the forbidden action WHAT (write, read, connect, network,
@@ -28,12 +32,12 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *const kinds[] = { "pdf",  "jpeg", "png",   "gif", "tiff",
-	                              "webp", "heic", "dicom", NULL };
+static const char *const kinds[] = { "pdf",  "jpeg", "png",   "gif",    "tiff",
+	                              "webp", "heic", "dicom", "office", NULL };
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: airlock-safecopy --kind pdf|jpeg|png|gif|tiff|webp|heic|dicom "
+	fprintf(stderr, "usage: airlock-safecopy --kind pdf|jpeg|png|gif|tiff|webp|heic|dicom|office "
 	                "[--dpi N] [--max-pages N] [--max-seconds N] [--max-memory-mb N] "
 	                "[--max-input-mb N] < INPUT > COPY\n"
 	                "       airlock-safecopy --self-test "
@@ -168,6 +172,10 @@ int main(int argc, char **argv)
 		if (status != SC_OK)
 			goto out;
 	}
+	if (opt.kind != NULL && strcmp(opt.kind, "office") == 0) {
+		status = sc_office_convert(in->data, in->len, &opt.limits, out, &why);
+		goto write;
+	}
 	status = sc_set_limits(&opt.limits, &why);
 	if (status != SC_OK)
 		goto out;
@@ -180,6 +188,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	status = convert(opt.kind, in, &opt.limits, out, &why);
+write:
 	if (status == SC_OK) {
 		status = write_output(out);
 		why = "cannot write the copy";

@@ -57,4 +57,9 @@ int sc_image_convert(const char *kind, const guint8 *data, size_t len, GByteArra
 /* dicom.c */
 int sc_dicom_convert(const guint8 *data, size_t len, GByteArray *out, const char **why_r);
 
+/* office.c: LibreOffice in its own, weaker sandbox; writes a PDF. */
+const char *sc_office_soffice(void);
+int sc_office_convert(const guint8 *data, size_t len, const struct sc_limits *limits,
+                      GByteArray *out, const char **why_r);
+
 #endif

@@ -22,6 +22,11 @@ python3-pil are importable from it only). Writes into OUTDIR:
   polyglot.dcm    tests/data/gen_threats.py's DICOM whose preamble is a PE
                   header, with a PE program appended after the data set
   polyglot.tail   the bytes appended (for the test to look for)
+  macro.docm      gen_threats.py's Word document with a vbaProject.bin
+  plain.docx      gen_corpus.py's minimal Word document
+  macro.doc       gen_threats.py's Word 97 (OLE2) file with a VBA project
+  broken.docx     plain.docx whose word/document.xml is binary junk:
+                  libmagic still calls it Word, LibreOffice makes no PDF
 Deterministic: fixed seeds, no dates in the PDFs.
 """
 
@@ -158,6 +163,19 @@ def polyglot():
     return gt.make_dicom(gt.preamble_pe()) + tail, tail
 
 
+def office_documents():
+    import zipfile
+    import gen_corpus as gc
+    import gen_threats as gt
+    with zipfile.ZipFile(io.BytesIO(gc.make_docx())) as archive:
+        members = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    broken = gc.make_zip([gc.zip_entry(name, bytes(range(256)) * 64
+                                       if name == "word/document.xml" else data)
+                          for name, data in members])
+    return {"macro.docm": gt.docm_package(), "plain.docx": gc.make_docx(),
+            "macro.doc": gt.vba_project_cfb(), "broken.docx": broken}
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_safecopy.py OUTDIR")
@@ -170,6 +188,7 @@ def main():
         "comment.gif": comment_gif(), "exif.webp": exif_webp(), "scan.tiff": described_tiff(),
         "polyglot.dcm": dicom, "polyglot.tail": tail,
     }
+    files.update(office_documents())
     for name, data in files.items():
         (out / name).write_bytes(data)
     heif_enc = shutil.which("heif-enc")

@@ -20,10 +20,15 @@ Scenarios:
   - a JPEG with EXIF GPS: the copy attached is a JPEG without EXIF;
   - a PDF past max_pages and a malformed PDF: delivered stripped with the
     notice saying why there is no copy, no PDF part, no safe-copy event;
+  - a Word .docm with a VBA project ([safecopy] office = auto, LibreOffice
+    installed): delivered stripped with "macro (copie sûre).pdf", pages
+    of images only, no JavaScript; a .docx LibreOffice cannot read:
+    delivered stripped with the notice saying the conversion failed, no
+    copy, no LibreOffice process left;
   - a helper that hangs (a shell script that sleeps, [safecopy]
     max_seconds = 2): the message is delivered all the same (no 4xx, no
     5xx), the notice says the conversion took too long;
-  - airlockctl report (json, text) counts the 2 copies delivered;
+  - airlockctl report (json, text) counts the 3 copies delivered;
   - the daemon stops cleanly (and, with AIRLOCK_VALGRIND=1, valgrind
     memcheck finds no error and no definite leak).
 Prints one line per scenario and "N passed, M failed".
@@ -52,6 +57,9 @@ GENERATOR = os.path.join(os.path.dirname(HERE), "data", "gen_safecopy.py")
 ID_RE = re.compile(r"^stripped; id=([0-9A-HJKMNP-TV-Z]{26})$")
 HANG_SECONDS = 987  # a sleep no other process runs, to look for it after
 COPY_NAME = "hostile (copie s\u00fbre).pdf"
+DOCM_TYPE = "application/vnd.ms-word.document.macroEnabled.12"
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+MAX_SECONDS = "90"  # LibreOffice's first start on a cold cache takes a while
 
 # Run with Debian's python3: pypdf and Pillow are importable from it only.
 INSPECT_PDF = r"""
@@ -135,7 +143,7 @@ class SafeCopyE2E:
         self.daemon = Daemon(self.binary, DAEMON_USER, {
             "milter": {"max_jobs": "1"},
             "origin": {"internal_networks": "10.99.0.0/16"},
-            "safecopy": {"helper": self.helper},
+            "safecopy": {"helper": self.helper, "max_seconds": MAX_SECONDS},
         }, notice="record", name="safecopy")
         self.pf = Postfix(milter_socket=self.daemon.socket, name="mx", port=port)
         self.daemon.start()
@@ -242,8 +250,8 @@ class SafeCopyE2E:
               f"the copy: {info}")
         check(len(self.copy_events(qid)) == 1, "no safe-copy event for the JPEG")
 
-    def no_copy(self, name, words):
-        delivered, qid = self.deliver(name, "application/pdf")
+    def no_copy(self, name, words, ctype="application/pdf"):
+        delivered, qid = self.deliver(name, ctype)
         parts = self.attachments(delivered)
         check(not parts, f"attachments delivered: {sorted(parts)}")
         check(all(p.get_content_type() != "application/pdf"
@@ -259,6 +267,37 @@ class SafeCopyE2E:
     def test_malformed_pdf_no_copy(self):
         self.no_copy("malformed.pdf", ("pas pu \u00eatre converti", "could not be converted"))
 
+    def test_docm_copy(self):
+        delivered, qid = self.deliver("macro.docm", DOCM_TYPE)
+        parts = self.attachments(delivered)
+        name = "macro (copie s\u00fbre).pdf"
+        check(set(parts) == {name}, f"attachments delivered: {sorted(parts)}")
+        ctype, copy = parts[name]
+        check(ctype == "application/pdf" and copy.startswith(b"%PDF-"), f"copy type {ctype}")
+        info = inspect(INSPECT_PDF, copy)
+        bad = {"/JavaScript", "/JS", "/OpenAction", "/EmbeddedFiles", "/Annots", "/Font"}
+        check(info["pages"] >= 1 and not bad & set(info["keys"]),
+              f"the copy: {info['pages']} pages, keys {bad & set(info['keys'])}")
+        text = messages.decoded_text(delivered)
+        for needle in ("copie s\u00fbre", "safe copy", "macros", name, qid):
+            check(needle in text, f"the notice lacks {needle!r}:\n{text[:3000]}")
+        check(len(self.copy_events(qid)) == 1, "no safe-copy event for the .docm")
+
+    def test_broken_docx_no_copy(self):
+        self.no_copy("broken.docx", ("pas pu \u00eatre converti", "could not be converted"),
+                     DOCX_TYPE)
+        left = [pid for pid in filter(str.isdigit, os.listdir("/proc"))
+                if b"soffice" in self.cmdline(pid)]
+        check(not left, f"LibreOffice processes left: {left}")
+
+    @staticmethod
+    def cmdline(pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                return f.read()
+        except OSError:
+            return b""
+
     def test_hanging_helper_killed(self):
         script = os.path.join(self.tmp, "hanging-helper")
         with open(script, "w") as f:
@@ -271,7 +310,7 @@ class SafeCopyE2E:
             self.no_copy("hostile.pdf", ("trop de temps", "took too long"))
         finally:
             self.daemon.set("safecopy", "helper", self.helper)
-            self.daemon.set("safecopy", "max_seconds", "20")
+            self.daemon.set("safecopy", "max_seconds", MAX_SECONDS)
             self.daemon.reload()
         check(not processes_running(f"sleep\0{HANG_SECONDS}\0"),
               "the hanging helper still runs after the deadline")
@@ -281,11 +320,11 @@ class SafeCopyE2E:
         done = self.ctl_run("report", "--days", "2", "--format", "json")
         check(done.returncode == 0, f"airlockctl report: {done.stderr!r}")
         totals = json.loads(done.stdout)["totals"]
-        check(totals.get("safe_copies") == 2,
-              f"the report counts {totals.get('safe_copies')} safe copies, expected 2 "
-              "(the PDF and the JPEG)")
+        check(totals.get("safe_copies") == 3,
+              f"the report counts {totals.get('safe_copies')} safe copies, expected 3 "
+              "(the PDF, the JPEG and the .docm)")
         text = self.ctl_run("report", "--days", "2", "--lang", "en").stdout.decode()
-        check(re.search(r"of which delivered as a safe copy\W+2\b", text) is not None,
+        check(re.search(r"of which delivered as a safe copy\W+3\b", text) is not None,
               f"the text report lacks the count of safe copies:\n{text[:1500]}")
 
     def test_clean_stop(self):
@@ -305,6 +344,7 @@ class SafeCopyE2E:
     def run(self):
         tests = [self.test_pdf_stripped_with_safe_copy, self.test_jpeg_copy_without_gps,
                  self.test_past_max_pages_no_copy, self.test_malformed_pdf_no_copy,
+                 self.test_docm_copy, self.test_broken_docx_no_copy,
                  self.test_hanging_helper_killed, self.test_report_counts_copies,
                  self.test_clean_stop]
         try:

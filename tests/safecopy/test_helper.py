@@ -19,6 +19,12 @@ checks what a user would see in the copy:
     size and pixels (within a tolerance for lossy formats);
   - the DICOM/PE polyglot: preamble zeroed, the data elements identical
     (pydicom), the PE appended after the data set gone;
+  - Office documents (--kind office, LibreOffice): a .docm and a Word 97
+    .doc with VBA macros and a plain .docx give LibreOffice's PDF (with the
+    document's text), which --kind pdf renders to pages of one image each,
+    no text and no active object; a .docx LibreOffice cannot read gives
+    exit 4 and nothing on stdout; a conversion cut by --max-seconds 2
+    leaves no LibreOffice process and no private directory behind;
   - --self-test: opening a file for writing is refused (and no file
     appears), reading outside Landlock's rules is refused (when the kernel
     has Landlock), no network interface but loopback is seen (the test
@@ -252,6 +258,65 @@ def test_confinement(helper, tmp):
           "a busy loop is killed by --max-seconds", f"rc={rc} {err}")
 
 
+def office_leftovers():
+    """Private directories in /tmp, and processes that run in one."""
+    dirs = {p.name for p in Path("/tmp").glob("airlock-office-*")}
+    procs = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if proc.name.isdigit() and (b"airlock-office-" in cmdline
+                                    or b"UserInstallation=file:///tmp/profile" in cmdline):
+            procs.append(proc.name)
+    return dirs, procs
+
+
+def test_office(helper, gen):
+    if not any(Path(p).exists() for p in ("/usr/bin/soffice",
+                                          "/usr/lib/libreoffice/program/soffice")):
+        check(False, "LibreOffice is installed (scripts/install-deps.sh)", "no soffice")
+        return
+    dirs_before, _ = office_leftovers()
+    texts = {"macro.docm": "Macro document.", "plain.docx": "Compte rendu de consultation.",
+             "macro.doc": None}
+    for name, text in texts.items():
+        rc, pdf, err = run(helper, ["--kind", "office", "--max-seconds", "120"],
+                           (gen / name).read_bytes(), timeout=300)
+        check(rc == 0 and pdf.startswith(b"%PDF-"), f"{name}: LibreOffice makes a PDF",
+              f"rc={rc} {err}")
+        if rc != 0:
+            continue
+        if text is not None:
+            said = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+            check(text in said, f"{name}: the PDF has the document's text", said[:200])
+        rc, copy, err = run(helper, ["--kind", "pdf"], pdf)
+        check(rc == 0 and copy.startswith(b"%PDF-"), f"{name}: the PDF is rendered",
+              f"rc={rc} {err}")
+        if rc != 0:
+            continue
+        reader, keys = pdf_keys(copy)
+        images = [len(p["/Resources"].get("/XObject", {})) for p in reader.pages]
+        check(len(images) > 0 and set(images) == {1},
+              f"{name}: {len(images)} page(s) of one image each", images)
+        check(not keys & FORBIDDEN_KEYS, f"{name}: no active object, font or form in the copy",
+              keys & FORBIDDEN_KEYS)
+        check(all(not p.extract_text().strip() for p in reader.pages),
+              f"{name}: no text in the copy")
+    rc, pdf, err = run(helper, ["--kind", "office", "--max-seconds", "120"],
+                       (gen / "broken.docx").read_bytes(), timeout=300)
+    check(rc == 4 and pdf == b"", "broken.docx: exit 4, no PDF", f"rc={rc} {err}")
+    rc, pdf, err = run(helper, ["--kind", "office", "--max-seconds", "2"],
+                       (gen / "plain.docx").read_bytes(), timeout=300)
+    check(rc == 0 or pdf == b"", "a conversion cut by --max-seconds 2 writes no PDF",
+          f"rc={rc} {err}")
+    dirs_after, procs = office_leftovers()
+    check(dirs_after <= dirs_before, "no private directory is left in /tmp",
+          dirs_after - dirs_before)
+    check(procs == [], "no LibreOffice process is left", procs)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: test_helper.py BUILD_DIR")
@@ -263,6 +328,7 @@ def main():
         test_pdf_refused(helper, gen)
         test_images(helper, gen)
         test_dicom(helper, gen)
+        test_office(helper, gen)
         test_confinement(helper, tmp)
     print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
     return 1 if RESULTS["failed"] else 0

@@ -2,7 +2,8 @@
  * test_safecopy.c - safe copies in the library: which items get one, the
  * copy's name, the [safecopy] reasons check, one run of the real helper
  * (a DICOM file with a PE in its preamble and a tail), what a crashing,
- * hanging, lying or missing helper gives (no copy, and why), and the
+ * hanging, lying or missing helper gives (no copy, and why), Office
+ * documents only when [safecopy] office found LibreOffice, and the
  * strip notice with the copy attached beside it or the reason it has none.
  */
 #include "airlock/mime.h"
@@ -90,6 +91,67 @@ static void test_safecopy_config_refuses_virus_executable_encrypted(void)
 	g_assert_cmphex(ok->safecopy_reasons, ==,
 	                AL_REASON_BIT(AL_REASON_POLYGLOT) | AL_REASON_BIT(AL_REASON_MACRO));
 	al_config_free(&ok);
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
+static void test_safecopy_office_only_with_libreoffice(void)
+{
+	struct al_config *config = al_config_new_defaults();
+	struct al_item *item = al_item_new();
+	g_autofree char *name = al_safecopy_filename("lettre.docm", AL_SAFECOPY_PDF, "en");
+
+	item->quarantine = TRUE;
+	item->detected_type =
+	    g_strdup("application/vnd.openxmlformats-officedocument.wordprocessingml.document");
+	item->reasons = AL_REASON_BIT(AL_REASON_UNKNOWN_ORIGIN) | AL_REASON_BIT(AL_REASON_MACRO);
+	g_assert_cmpint(al_safecopy_kind_of(item->detected_type), ==, AL_SAFECOPY_OFFICE);
+	g_assert_cmpint(al_safecopy_kind_of("text/rtf"), ==, AL_SAFECOPY_OFFICE);
+	g_assert_cmpint(al_safecopy_kind_of("application/vnd.ms-excel"), ==, AL_SAFECOPY_OFFICE);
+	g_assert_cmpstr(al_safecopy_content_type(AL_SAFECOPY_OFFICE), ==, "application/pdf");
+	g_assert_cmpstr(name, ==, "lettre (safe copy).pdf");
+	config->safecopy_soffice = "/usr/bin/soffice";
+	g_assert_true(al_safecopy_wanted(config, item));
+	config->safecopy_soffice = NULL; /* office = no, or auto without LibreOffice */
+	g_assert_false(al_safecopy_wanted(config, item));
+	al_item_free(&item);
+	al_config_free(&config);
+}
+
+static void test_safecopy_office_config(void)
+{
+	g_autofree char *dir = g_dir_make_tmp("airlock-safecopy-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "airlock.conf", NULL);
+	const char *soffice = al_safecopy_find_soffice();
+	g_autoptr(GError) error = NULL;
+	struct al_config *config;
+
+	g_assert_true(g_file_set_contents(path, "[safecopy]\noffice = maybe\n", -1, NULL));
+	config = al_config_load(path, FALSE, &error);
+	g_assert_null(config);
+	g_assert_nonnull(strstr(error->message, "[safecopy] office"));
+	g_clear_error(&error);
+	g_assert_true(g_file_set_contents(path, "[safecopy]\noffice = no\n", -1, NULL));
+	config = al_config_load(path, FALSE, NULL);
+	g_assert_nonnull(config);
+	g_assert_null(config->safecopy_soffice);
+	al_config_free(&config);
+	g_assert_true(g_file_set_contents(path, "[safecopy]\noffice = auto\n", -1, NULL));
+	config = al_config_load(path, FALSE, NULL);
+	g_assert_nonnull(config);
+	g_assert_cmpstr(config->safecopy_soffice, ==, soffice);
+	al_config_free(&config);
+	/* yes: LibreOffice or a configuration error that names it. */
+	g_assert_true(g_file_set_contents(path, "[safecopy]\noffice = yes\n", -1, NULL));
+	config = al_config_load(path, FALSE, &error);
+	if (soffice != NULL) {
+		g_assert_nonnull(config);
+		g_assert_cmpstr(config->safecopy_soffice, ==, soffice);
+	} else {
+		g_assert_null(config);
+		g_assert_nonnull(strstr(error->message, "LibreOffice"));
+	}
+	al_config_free(&config);
 	g_unlink(path);
 	g_rmdir(dir);
 }
@@ -379,6 +441,9 @@ int main(int argc, char **argv)
 	                test_safecopy_wanted_only_for_configured_reasons_and_types);
 	g_test_add_func("/safecopy/config_refuses_virus_executable_encrypted",
 	                test_safecopy_config_refuses_virus_executable_encrypted);
+	g_test_add_func("/safecopy/office_only_with_libreoffice",
+	                test_safecopy_office_only_with_libreoffice);
+	g_test_add_func("/safecopy/office_config", test_safecopy_office_config);
 	g_test_add_func("/safecopy/real_helper_zeroes_dicom_preamble",
 	                test_safecopy_real_helper_zeroes_dicom_preamble);
 	g_test_add_func("/safecopy/broken_helpers_give_no_copy",
