@@ -319,8 +319,8 @@ static int pg_begin(struct al_store *store, enum al_store_txn txn, GError **erro
 	static const char *const begin[] = {
 	    [AL_STORE_READ] = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
 	    [AL_STORE_WRITE] = "BEGIN ISOLATION LEVEL SERIALIZABLE",
-	    [AL_STORE_WRITE_RELAXED] = "BEGIN ISOLATION LEVEL SERIALIZABLE;"
-				       " SET LOCAL synchronous_commit = off",
+	    [AL_STORE_WRITE_RELAXED] =
+		"BEGIN ISOLATION LEVEL SERIALIZABLE; SET LOCAL synchronous_commit = off",
 	};
 
 	GError *local = NULL;
