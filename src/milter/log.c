@@ -1,5 +1,6 @@
 /*
- * log.c - syslog (LOG_MAIL) and, in the foreground, stderr.
+ * log.c - syslog (LOG_MAIL) and, in the foreground, stderr: the log of
+ * airlock-milter and of airlock-web (which builds this file too).
  */
 #include "log.h"
 
@@ -7,11 +8,13 @@
 #include <stdio.h>
 
 static gboolean log_to_stderr;
+static const char *log_ident = "airlock";
 
-void log_open(gboolean to_stderr)
+void log_open(const char *ident, gboolean to_stderr)
 {
+	log_ident = ident;
 	log_to_stderr = to_stderr;
-	openlog("airlock-milter", LOG_PID | LOG_NDELAY, LOG_MAIL);
+	openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
 void log_msg(int priority, const char *fmt, ...)
@@ -23,7 +26,7 @@ void log_msg(int priority, const char *fmt, ...)
 		va_list copy;
 
 		va_copy(copy, args);
-		fputs("airlock-milter: ", stderr);
+		fprintf(stderr, "%s: ", log_ident);
 		vfprintf(stderr, fmt, copy);
 		fputc('\n', stderr);
 		va_end(copy);

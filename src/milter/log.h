@@ -1,5 +1,5 @@
 /*
- * log.h - the daemon's log: syslog LOG_MAIL, and stderr in the
+ * log.h - the daemons' log (airlock-milter, airlock-web): syslog LOG_MAIL, and stderr in the
  * foreground. Values that came from mail are escaped by log_escape()
  * before they are logged (no log injection).
  */
@@ -9,7 +9,8 @@
 #include <glib.h>
 #include <syslog.h>
 
-void log_open(gboolean to_stderr);
+/* ident: the program's name (static), for syslog and stderr lines. */
+void log_open(const char *ident, gboolean to_stderr);
 
 void log_msg(int priority, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

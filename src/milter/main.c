@@ -422,7 +422,7 @@ int main(int argc, char **argv)
 	} else if (o.check_only) {
 		status = check_config(o.config_path);
 	} else {
-		log_open(o.foreground);
+		log_open("airlock-milter", o.foreground);
 		limit_arenas();
 		status = start(&o);
 	}

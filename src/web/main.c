@@ -325,7 +325,7 @@ int main(int argc, char **argv)
 	} else if (o.check_only) {
 		status = check_config(o.config_path);
 	} else {
-		log_open(o.foreground);
+		log_open("airlock-web", o.foreground);
 		status = start(&o);
 	}
 	g_free(o.config_path);
