@@ -14,7 +14,8 @@
  * separately so the milter can change those headers.
  *
  * hold: a short notice message (fr+en) for the recipients, as a complete
- * RFC 5322 message ready for the MTA's sendmail interface.
+ * RFC 5322 message ready for the MTA's sendmail interface, with the safe
+ * copies of held items attached.
  *
  * Ownership: returned strings and byte arrays are transfer full.
  */
@@ -23,6 +24,7 @@
 
 #include "airlock/config.h"
 #include "airlock/pipeline.h"
+#include "airlock/spool.h"
 #include "airlock/store.h"
 
 #include <glib.h>
@@ -33,7 +35,8 @@
 const char *al_notice_reason_sentence(enum al_reason reason, const char *lang);
 
 struct al_stripped {
-	GByteArray *body;                /* the new body: everything after the header block */
+	struct al_content body;          /* the new body: everything after the header block,
+					    in an anonymous file in [limits] spool_dir */
 	char *content_type;              /* new top-level Content-Type value, or NULL: keep */
 	char *content_transfer_encoding; /* new top-level value, or NULL: keep */
 	char *content_disposition;       /* new top-level value ("inline"), or NULL: keep;
@@ -81,6 +84,16 @@ void al_stripped_clear(struct al_stripped *stripped);
 char *al_notice_hold_message(const struct al_config *config, const struct al_verdict *verdict,
 			     const struct al_smtp_context *smtp, const char *quarantine_id,
 			     const char *recipient, const struct al_notice_link *link);
+
+/*
+ * The same message, with the safe copies of held items (safecopy.h)
+ * attached, written to a new anonymous file in [limits] spool_dir and
+ * rewound: a large copy is never whole in memory. Returns the file's
+ * descriptor (transfer full: close it), or -1 with error.
+ */
+int al_notice_hold_file(const struct al_config *config, const struct al_verdict *verdict,
+			const struct al_smtp_context *smtp, const char *quarantine_id,
+			const char *recipient, const struct al_notice_link *link, GError **error);
 
 /*
  * The alert mailed to [notice] admin_address when the quarantine's file

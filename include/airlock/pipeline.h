@@ -75,4 +75,17 @@ int al_pipeline_run(struct al_pipeline *pipeline, GMimeStream *stream,
 
 void al_verdict_free(struct al_verdict **verdict);
 
+/*
+ * Judges content as if it were the one attachment of a message, named
+ * filename and declared as declared_type (both may be NULL): libmagic's
+ * type and the allow-list, the name checks, the inspectors and ClamAV.
+ * Origin and policy are not applied. Returns 0 with *reasons_r (0: the
+ * content is harmless) and, when detail_r is not NULL, the first finding
+ * as a sentence (transfer full, NULL when none); or -1 with error when
+ * it could not be judged. content is borrowed.
+ */
+int al_pipeline_judge_content(struct al_pipeline *pipeline, const struct al_content *content,
+			      const char *filename, const char *declared_type,
+			      al_reason_set *reasons_r, char **detail_r, GError **error);
+
 #endif

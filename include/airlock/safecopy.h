@@ -6,7 +6,12 @@
  * An item gets a copy when the policy quarantines it, every one of its
  * reasons is in [safecopy] reasons, and its detected type is one the
  * helper rebuilds (PDF, JPEG, PNG, GIF, TIFF, WebP, HEIC, DICOM; Office
- * documents when [safecopy] office found LibreOffice). The helper
+ * documents when [safecopy] office found LibreOffice). A polyglot (a
+ * document with a program hidden in it, `polyglot` in [safecopy]
+ * reasons) may also carry `executable` and `disguised`: those findings
+ * are the hidden program, which the copy is rebuilt without; the copy is
+ * judged again before anyone gets it, so a copy that still holds a
+ * program is never delivered. The helper
  * is spawned with pipes (argv, never a shell; an empty environment), fed
  * the item's decoded bytes, and killed when the message's [safecopy]
  * max_seconds run out. Any failure (exit status, signal, timeout, a copy
@@ -27,6 +32,7 @@
 #include "airlock/config.h"
 #include "airlock/item.h"
 #include "airlock/pipeline.h"
+#include "airlock/spool.h"
 
 #include <glib.h>
 
@@ -55,7 +61,7 @@ enum al_safecopy_failure {
 struct al_safecopy {
 	enum al_safecopy_kind kind;
 	enum al_safecopy_failure failure;
-	GBytes *bytes;	    /* the copy; NULL on failure */
+	struct al_content content; /* the copy (memory or a spool file); empty on failure */
 	char *filename;	    /* "NAME (copie sûre).pdf" in the first language */
 	char *content_type; /* "application/pdf", "image/jpeg"... */
 	char *sha256;	    /* lower-case hex of bytes, NULL on failure */
@@ -80,12 +86,13 @@ const char *al_safecopy_find_soffice(void);
 gboolean al_safecopy_wanted(const struct al_config *config, const struct al_item *item);
 
 /*
- * Runs the helper on data: kind, config's dpi, max_pages and helper, at
- * most timeout_ms of wall clock. Returns the copy (transfer full;
- * failure set when there is none, never NULL).
+ * Runs the helper on input: kind, config's dpi, max_pages and helper, at
+ * most timeout_ms of wall clock. The copy is spooled like a part
+ * ([limits] memory_threshold, then [limits] spool_dir). Returns the copy
+ * (transfer full; failure set when there is none, never NULL).
  */
 struct al_safecopy *al_safecopy_make(const struct al_config *config, enum al_safecopy_kind kind,
-				     const guint8 *data, gsize len, gint64 timeout_ms);
+				     const struct al_content *input, gint64 timeout_ms);
 
 /* The copy's file name for an attachment named filename (may be NULL),
  * in language lang ("fr": "copie sûre", else "safe copy"); transfer full. */
@@ -94,9 +101,20 @@ char *al_safecopy_filename(const char *filename, enum al_safecopy_kind kind, con
 /*
  * Makes a copy for every item of verdict that al_safecopy_wanted(),
  * all within [safecopy] max_seconds, and hangs each on its item
- * (item->safe_copy). Returns how many copies were made (not failures).
+ * (item->safe_copy). Each copy is then judged by pipeline like an
+ * attachment of its own (al_pipeline_judge_content(): type, allow-list,
+ * inspectors, ClamAV); a copy with any finding is not kept (failure
+ * AL_SAFECOPY_FAILED), nor is one that could not be judged (a scanner
+ * error: no copy, never an error for the message). A message that
+ * carries a virus gets no copy at all. Returns how many copies were made
+ * (not failures).
  */
-guint al_safecopy_make_all(const struct al_config *config, struct al_verdict *verdict);
+guint al_safecopy_make_all(struct al_pipeline *pipeline, struct al_verdict *verdict);
+
+/* Judges a made copy (copy->failure OK, filename set) as
+ * al_safecopy_make_all() does; one with a finding, or that could not be
+ * judged, is emptied and its failure set to AL_SAFECOPY_FAILED. */
+void al_safecopy_check(struct al_pipeline *pipeline, struct al_safecopy *copy);
 
 /* A warning for the admin when copies are on ([safecopy] reasons not
  * empty) but [safecopy] helper is not an executable file (transfer

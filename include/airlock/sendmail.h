@@ -22,4 +22,10 @@
 int al_sendmail(const char *command, const char *sender, const char *const *recipients,
 		const void *message, gsize len, GError **error);
 
+/* The same with the message read from fd, from its start: the command
+ * reads the file itself (a large message never goes through memory).
+ * fd stays the caller's. */
+int al_sendmail_fd(const char *command, const char *sender, const char *const *recipients,
+		   int fd, GError **error);
+
 #endif

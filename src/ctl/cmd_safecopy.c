@@ -12,7 +12,8 @@
  * one quarantined attachment of a type the helper rebuilds. Unlike the
  * milter, [safecopy] reasons does not apply: the admin asks for this
  * copy, whatever the file was stopped for; the helper's confinement is
- * the same. Prints the copy's size and SHA-256; exit 1 with the reason
+ * the same, and so is the check of the copy (judged like an attachment:
+ * a copy with any finding is not written). Prints the copy's size and SHA-256; exit 1 with the reason
  * when the helper gives no copy.
  */
 #include "ctl_admin.h"
@@ -85,8 +86,10 @@ static const struct al_store_item *choose_item(const struct al_store_message *m,
 	return NULL;
 }
 
-/* The decoded content of part in the stored original (transfer full). */
-static GBytes *stored_content(struct ctl_admin *admin, const char *id, const char *part)
+/* The decoded content of part in the stored original, moved into
+ * content_r; -1 (error printed) when it cannot be read. */
+static int stored_content(struct ctl_admin *admin, const char *id, const char *part,
+                          struct al_content *content_r)
 {
 	const struct al_config *c = admin->config;
 	const struct al_mime_limits limits = {
@@ -97,36 +100,41 @@ static GBytes *stored_content(struct ctl_admin *admin, const char *id, const cha
 	g_autoptr(GError) error = NULL;
 	GMimeStream *stream = NULL;
 	struct al_message *message = NULL;
-	GBytes *bytes = NULL;
+	int rc = -1;
 
 	al_mime_global_init();
 	/* Either backend: msg/ID.eml or PostgreSQL's originals table. */
 	stream = al_store_open_original(admin->store, id, &error);
 	if (stream != NULL)
 		message = al_mime_parse(stream, &limits, &error);
-	for (guint i = 0; message != NULL && i < message->items->len && bytes == NULL; i++) {
+	for (guint i = 0; message != NULL && i < message->items->len && rc < 0; i++) {
 		struct al_item *item = message->items->pdata[i];
-		guint8 *buf;
 
 		if (strcmp(item->part, part) != 0)
 			continue;
-		if (item->content.bytes != NULL) {
-			bytes = g_bytes_ref(item->content.bytes);
-			continue;
-		}
-		buf = g_malloc(item->content.size + 1);
-		if (al_content_pread(&item->content, 0, buf, item->content.size, &error) ==
-		    (gssize)item->content.size)
-			bytes = g_bytes_new_take(buf, item->content.size);
-		else
-			g_free(buf);
+		*content_r = item->content;
+		item->content = (struct al_content){ .fd = -1 };
+		rc = 0;
 	}
-	if (bytes == NULL)
+	if (rc < 0)
 		ctl_error("safecopy: cannot read part %s of the original of %s%s%s", part, id,
 		          error != NULL ? ": " : "", error != NULL ? error->message : "");
 	al_message_free(&message);
 	g_clear_object(&stream);
-	return bytes;
+	return rc;
+}
+
+/* Writes content to path (0600), atomically. */
+static int write_copy(const struct al_content *content, const char *path, GError **error)
+{
+	guint8 *buf = g_malloc(content->size + 1);
+	gboolean ok = al_content_pread(content, 0, buf, content->size, error) ==
+	                  (gssize)content->size &&
+	              g_file_set_contents_full(path, (const char *)buf, (gssize)content->size,
+	                                       G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+
+	g_free(buf);
+	return ok ? 0 : -1;
 }
 
 static const char *failure_text(enum al_safecopy_failure failure)
@@ -135,7 +143,7 @@ static const char *failure_text(enum al_safecopy_failure failure)
 	case AL_SAFECOPY_TOO_MANY_PAGES: return "more pages than [safecopy] max_pages";
 	case AL_SAFECOPY_TIMEOUT: return "not done within [safecopy] max_seconds";
 	case AL_SAFECOPY_TOO_LARGE: return "too large";
-	default: return "the helper could not make it";
+	default: return "no safe copy could be made";
 	}
 }
 
@@ -143,30 +151,42 @@ static int make_copy(struct ctl_admin *admin, const struct al_store_message *m,
                      const struct safecopy_options *o)
 {
 	const struct al_store_item *item = choose_item(m, o->item);
-	g_autoptr(GBytes) data = item != NULL ? stored_content(admin, m->id, item->part) : NULL;
+	struct al_content data = { .fd = -1 };
 	struct al_safecopy *copy = NULL;
+	struct al_pipeline *pipeline = NULL;
 	g_autoptr(GError) error = NULL;
 	int rc = -1;
 
-	if (data == NULL)
+	if (item == NULL || stored_content(admin, m->id, item->part, &data) < 0)
 		return -1;
-	copy = al_safecopy_make(admin->config, al_safecopy_kind_of(item->detected_type),
-	                        g_bytes_get_data(data, NULL), g_bytes_get_size(data),
+	copy = al_safecopy_make(admin->config, al_safecopy_kind_of(item->detected_type), &data,
 	                        (gint64)admin->config->safecopy_max_seconds * 1000);
+	copy->filename = al_safecopy_filename(item->filename, copy->kind,
+	                                      admin->config->languages[0]);
+	if (copy->failure == AL_SAFECOPY_OK) {
+		/* The same check as the milter's, with today's signatures. */
+		pipeline = al_pipeline_new(admin->config, NULL, &error);
+		if (pipeline == NULL) {
+			ctl_error("safecopy: the copy cannot be checked: %s", error->message);
+			goto out;
+		}
+		al_safecopy_check(pipeline, copy);
+	}
 	if (copy->failure != AL_SAFECOPY_OK) {
 		g_autofree char *detail = ctl_printable(copy->detail);
 		ctl_error("safecopy: no copy of part %s: %s (%s)", item->part,
 		          failure_text(copy->failure), detail);
-	} else if (!g_file_set_contents_full(o->output, g_bytes_get_data(copy->bytes, NULL),
-	                                     (gssize)g_bytes_get_size(copy->bytes),
-	                                     G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error)) {
+	} else if (write_copy(&copy->content, o->output, &error) < 0) {
 		ctl_error("safecopy: %s", error->message);
 	} else {
-		printf("%s: %" G_GSIZE_FORMAT " bytes, sha256 %s\n", o->output,
-		       g_bytes_get_size(copy->bytes), copy->sha256);
+		printf("%s: %" G_GSIZE_FORMAT " bytes, sha256 %s\n", o->output, copy->content.size,
+		       copy->sha256);
 		rc = 0;
 	}
+out:
+	al_pipeline_free(&pipeline);
 	al_safecopy_free(&copy);
+	al_content_clear(&data);
 	return rc;
 }
 

@@ -162,7 +162,8 @@ const struct setting al_config_settings[] = {
 	  .offset = AT(web_tls_key) },
 
 	{ .section = "safecopy", .key = "reasons", .type = SET_LIST,
-	  .default_text = "unknown-origin;unknown-type;macro", .offset = AT(safecopy_reason_names),
+	  .default_text = "unknown-origin;unknown-type;macro;polyglot",
+	  .offset = AT(safecopy_reason_names),
 	  .check = check_safecopy_reason },
 	{ .section = "safecopy", .key = "max_pages", .type = SET_UINT, .default_text = "30",
 	  .offset = AT(safecopy_max_pages), .min = 1, .max = 1000 },

@@ -37,7 +37,9 @@
  *
  *	The new body is the top-level body's content written by GMime:
  *	untouched parts come out as parsed (raw headers, raw encoded
- *	content). Lines end as the original's headers do (CRLF or LF).
+ *	content). Lines end as the original's headers do (CRLF or LF). It
+ *	is written to an anonymous file in [limits] spool_dir, so a message
+ *	with large safe copies is never whole in memory.
  *
  *	Names, subjects and addresses from mail are attacker-controlled:
  *	control, format (bidi overrides, zero-width) and line-separator
@@ -48,13 +50,14 @@
  *	Strip fails (-1, AL_ERROR_INTERNAL or AL_ERROR_IO) when a
  *	quarantined item cannot be found in the tree, when the message was
  *	never parsed by GMime, or when writing the body fails (reading the
- *	spool): the caller must tempfail, never deliver a half-stripped
+ *	spool, or the spool directory full): the caller must tempfail, never deliver a half-stripped
  *	message. The hold message is always built.
  */
 #include "notice_private.h"
 #include "notice_safecopy.h"
 
 #include <string.h>
+#include <unistd.h>
 
 static void append_file_notice(GString *out, const struct words *w, GPtrArray *items,
                                const char *id, const char *admin,
@@ -529,27 +532,46 @@ static GMimeNewLineFormat newline_of(GMimeMessage *top)
 	                                                    : GMIME_NEWLINE_FORMAT_UNIX;
 }
 
-static int write_body(GMimeMessage *top, GByteArray **body_r, GError **error)
+/* The new body goes to an anonymous file in the spool directory, never
+ * whole in memory: with safe copies attached it can be several times the
+ * size of the original. */
+static int write_body(const struct al_config *config, GMimeMessage *top,
+                      struct al_content *body_r, GError **error)
 {
 	GMimeObject *body = g_mime_message_get_mime_part(top);
-	GMimeFormatOptions *options = g_mime_format_options_new();
-	GByteArray *bytes = g_byte_array_new();
-	GMimeStream *out = g_mime_stream_mem_new_with_byte_array(bytes);
-	int rc = 0;
+	GMimeFormatOptions *options = NULL;
+	GMimeStream *out;
+	gint64 size;
+	int fd = al_spool_tmpfile(config->spool_dir, error);
+	int rc = -1;
 
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(out), FALSE);
+	if (fd < 0)
+		return -1;
+	out = g_mime_stream_fs_new(fd);
+	g_mime_stream_fs_set_owner(GMIME_STREAM_FS(out), FALSE);
+	options = g_mime_format_options_new();
 	g_mime_format_options_set_newline_format(options, newline_of(top));
 	if (body != NULL && (g_mime_object_write_content_to_stream(body, options, out) < 0 ||
 	                     g_mime_stream_flush(out) < 0)) {
-		g_set_error(
-		    error, AL_ERROR, AL_ERROR_IO,
-		    "cannot write the stripped message (reading the spooled original failed)");
-		g_clear_pointer(&bytes, g_byte_array_unref);
-		rc = -1;
+		g_set_error(error, AL_ERROR, AL_ERROR_IO,
+		            "cannot write the stripped message (reading the spooled original or "
+		            "writing to %s failed)",
+		            config->spool_dir != NULL ? config->spool_dir : g_get_tmp_dir());
+		goto out;
 	}
+	size = g_mime_stream_tell(out);
+	if (size < 0) {
+		g_set_error(error, AL_ERROR, AL_ERROR_IO, "cannot measure the stripped message");
+		goto out;
+	}
+	*body_r = (struct al_content){ .fd = fd, .size = (gsize)size };
+	fd = -1;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
 	g_object_unref(out);
 	g_mime_format_options_free(options);
-	*body_r = bytes;
 	return rc;
 }
 
@@ -562,7 +584,7 @@ int al_notice_strip(const struct al_config *config, struct al_verdict *verdict,
 	GPtrArray *changes = NULL;
 	int rc = -1;
 
-	*stripped_r = (struct al_stripped){0};
+	*stripped_r = (struct al_stripped){ .body = { .fd = -1 } };
 	if (top == NULL || quarantine_id == NULL) {
 		g_set_error(error, AL_ERROR, AL_ERROR_INTERNAL,
 		            "cannot strip: the message has no parsed MIME structure");
@@ -576,7 +598,7 @@ int al_notice_strip(const struct al_config *config, struct al_verdict *verdict,
 		if (apply_change(config, top, changes->pdata[i], quarantine_id, link, stripped_r,
 		                 error) < 0)
 			goto out;
-	rc = write_body(top, &stripped_r->body, error);
+	rc = write_body(config, top, &stripped_r->body, error);
 out:
 	if (changes != NULL)
 		g_ptr_array_unref(changes);
@@ -589,7 +611,7 @@ void al_stripped_clear(struct al_stripped *stripped)
 {
 	if (stripped == NULL)
 		return;
-	g_clear_pointer(&stripped->body, g_byte_array_unref);
+	al_content_clear(&stripped->body);
 	g_clear_pointer(&stripped->content_type, g_free);
 	g_clear_pointer(&stripped->content_transfer_encoding, g_free);
 	g_clear_pointer(&stripped->content_disposition, g_free);

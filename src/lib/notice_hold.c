@@ -1,11 +1,17 @@
 /*
  * notice_hold.c - the message each recipient of a held message gets
  * instead of it: what was held, why, the quarantine id and whom to call,
- * in the configured languages (see notice.h).
+ * in the configured languages (see notice.h). A held file that was given
+ * a safe copy (safecopy.h: a polyglot DICOM image, rebuilt without its
+ * hidden program) has it attached, and the notice says what it is under
+ * the file's name.
  */
 #include "notice_private.h"
+#include "notice_safecopy.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------- hold */
 
@@ -16,6 +22,7 @@ struct held {
 	char *subject;
 	char *date;
 	GPtrArray *files; /* char*: shown names of quarantined items */
+	GPtrArray *items; /* const struct al_item*: the item of each file (borrowed) */
 	guint more_files; /* quarantined items past HOLD_MAX_FILES */
 	al_reason_set reasons;
 	char *admin;
@@ -29,6 +36,7 @@ static void held_clear(struct held *held)
 	g_free(held->subject);
 	g_free(held->date);
 	g_ptr_array_unref(held->files);
+	g_ptr_array_unref(held->items);
 	g_free(held->admin);
 	g_free(held->id);
 }
@@ -49,6 +57,7 @@ static void held_describe_items(struct held *held, const struct al_message *mess
 				item->filename != NULL
 				    ? al_notice_printable(item->filename, NAME_MAX_CHARS)
 				    : g_strdup(w->no_name));
+		g_ptr_array_add(held->items, (gpointer)item);
 	}
 }
 
@@ -75,6 +84,7 @@ static void held_init(struct held *held, const struct al_config *config,
 		al_notice_printable(message != NULL ? message->subject : NULL, SUBJECT_MAX_CHARS),
 	    .date = held_date(message),
 	    .files = g_ptr_array_new_with_free_func(g_free),
+	    .items = g_ptr_array_new(),
 	    .reasons = verdict != NULL ? verdict->reasons : 0,
 	    .admin = al_notice_admin_contact(config),
 	    .id = al_notice_printable(id != NULL ? id : "-", NAME_MAX_CHARS),
@@ -84,13 +94,28 @@ static void held_init(struct held *held, const struct al_config *config,
 		held->envelope = al_notice_printable(envelope, ADDRESS_MAX_CHARS);
 }
 
+/* Under a file's name: its safe copy (or why there is none), indented. */
+static void append_held_copy(GString *out, const struct al_item *item, const struct words *w)
+{
+	g_autoptr(GString) said = g_string_new(NULL);
+	g_auto(GStrv) lines = NULL;
+
+	al_notice_append_safecopy(said, item, w);
+	lines = g_strsplit(said->str, "\n", -1);
+	for (guint i = 0; lines[i] != NULL; i++)
+		if (lines[i][0] != '\0')
+			g_string_append_printf(out, "    %s\n", lines[i]);
+}
+
 static void append_held_files(GString *out, const struct held *held, const struct words *w)
 {
 	if (held->files->len == 0)
 		return;
 	g_string_append_printf(out, "\n%s\n", w->files_label);
-	for (guint i = 0; i < held->files->len; i++)
+	for (guint i = 0; i < held->files->len; i++) {
 		g_string_append_printf(out, "  - %s\n", (const char *)held->files->pdata[i]);
+		append_held_copy(out, held->items->pdata[i], w);
+	}
 	if (held->more_files > 0)
 		g_string_append_printf(out, "%s%u%s\n", w->more_files[0], held->more_files,
 				       w->more_files[held->more_files > 1 ? 2 : 1]);
@@ -205,17 +230,19 @@ static void add_headers(GMimeMessage *notice, const struct al_config *config,
 	g_string_free(subject, TRUE);
 }
 
-char *al_notice_hold_message(const struct al_config *config, const struct al_verdict *verdict,
-			     const struct al_smtp_context *smtp, const char *quarantine_id,
-			     const char *recipient, const struct al_notice_link *link)
+/* The hold notice as a MIME message, copies attached (transfer full). */
+static GMimeMessage *hold_notice(const struct al_config *config, const struct al_verdict *verdict,
+				 const struct al_smtp_context *smtp, const char *quarantine_id,
+				 const char *recipient, const struct al_notice_link *link)
 {
 	const struct words *langs[2];
 	guint n = al_notice_languages(config, langs);
+	const struct al_message *message = verdict != NULL ? verdict->message : NULL;
 	GMimeMessage *notice;
+	GMimeObject *text_part;
 	GMimeObject *body;
 	GString *text = g_string_new(NULL);
 	struct held held;
-	char *result;
 
 	al_mime_global_init();
 	held_init(&held, config, verdict, smtp, quarantine_id);
@@ -223,19 +250,59 @@ char *al_notice_hold_message(const struct al_config *config, const struct al_ver
 		if (i > 0)
 			g_string_append(text, "\n" SEPARATOR "\n");
 		g_ptr_array_set_size(held.files, 0);
+		g_ptr_array_set_size(held.items, 0);
 		held.more_files = 0;
-		held_describe_items(&held, verdict != NULL ? verdict->message : NULL, langs[i]);
+		held_describe_items(&held, message, langs[i]);
 		append_held_notice(text, &held, langs[i], link);
 	}
 	notice = g_mime_message_new(TRUE);
 	add_recipients(notice, smtp, recipient);
 	add_headers(notice, config, &held, langs, n);
-	body = al_notice_part(text->str);
+	text_part = al_notice_part(text->str);
+	/* Only the files the notice names (HOLD_MAX_FILES) carry a copy. */
+	body = al_notice_with_copies(text_part, held.items);
 	g_mime_message_set_mime_part(notice, body);
-	result = g_mime_object_to_string(GMIME_OBJECT(notice), NULL);
 	g_object_unref(body);
-	g_object_unref(notice);
+	g_object_unref(text_part);
 	g_string_free(text, TRUE);
 	held_clear(&held);
+	return notice;
+}
+
+char *al_notice_hold_message(const struct al_config *config, const struct al_verdict *verdict,
+			     const struct al_smtp_context *smtp, const char *quarantine_id,
+			     const char *recipient, const struct al_notice_link *link)
+{
+	GMimeMessage *notice = hold_notice(config, verdict, smtp, quarantine_id, recipient, link);
+	char *result = g_mime_object_to_string(GMIME_OBJECT(notice), NULL);
+
+	g_object_unref(notice);
 	return result;
+}
+
+int al_notice_hold_file(const struct al_config *config, const struct al_verdict *verdict,
+			const struct al_smtp_context *smtp, const char *quarantine_id,
+			const char *recipient, const struct al_notice_link *link, GError **error)
+{
+	int fd = al_spool_tmpfile(config->spool_dir, error);
+	GMimeMessage *notice;
+	GMimeStream *out;
+	int rc = 0;
+
+	if (fd < 0)
+		return -1;
+	notice = hold_notice(config, verdict, smtp, quarantine_id, recipient, link);
+	out = g_mime_stream_fs_new(fd);
+	g_mime_stream_fs_set_owner(GMIME_STREAM_FS(out), FALSE);
+	if (g_mime_object_write_to_stream(GMIME_OBJECT(notice), NULL, out) < 0 ||
+	    g_mime_stream_flush(out) < 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		g_set_error(error, AL_ERROR, AL_ERROR_IO, "cannot write the hold notice to %s: %s",
+			    config->spool_dir != NULL ? config->spool_dir : g_get_tmp_dir(),
+			    g_strerror(errno));
+		close(fd);
+		rc = -1;
+	}
+	g_object_unref(out);
+	g_object_unref(notice);
+	return rc < 0 ? -1 : fd;
 }

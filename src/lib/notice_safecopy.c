@@ -19,6 +19,7 @@
 
 #include "airlock/safecopy.h"
 
+#include <fcntl.h>
 #include <string.h>
 
 struct copy_words {
@@ -86,12 +87,25 @@ void al_notice_append_safecopy(GString *out, const struct al_item *item, const s
 	                       cw->inactive, cw->original);
 }
 
+/* A stream over the copy that is read only when the message is written:
+ * a spooled copy is never loaded whole, nor mapped. */
+static GMimeStream *copy_stream(const struct al_content *c)
+{
+	int fd;
+
+	if (c->bytes != NULL || c->fd < 0)
+		return al_content_stream(c);
+	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+	if (fd >= 0)
+		return g_mime_stream_fs_new(fd);
+	return al_content_stream(c);
+}
+
 static GMimeObject *copy_part(const struct al_safecopy *copy)
 {
 	g_auto(GStrv) type = g_strsplit(copy->content_type, "/", 2);
 	GMimePart *part = g_mime_part_new_with_type(type[0], type[1]);
-	GMimeStream *stream = g_mime_stream_mem_new_with_buffer(
-	    g_bytes_get_data(copy->bytes, NULL), g_bytes_get_size(copy->bytes));
+	GMimeStream *stream = copy_stream(&copy->content);
 	GMimeDataWrapper *content =
 	    g_mime_data_wrapper_new_with_stream(stream, GMIME_CONTENT_ENCODING_DEFAULT);
 

@@ -13,6 +13,8 @@
 #include "airlock/pipeline.h"
 #include "airlock/safecopy.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 
 struct al_pipeline {
@@ -232,6 +234,54 @@ fail:
 	al_verdict_free(&verdict);
 	*verdict_r = NULL;
 	return -1;
+}
+
+/* A second view of content for an item of its own (closing the item must
+ * not close the caller's file). */
+static int share_content(const struct al_content *from, struct al_content *to, GError **error)
+{
+	to->size = from->size;
+	if (from->bytes != NULL) {
+		to->bytes = g_bytes_ref(from->bytes);
+		return 0;
+	}
+	to->fd = from->size > 0 ? fcntl(from->fd, F_DUPFD_CLOEXEC, 3) : -1;
+	if (from->size == 0) {
+		to->bytes = g_bytes_new(NULL, 0);
+		return 0;
+	}
+	if (to->fd < 0) {
+		g_set_error(error, AL_ERROR, AL_ERROR_IO, "cannot share a spooled file: %s",
+			    g_strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int al_pipeline_judge_content(struct al_pipeline *pipeline, const struct al_content *content,
+			      const char *filename, const char *declared_type,
+			      al_reason_set *reasons_r, char **detail_r, GError **error)
+{
+	struct al_item *item = al_item_new();
+	int rc = -1;
+
+	item->part = g_strdup("1");
+	item->filename = g_strdup(filename);
+	item->declared_type = g_strdup(declared_type);
+	item->disposition = g_strdup("attachment");
+	if (share_content(content, &item->content, error) < 0 ||
+	    al_typeid_classify_item(pipeline->typeid, item, error) < 0)
+		goto out;
+	check_other_names(pipeline->typeid, item);
+	if (al_scanner_scan_item(pipeline->scanner, item, error) < 0)
+		goto out;
+	*reasons_r = item->reasons;
+	if (detail_r != NULL)
+		*detail_r = item->details->len > 0 ? g_strdup(item->details->pdata[0]) : NULL;
+	rc = 0;
+out:
+	al_item_free(&item);
+	return rc;
 }
 
 void al_verdict_free(struct al_verdict **verdict)

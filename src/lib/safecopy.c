@@ -3,8 +3,8 @@
  * the copies of one message within its time budget.
  *
  * SYNOPSIS
- *	guint made = al_safecopy_make_all(config, verdict);
- *	... item->safe_copy->bytes, ->filename, ->failure ...
+ *	guint made = al_safecopy_make_all(pipeline, verdict);
+ *	... item->safe_copy->content, ->filename, ->failure ...
  *
  * DESCRIPTION
  *	An item is offered a copy when it is quarantined, has at least one
@@ -12,6 +12,17 @@
  *	type is one the helper rebuilds. Uuencoded blocks inside a text part
  *	are not offered one: their notice is appended to the text, there is
  *	no part beside which a copy could go.
+ *
+ *	A polyglot (`polyglot` among its reasons and in [safecopy] reasons)
+ *	may also carry `executable` and `disguised`: a DICOM image whose
+ *	preamble is a Windows program is all three. Those findings are the
+ *	hidden program, and the copy is rebuilt without it (the preamble
+ *	zeroed, anything after the data set dropped; a PDF or an image
+ *	redrawn from pixels). Each copy is then judged like an attachment of
+ *	its own (al_pipeline_judge_content()) and kept only when that finds
+ *	nothing: a helper that left a program in, or a copy the scanner
+ *	could not read, gives no copy. A message that carries a virus gets
+ *	no copy at all: it is an attack, not a document with a flaw.
  *
  *	An Office document is offered a copy only when [safecopy] office
  *	found LibreOffice (config->safecopy_soffice); its copy is a PDF.
@@ -106,7 +117,7 @@ void al_safecopy_free(struct al_safecopy **copy)
 {
 	if (copy == NULL || *copy == NULL)
 		return;
-	g_clear_pointer(&(*copy)->bytes, g_bytes_unref);
+	al_content_clear(&(*copy)->content);
 	g_free((*copy)->filename);
 	g_free((*copy)->content_type);
 	g_free((*copy)->sha256);
@@ -126,12 +137,16 @@ const char *al_safecopy_find_soffice(void)
 gboolean al_safecopy_wanted(const struct al_config *config, const struct al_item *item)
 {
 	enum al_safecopy_kind kind = al_safecopy_kind_of(item->detected_type);
+	const al_reason_set polyglot = AL_REASON_BIT(AL_REASON_POLYGLOT);
+	al_reason_set allowed = config->safecopy_reasons;
 
 	if (kind == AL_SAFECOPY_OFFICE && config->safecopy_soffice == NULL)
 		return FALSE;
+	/* The hidden program of a polyglot: the copy leaves it out. */
+	if ((allowed & polyglot) != 0 && (item->reasons & polyglot) != 0)
+		allowed |= AL_REASON_BIT(AL_REASON_EXECUTABLE) | AL_REASON_BIT(AL_REASON_DISGUISED);
 	return item->quarantine && !item->from_uuencode && !item->wrapper && item->reasons != 0 &&
-	       (item->reasons & ~config->safecopy_reasons) == 0 &&
-	       al_safecopy_kind_of(item->detected_type) != AL_SAFECOPY_NONE;
+	       (item->reasons & ~allowed) == 0 && kind != AL_SAFECOPY_NONE;
 }
 
 char *al_safecopy_filename(const char *filename, enum al_safecopy_kind kind, const char *lang)
@@ -154,62 +169,70 @@ char *al_safecopy_filename(const char *filename, enum al_safecopy_kind kind, con
 	return g_strdup_printf("%s (%s)%s", printable, label, extension);
 }
 
-/* The item's decoded bytes, in memory (transfer full), or NULL. */
-static GBytes *content_bytes(const struct al_item *item)
-{
-	const struct al_content *c = &item->content;
-	guint8 *buf;
-
-	if (c->bytes != NULL)
-		return g_bytes_ref(c->bytes);
-	if (c->fd < 0)
-		return NULL;
-	buf = g_malloc(c->size > 0 ? c->size : 1);
-	if (al_content_pread(c, 0, buf, c->size, NULL) != (gssize)c->size) {
-		g_free(buf);
-		return NULL;
-	}
-	return g_bytes_new_take(buf, c->size);
-}
-
 static struct al_safecopy *failed_copy(enum al_safecopy_kind kind, enum al_safecopy_failure why,
                                        const char *detail)
 {
 	struct al_safecopy *copy = g_new0(struct al_safecopy, 1);
 
 	copy->kind = kind == AL_SAFECOPY_OFFICE ? AL_SAFECOPY_PDF : kind;
+	copy->content.fd = -1;
 	copy->failure = why;
 	copy->content_type = g_strdup(al_safecopy_content_type(kind));
 	copy->detail = g_strdup(detail);
 	return copy;
 }
 
-guint al_safecopy_make_all(const struct al_config *config, struct al_verdict *verdict)
+void al_safecopy_check(struct al_pipeline *pipeline, struct al_safecopy *copy)
 {
+	g_autoptr(GError) error = NULL;
+	g_autofree char *finding = NULL;
+	al_reason_set reasons = 0;
+	GString *names;
+
+	if (al_pipeline_judge_content(pipeline, &copy->content, copy->filename, copy->content_type,
+	                              &reasons, &finding, &error) == 0 &&
+	    reasons == 0)
+		return;
+	copy->failure = AL_SAFECOPY_FAILED;
+	al_content_clear(&copy->content);
+	g_clear_pointer(&copy->sha256, g_free);
+	if (error != NULL) {
+		copy->detail = g_strdup_printf("the copy could not be checked: %s", error->message);
+		return;
+	}
+	names = g_string_new(NULL);
+	al_reason_set_append(names, reasons, ",");
+	copy->detail = g_strdup_printf("the copy itself was judged %s%s%s", names->str,
+	                               finding != NULL ? ": " : "", finding != NULL ? finding : "");
+	g_string_free(names, TRUE);
+}
+
+guint al_safecopy_make_all(struct al_pipeline *pipeline, struct al_verdict *verdict)
+{
+	const struct al_config *config = al_pipeline_config(pipeline);
 	const gint64 deadline_us =
 	    g_get_monotonic_time() + (gint64)config->safecopy_max_seconds * G_USEC_PER_SEC;
 	const char *lang = config->languages[0];
 	guint made = 0;
 
+	if ((verdict->reasons & AL_REASON_BIT(AL_REASON_VIRUS)) != 0)
+		return 0;
 	for (guint i = 0; verdict->message != NULL && i < verdict->message->items->len; i++) {
 		struct al_item *item = verdict->message->items->pdata[i];
 		enum al_safecopy_kind kind = al_safecopy_kind_of(item->detected_type);
 		gint64 left_ms = (deadline_us - g_get_monotonic_time()) / 1000;
-		g_autoptr(GBytes) data = NULL;
 
 		if (item->safe_copy != NULL || !al_safecopy_wanted(config, item))
 			continue;
-		data = content_bytes(item);
-		if (data == NULL)
-			item->safe_copy = failed_copy(kind, AL_SAFECOPY_FAILED, "content unreadable");
-		else if (left_ms <= 0)
+		if (left_ms <= 0)
 			item->safe_copy = failed_copy(kind, AL_SAFECOPY_TIMEOUT,
 			                              "[safecopy] max_seconds used up by other copies");
 		else
-			item->safe_copy = al_safecopy_make(config, kind, g_bytes_get_data(data, NULL),
-			                                   g_bytes_get_size(data), left_ms);
+			item->safe_copy = al_safecopy_make(config, kind, &item->content, left_ms);
 		item->safe_copy->filename =
 		    al_safecopy_filename(item->filename, item->safe_copy->kind, lang);
+		if (item->safe_copy->failure == AL_SAFECOPY_OK)
+			al_safecopy_check(pipeline, item->safe_copy);
 		made += item->safe_copy->failure == AL_SAFECOPY_OK;
 	}
 	return made;
@@ -229,5 +252,5 @@ char *al_safecopy_event_detail(const struct al_item *item)
 	const struct al_safecopy *copy = item->safe_copy;
 
 	return g_strdup_printf("part %s: %s, %" G_GSIZE_FORMAT " bytes, sha256 %s", item->part,
-	                       copy->filename, g_bytes_get_size(copy->bytes), copy->sha256);
+	                       copy->filename, copy->content.size, copy->sha256);
 }

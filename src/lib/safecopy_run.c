@@ -2,7 +2,7 @@
  * safecopy_run.c - one run of the airlock-safecopy helper through pipes.
  *
  * SYNOPSIS
- *	struct al_safecopy *copy = al_safecopy_make(config, kind, data, len, ms);
+ *	struct al_safecopy *copy = al_safecopy_make(config, kind, &input, ms);
  *
  * DESCRIPTION
  *	The helper is started with posix_spawn(): argv built here (the kind
@@ -13,13 +13,17 @@
  *	(at most [limits] max_message_bytes) and the first KiB of stderr,
  *	until the deadline: then the helper's process group (it is spawned
  *	as the leader of a new one) gets SIGKILL and the helper is reaped. No
- *	shell, no thread, no temporary file. SIGPIPE (the helper may exit
+ *	shell, no thread. The input is read from its al_content a chunk at a
+ *	time and the copy goes to an al_spool ([limits] memory_threshold,
+ *	then an anonymous file in [limits] spool_dir): neither is ever whole
+ *	in this process's memory when it is large. SIGPIPE (the helper may exit
  *	before reading all its input) is blocked in the calling thread while
  *	the pipes are pumped, and one it raised is taken back: the caller's
  *	disposition does not matter.
  *
  *	The copy is accepted only when the helper exited 0 and the bytes
- *	start as the kind's format does; its SHA-256 is computed here.
+ *	start as the kind's format does; its SHA-256 is computed here, as
+ *	the bytes arrive.
  *
  *	An Office document runs the helper twice (make_office()): --kind
  *	office returns LibreOffice's PDF, --kind pdf renders it to pixels;
@@ -40,6 +44,7 @@
 #define ERR_KEEP_BYTES 1024
 #define CHUNK_BYTES    65536
 #define REAP_STEP_US   10000
+#define HEAD_BYTES     132 /* DICOM: preamble and "DICM" */
 
 /* Exit statuses of airlock-safecopy (src/safecopy/safecopy.h). */
 #define HELPER_TOO_MANY_PAGES 5
@@ -48,9 +53,13 @@
 struct run {
 	pid_t pid;
 	int in_fd, out_fd, err_fd;
-	const guint8 *data;
-	gsize len, written;
-	GByteArray *out;
+	const struct al_content *input;
+	gsize written;
+	struct al_spool *out;
+	GChecksum *sha256;
+	guint8 head[HEAD_BYTES]; /* the copy's first bytes, for looks_like() */
+	gsize head_len;
+	GError *spool_error; /* writing the copy failed (disk full...) */
 	GString *err;
 	guint64 max_out_bytes;
 	gint64 deadline_us;
@@ -122,14 +131,29 @@ out:
 	return rc;
 }
 
+/* One chunk of the input, read at the offset the helper has reached. */
 static void feed(struct run *r)
 {
-	gssize put = write(r->in_fd, r->data + r->written, MIN(CHUNK_BYTES, r->len - r->written));
+	guint8 chunk[CHUNK_BYTES];
+	gssize got = al_content_pread(r->input, (goffset)r->written, chunk, sizeof chunk, NULL);
+	gssize put = got > 0 ? write(r->in_fd, chunk, (gsize)got) : -1;
 
 	if (put > 0)
 		r->written += (gsize)put;
-	if ((put < 0 && errno != EINTR && errno != EAGAIN) || r->written == r->len)
-		close_fd(&r->in_fd); /* all written, or the helper stopped reading */
+	if (got <= 0 || (put < 0 && errno != EINTR && errno != EAGAIN) ||
+	    r->written == r->input->size)
+		close_fd(&r->in_fd); /* all written, unreadable, or the helper stopped reading */
+}
+
+static void keep_output(struct run *r, const guint8 *chunk, gsize got)
+{
+	gsize head = MIN(got, HEAD_BYTES - r->head_len);
+
+	memcpy(r->head + r->head_len, chunk, head);
+	r->head_len += head;
+	g_checksum_update(r->sha256, chunk, (gssize)got);
+	if (r->spool_error == NULL)
+		al_spool_write(r->out, chunk, got, &r->spool_error);
 }
 
 static void drain(struct run *r, int *fd, gboolean is_out)
@@ -148,8 +172,8 @@ static void drain(struct run *r, int *fd, gboolean is_out)
 		                    MIN(got, (gssize)(ERR_KEEP_BYTES - MIN(ERR_KEEP_BYTES, r->err->len))));
 		return;
 	}
-	g_byte_array_append(r->out, chunk, (guint)got);
-	if (r->out->len > r->max_out_bytes) {
+	keep_output(r, chunk, (gsize)got);
+	if (al_spool_size(r->out) > r->max_out_bytes) {
 		r->too_large = TRUE;
 		close_fd(fd);
 	}
@@ -227,11 +251,11 @@ static int reap(struct run *r)
 	return status;
 }
 
-static gboolean looks_like(enum al_safecopy_kind kind, const GByteArray *out)
+static gboolean looks_like(enum al_safecopy_kind kind, const struct run *r)
 {
 	static const guint8 zeros[128] = { 0 };
-	const guint8 *p = out->data;
-	gsize n = out->len;
+	const guint8 *p = r->head;
+	gsize n = r->head_len;
 
 	switch (kind) {
 	case AL_SAFECOPY_OFFICE: /* LibreOffice's PDF, before its rendering */
@@ -243,7 +267,7 @@ static gboolean looks_like(enum al_safecopy_kind kind, const GByteArray *out)
 		return n > 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0);
 	case AL_SAFECOPY_WEBP: return n > 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0;
 	case AL_SAFECOPY_HEIC: return n > 12 && memcmp(p + 4, "ftypheic", 8) == 0;
-	case AL_SAFECOPY_DICOM: return n > 132 && memcmp(p, zeros, 128) == 0 && memcmp(p + 128, "DICM", 4) == 0;
+	case AL_SAFECOPY_DICOM: return n >= 132 && memcmp(p, zeros, 128) == 0 && memcmp(p + 128, "DICM", 4) == 0;
 	case AL_SAFECOPY_NONE: break;
 	}
 	return FALSE;
@@ -265,7 +289,7 @@ static enum al_safecopy_failure judge(const struct run *r, int status, enum al_s
 		return AL_SAFECOPY_TOO_MANY_PAGES;
 	if (WEXITSTATUS(status) == HELPER_TOO_LARGE)
 		return AL_SAFECOPY_TOO_LARGE;
-	if (WEXITSTATUS(status) != 0 || !looks_like(kind, r->out))
+	if (WEXITSTATUS(status) != 0 || r->spool_error != NULL || !looks_like(kind, r))
 		return AL_SAFECOPY_FAILED;
 	return AL_SAFECOPY_OK;
 }
@@ -278,6 +302,8 @@ static char *describe(const struct run *r, int status)
 		return g_strdup("killed: no copy before the deadline");
 	if (r->too_large)
 		return g_strdup("the copy exceeded [limits] max_message_bytes");
+	if (r->spool_error != NULL)
+		return g_strdup(r->spool_error->message);
 	if (WIFSIGNALED(status))
 		return g_strdup_printf("killed by signal %d%s%s", WTERMSIG(status),
 		                       said[0] != '\0' ? ": " : "", said);
@@ -286,12 +312,13 @@ static char *describe(const struct run *r, int status)
 }
 
 static struct al_safecopy *make_one(const struct al_config *config, enum al_safecopy_kind kind,
-                                    const guint8 *data, gsize len, gint64 timeout_ms)
+                                    const struct al_content *input, gint64 timeout_ms)
 {
 	struct al_safecopy *copy = g_new0(struct al_safecopy, 1);
 	struct run r = {
-		.in_fd = -1, .out_fd = -1, .err_fd = -1, .data = data, .len = len,
-		.out = g_byte_array_new(), .err = g_string_new(NULL),
+		.in_fd = -1, .out_fd = -1, .err_fd = -1, .input = input,
+		.out = al_spool_new(config->spool_dir, config->memory_threshold_bytes),
+		.sha256 = g_checksum_new(G_CHECKSUM_SHA256), .err = g_string_new(NULL),
 		.max_out_bytes = config->max_message_bytes,
 		.deadline_us = g_get_monotonic_time() + timeout_ms * 1000,
 	};
@@ -300,13 +327,14 @@ static struct al_safecopy *make_one(const struct al_config *config, enum al_safe
 	int status = 0;
 
 	copy->kind = kind;
+	copy->content.fd = -1;
 	copy->content_type = g_strdup(al_safecopy_content_type(kind));
 	if (start(&r, argv, &error) < 0) {
 		copy->failure = AL_SAFECOPY_FAILED;
 		copy->detail = g_strdup(error->message);
 		goto out;
 	}
-	if (len == 0)
+	if (input->size == 0)
 		close_fd(&r.in_fd);
 	pump_without_sigpipe(&r);
 	close_fd(&r.out_fd), close_fd(&r.err_fd);
@@ -316,22 +344,27 @@ static struct al_safecopy *make_one(const struct al_config *config, enum al_safe
 		copy->detail = describe(&r, status);
 		goto out;
 	}
-	copy->sha256 = g_compute_checksum_for_data(G_CHECKSUM_SHA256, r.out->data, r.out->len);
-	copy->bytes = g_byte_array_free_to_bytes(g_steal_pointer(&r.out));
+	if (al_spool_finish(r.out, &copy->content, &error) < 0) {
+		copy->failure = AL_SAFECOPY_FAILED;
+		copy->detail = g_strdup(error->message);
+		goto out;
+	}
+	copy->sha256 = g_strdup(g_checksum_get_string(r.sha256));
 out:
-	if (r.out != NULL)
-		g_byte_array_unref(r.out);
+	al_spool_free(&r.out);
+	g_checksum_free(r.sha256);
+	g_clear_error(&r.spool_error);
 	g_string_free(r.err, TRUE);
 	return copy;
 }
 
 /* An Office document: LibreOffice's PDF first, then that PDF rendered to
  * pixels, both within timeout_ms. */
-static struct al_safecopy *make_office(const struct al_config *config, const guint8 *data,
-                                       gsize len, gint64 timeout_ms)
+static struct al_safecopy *make_office(const struct al_config *config,
+                                       const struct al_content *input, gint64 timeout_ms)
 {
 	const gint64 deadline_us = g_get_monotonic_time() + timeout_ms * 1000;
-	struct al_safecopy *pdf = make_one(config, AL_SAFECOPY_OFFICE, data, len, timeout_ms);
+	struct al_safecopy *pdf = make_one(config, AL_SAFECOPY_OFFICE, input, timeout_ms);
 	struct al_safecopy *copy = NULL;
 	gint64 left_ms = (deadline_us - g_get_monotonic_time()) / 1000;
 
@@ -343,20 +376,19 @@ static struct al_safecopy *make_office(const struct al_config *config, const gui
 		pdf->failure = AL_SAFECOPY_TIMEOUT;
 		pdf->kind = AL_SAFECOPY_PDF;
 		pdf->detail = g_strdup("no time left to render LibreOffice's PDF");
-		g_clear_pointer(&pdf->bytes, g_bytes_unref);
+		al_content_clear(&pdf->content);
 		g_clear_pointer(&pdf->sha256, g_free);
 		return pdf;
 	}
-	copy = make_one(config, AL_SAFECOPY_PDF, g_bytes_get_data(pdf->bytes, NULL),
-	                g_bytes_get_size(pdf->bytes), left_ms);
+	copy = make_one(config, AL_SAFECOPY_PDF, &pdf->content, left_ms);
 	al_safecopy_free(&pdf);
 	return copy;
 }
 
 struct al_safecopy *al_safecopy_make(const struct al_config *config, enum al_safecopy_kind kind,
-                                     const guint8 *data, gsize len, gint64 timeout_ms)
+                                     const struct al_content *input, gint64 timeout_ms)
 {
 	if (kind == AL_SAFECOPY_OFFICE)
-		return make_office(config, data, len, timeout_ms);
-	return make_one(config, kind, data, len, timeout_ms);
+		return make_office(config, input, timeout_ms);
+	return make_one(config, kind, input, timeout_ms);
 }

@@ -9,8 +9,11 @@
 
 #include "airlock/common.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <string.h>
+#include <unistd.h>
 
 static char **build_argv(const char *command, const char *sender,
 			 const char *const *recipients, GError **error)
@@ -43,29 +46,33 @@ static char *first_line(GBytes *bytes)
 	return g_utf8_make_valid(data, end != NULL ? end - data : (gssize)MIN(len, 200));
 }
 
-int al_sendmail(const char *command, const char *sender, const char *const *recipients,
-		const void *message, gsize len, GError **error)
+/* Runs command for sender and recipients with stdin_fd (taken) as its
+ * standard input, or input fed through a pipe. */
+static int run(const char *command, const char *sender, const char *const *recipients,
+	       GBytes *input, int stdin_fd, GError **error)
 {
 	g_auto(GStrv) argv = NULL;
+	g_autoptr(GSubprocessLauncher) launcher = NULL;
 	g_autoptr(GSubprocess) process = NULL;
-	g_autoptr(GBytes) input = NULL;
 	g_autoptr(GBytes) errors = NULL;
 	g_autofree char *line = NULL;
+	GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE;
 
 	if (recipients == NULL || recipients[0] == NULL) {
 		g_set_error(error, AL_ERROR, AL_ERROR_INTERNAL, "no recipient for %s", command);
-		return -1;
+		goto fail;
 	}
 	argv = build_argv(command, sender, recipients, error);
 	if (argv == NULL)
-		return -1;
-	process = g_subprocess_newv((const char *const *)argv,
-				    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-					    G_SUBPROCESS_FLAGS_STDERR_PIPE,
-				    error);
+		goto fail;
+	launcher = g_subprocess_launcher_new(stdin_fd >= 0 ? flags
+							   : flags | G_SUBPROCESS_FLAGS_STDIN_PIPE);
+	if (stdin_fd >= 0)
+		g_subprocess_launcher_take_stdin_fd(launcher, stdin_fd);
+	stdin_fd = -1;
+	process = g_subprocess_launcher_spawnv(launcher, (const char *const *)argv, error);
 	if (process == NULL)
 		return -1;
-	input = g_bytes_new_static(message, len);
 	if (!g_subprocess_communicate(process, input, NULL, NULL, &errors, error))
 		return -1;
 	if (g_subprocess_get_if_exited(process) && g_subprocess_get_exit_status(process) == 0)
@@ -77,4 +84,31 @@ int al_sendmail(const char *command, const char *sender, const char *const *reci
 							: g_subprocess_get_term_sig(process),
 		    line);
 	return -1;
+fail:
+	if (stdin_fd >= 0)
+		close(stdin_fd);
+	return -1;
+}
+
+int al_sendmail(const char *command, const char *sender, const char *const *recipients,
+		const void *message, gsize len, GError **error)
+{
+	g_autoptr(GBytes) input = g_bytes_new_static(message, len);
+
+	return run(command, sender, recipients, input, -1, error);
+}
+
+int al_sendmail_fd(const char *command, const char *sender, const char *const *recipients,
+		   int fd, GError **error)
+{
+	int own = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	if (own < 0 || lseek(own, 0, SEEK_SET) != 0) {
+		g_set_error(error, AL_ERROR, AL_ERROR_IO, "cannot read the message for %s: %s",
+			    command, g_strerror(errno));
+		if (own >= 0)
+			close(own);
+		return -1;
+	}
+	return run(command, sender, recipients, NULL, own, error);
 }

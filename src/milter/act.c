@@ -23,6 +23,7 @@
 #include "airlock/weblink.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #define REPLACE_CHUNK_BYTES 65536
 
@@ -156,28 +157,39 @@ static void record_event(struct act_state *s, const char *id, const char *event,
 			id, error->message);
 }
 
-static int replace_body(struct act_state *s, const GByteArray *body)
+/* The new body, read from its spool file a chunk at a time and sent with
+ * CRLF line ends (libmilter's wire format): never whole in memory. */
+static int replace_body(struct act_state *s, const struct al_content *body)
 {
-	g_autoptr(GByteArray) crlf = g_byte_array_new();
-	GMimeStream *out = g_mime_stream_mem_new_with_byte_array(crlf);
-	GMimeStream *filtered = g_mime_stream_filter_new(out);
 	GMimeFilter *filter = g_mime_filter_unix2dos_new(FALSE);
+	char *chunk = g_malloc(REPLACE_CHUNK_BYTES);
+	goffset offset = 0;
+	int rc = 0;
 
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(out), FALSE);
-	g_mime_stream_filter_add(GMIME_STREAM_FILTER(filtered), filter);
-	g_object_unref(filter);
-	g_mime_stream_write(filtered, (const char *)body->data, body->len);
-	g_mime_stream_flush(filtered);
-	g_object_unref(filtered);
-	g_object_unref(out);
-	for (guint off = 0; off < crlf->len; off += REPLACE_CHUNK_BYTES) {
-		guint len = MIN(REPLACE_CHUNK_BYTES, crlf->len - off);
+	while (rc == 0) {
+		gssize got = al_content_pread(body, offset, chunk, REPLACE_CHUNK_BYTES, &s->error);
+		char *out = NULL;
+		size_t out_len = 0, prespace = 0;
 
-		if (ops_ok(s, milter_ops->replacebody(s->in->ctx, crlf->data + off, (int)len),
-			   "replacing the body") < 0)
-			return -1;
+		if (got < 0) {
+			rc = failed(s, "reading the new body");
+			break;
+		}
+		offset += got;
+		if (got > 0)
+			g_mime_filter_filter(filter, chunk, (size_t)got, 0, &out, &out_len, &prespace);
+		else
+			g_mime_filter_complete(filter, chunk, 0, 0, &out, &out_len, &prespace);
+		if (out_len > 0)
+			rc = ops_ok(s, milter_ops->replacebody(s->in->ctx, (unsigned char *)out,
+							       (int)out_len),
+				    "replacing the body");
+		if (got == 0)
+			break;
 	}
-	return 0;
+	g_object_unref(filter);
+	g_free(chunk);
+	return rc;
 }
 
 static int set_top_header(struct act_state *s, const char *name, const char *value)
@@ -196,6 +208,16 @@ static char *link_for(struct act_state *s, const char *recipient)
 			      g_get_real_time() / G_USEC_PER_SEC);
 }
 
+static void log_notice_failure(struct act_state *s, const char *recipient, const char *what,
+			       const GError *error)
+{
+	g_autofree char *qid = log_escape(queue_id(s), 64);
+	g_autofree char *who = log_escape(recipient, 320);
+
+	log_msg(LOG_ERR, "%s: %s for quarantine %s to %s not sent: %s", qid, what, s->id, who,
+		error != NULL ? error->message : "unknown error");
+}
+
 /* Mails text to one recipient; FALSE (logged) when it could not. */
 static gboolean send_notice(struct act_state *s, const char *recipient, const char *text,
 			    const char *what)
@@ -205,11 +227,7 @@ static gboolean send_notice(struct act_state *s, const char *recipient, const ch
 
 	if (al_sendmail(s->config->notice_command, "", rcpts, text, strlen(text), &error) == 0)
 		return TRUE;
-	g_autofree char *qid = log_escape(queue_id(s), 64);
-	g_autofree char *who = log_escape(recipient, 320);
-
-	log_msg(LOG_ERR, "%s: %s for quarantine %s to %s not sent: %s", qid, what, s->id, who,
-		error->message);
+	log_notice_failure(s, recipient, what, error);
 	return FALSE;
 }
 
@@ -275,10 +293,10 @@ static int do_strip(struct act_state *s)
 	link.separate = count > 1;
 	/* Rendered by the confined helper, never here; a failure only
 	 * changes what the notice says. */
-	al_safecopy_make_all(s->config, s->verdict);
+	al_safecopy_make_all(s->m->rt->pipeline, s->verdict);
 	if (al_notice_strip(s->config, s->verdict, s->id, &link, &stripped, &s->error) < 0)
 		return failed(s, "building the notice");
-	if (replace_body(s, stripped.body) < 0 ||
+	if (replace_body(s, &stripped.body) < 0 ||
 	    set_top_header(s, "Content-Type", stripped.content_type) < 0 ||
 	    set_top_header(s, "Content-Transfer-Encoding", stripped.content_transfer_encoding) < 0 ||
 	    set_top_header(s, "Content-Disposition", stripped.content_disposition) < 0 ||
@@ -295,20 +313,29 @@ out:
 	return rc;
 }
 
-/* One hold notice per recipient, each with that recipient's link. */
+/* One hold notice per recipient, each with that recipient's link and
+ * the safe copies, written to a spool file and read from there by the
+ * MTA's sendmail. */
 static void send_hold_notice(struct act_state *s)
 {
 	guint sent = 0;
 
 	for (guint i = 0; i + 1 < s->recipients->len; i++) {
 		const char *rcpt = s->recipients->pdata[i];
+		const char *const rcpts[] = { rcpt, NULL };
 		g_autofree char *url = link_for(s, rcpt);
 		const struct al_notice_link link = { .url = url,
 						     .link_days = s->config->web_link_days };
-		g_autofree char *notice =
-		    al_notice_hold_message(s->config, s->verdict, &s->smtp, s->id, rcpt, &link);
+		g_autoptr(GError) error = NULL;
+		int fd = al_notice_hold_file(s->config, s->verdict, &s->smtp, s->id, rcpt, &link,
+					     &error);
 
-		sent += send_notice(s, rcpt, notice, "hold notice");
+		if (fd >= 0 && al_sendmail_fd(s->config->notice_command, "", rcpts, fd, &error) == 0)
+			sent++;
+		else
+			log_notice_failure(s, rcpt, "hold notice", error);
+		if (fd >= 0)
+			close(fd);
 	}
 	if (sent > 0)
 		record_event(s, s->id, "notified", NULL);
@@ -319,9 +346,14 @@ static int do_hold(struct act_state *s)
 	if (quarantine(s) < 0)
 		return -1;
 	/* The original is safe in the store: a notice that cannot be sent is
-	 * logged, the message is still held, nothing is lost. */
-	if (s->m->recipients->len > 0 && !(s->stored_before && already_notified(s)))
+	 * logged, the message is still held, nothing is lost. The copy of a
+	 * held file (a polyglot image, rebuilt without its program) goes
+	 * with the notice. */
+	if (s->m->recipients->len > 0 && !(s->stored_before && already_notified(s))) {
+		al_safecopy_make_all(s->m->rt->pipeline, s->verdict);
 		send_hold_notice(s);
+		record_copies(s);
+	}
 	return 0;
 }
 

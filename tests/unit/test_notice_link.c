@@ -106,14 +106,17 @@ static char *stripped_text(const struct al_notice_link *link)
 	struct al_stripped stripped = {0};
 	g_autoptr(GError) error = NULL;
 	g_autofree char *whole = NULL;
+	g_autofree char *body = NULL;
 	const char *end = strstr(mail, "\n\n");
 	char *text;
 
 	fixture_init(&f);
 	g_assert_cmpint(al_notice_strip(f.config, f.verdict, ID, link, &stripped, &error), ==, 0);
 	g_assert_no_error(error);
-	whole = g_strdup_printf("%.*s\n\n%.*s", (int)(end - mail), mail, (int)stripped.body->len,
-				(const char *)stripped.body->data);
+	body = g_malloc0(stripped.body.size + 1);
+	g_assert_cmpint(al_content_pread(&stripped.body, 0, body, stripped.body.size, NULL), ==,
+			(gssize)stripped.body.size);
+	whole = g_strdup_printf("%.*s\n\n%s", (int)(end - mail), mail, body);
 	text = message_text(whole, NULL);
 	al_stripped_clear(&stripped);
 	fixture_clear(&f);

@@ -22,7 +22,29 @@ static struct al_config *config_with_helper(const char *helper)
 	g_assert_nonnull(config);
 	g_free(config->safecopy_helper);
 	config->safecopy_helper = g_strdup(helper);
+	/* Our signatures and type table from the source tree; no ClamAV
+	 * database: the pipeline that judges copies loads ours only. */
+	g_free(config->signatures_dir);
+	config->signatures_dir = g_build_filename(AL_SOURCE_DIR, "signatures", NULL);
+	g_free(config->clamav_database_dir);
+	config->clamav_database_dir = g_strdup("/nonexistent/clamav");
 	return config;
+}
+
+/* data as a part's content (in memory). */
+static struct al_content content_of(const void *data, gsize len)
+{
+	return (struct al_content){ .bytes = g_bytes_new(data, len), .fd = -1, .size = len };
+}
+
+/* The whole of a copy, from memory or its spool file (transfer full). */
+static GBytes *copy_bytes(const struct al_safecopy *copy)
+{
+	guint8 *buf = g_malloc(copy->content.size + 1);
+
+	g_assert_cmpint(al_content_pread(&copy->content, 0, buf, copy->content.size, NULL), ==,
+	                (gssize)copy->content.size);
+	return g_bytes_new_take(buf, copy->content.size);
 }
 
 static void test_safecopy_filename_keeps_stem_and_image_extension(void)
@@ -192,19 +214,22 @@ static void test_safecopy_real_helper_zeroes_dicom_preamble(void)
 	struct al_config *config = config_with_helper(helper);
 	gsize clean_len = 0;
 	GByteArray *input = dicom_with_pe(&clean_len);
-	struct al_safecopy *copy =
-	    al_safecopy_make(config, AL_SAFECOPY_DICOM, input->data, input->len, 60000);
+	struct al_content in = content_of(input->data, input->len);
+	struct al_safecopy *copy = al_safecopy_make(config, AL_SAFECOPY_DICOM, &in, 60000);
 	const guint8 zeros[128] = { 0 };
 	gsize size = 0;
 	const guint8 *data;
+	g_autoptr(GBytes) bytes = NULL;
 
 	g_assert_cmpint(copy->failure, ==, AL_SAFECOPY_OK);
-	data = g_bytes_get_data(copy->bytes, &size);
+	bytes = copy_bytes(copy);
+	data = g_bytes_get_data(bytes, &size);
 	g_assert_cmpuint(size, ==, clean_len);
 	g_assert_cmpmem(data, 128, zeros, 128);
 	g_assert_cmpmem(data + 128, size - 128, input->data + 128, clean_len - 128);
 	g_assert_cmpuint(strlen(copy->sha256), ==, 64);
 	al_safecopy_free(&copy);
+	al_content_clear(&in);
 	g_byte_array_unref(input);
 	al_config_free(&config);
 }
@@ -219,14 +244,16 @@ static struct al_safecopy *run_script(const char *dir, const char *body, gint64 
 	 * reading makes the writer meet EPIPE (SIGPIPE is not ignored here). */
 	const gsize len = 4 << 20;
 	guint8 *input = g_malloc0(len);
+	struct al_content in;
 	struct al_safecopy *copy;
 
 	memcpy(input, "%PDF-1.4 not really", 19);
+	in = (struct al_content){ .bytes = g_bytes_new_take(input, len), .fd = -1, .size = len };
 	config->max_message_bytes = 1 << 20; /* a copy may not be larger */
 	g_assert_true(g_file_set_contents(path, text, -1, NULL));
 	g_assert_cmpint(g_chmod(path, 0700), ==, 0);
-	copy = al_safecopy_make(config, AL_SAFECOPY_PDF, input, len, timeout_ms);
-	g_free(input);
+	copy = al_safecopy_make(config, AL_SAFECOPY_PDF, &in, timeout_ms);
+	al_content_clear(&in);
 	al_config_free(&config);
 	g_unlink(path);
 	return copy;
@@ -253,18 +280,20 @@ static void test_safecopy_broken_helpers_give_no_copy(void)
 		g_assert_cmpint(copy->failure, ==, cases[i].want);
 		if (cases[i].want == AL_SAFECOPY_OK) {
 			/* The control: a helper that behaves gives its bytes. */
-			g_assert_cmpuint(g_bytes_get_size(copy->bytes), ==, 8);
+			g_assert_cmpuint(copy->content.size, ==, 8);
 			g_assert_nonnull(copy->sha256);
 		} else {
-			g_assert_null(copy->bytes);
+			g_assert_cmpuint(copy->content.size, ==, 0);
 			g_assert_nonnull(copy->detail);
 		}
 		al_safecopy_free(&copy);
 	}
 	struct al_config *config = config_with_helper("/nonexistent/airlock-safecopy");
-	struct al_safecopy *copy = al_safecopy_make(config, AL_SAFECOPY_PDF, (const guint8 *)"x", 1, 1000);
+	struct al_content x = content_of("x", 1);
+	struct al_safecopy *copy = al_safecopy_make(config, AL_SAFECOPY_PDF, &x, 1000);
 	g_assert_cmpint(copy->failure, ==, AL_SAFECOPY_FAILED);
 	al_safecopy_free(&copy);
+	al_content_clear(&x);
 	al_config_free(&config);
 	g_rmdir(dir);
 }
@@ -302,6 +331,7 @@ static void test_safecopy_make_all_shares_the_message_budget(void)
 	struct al_verdict *verdict = g_new0(struct al_verdict, 1);
 	struct al_config *config = config_with_helper(path);
 	g_autoptr(GError) error = NULL;
+	struct al_pipeline *pipeline;
 	GPtrArray *items;
 
 	g_assert_true(g_file_set_contents(path, "#!/bin/sh\nexec sleep 600\n", -1, NULL));
@@ -317,18 +347,21 @@ static void test_safecopy_make_all_shares_the_message_budget(void)
 		item->reasons = AL_REASON_BIT(AL_REASON_UNKNOWN_ORIGIN);
 		item->detected_type = g_strdup("application/pdf");
 	}
-	g_assert_cmpuint(al_safecopy_make_all(config, verdict), ==, 0);
+	pipeline = al_pipeline_new(config, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_cmpuint(al_safecopy_make_all(pipeline, verdict), ==, 0);
 	for (guint i = 0; i < items->len; i++) {
 		const struct al_item *item = items->pdata[i];
 		g_assert_nonnull(item->safe_copy);
 		g_assert_cmpint(item->safe_copy->failure, ==, AL_SAFECOPY_TIMEOUT);
-		g_assert_null(item->safe_copy->bytes);
+		g_assert_cmpuint(item->safe_copy->content.size, ==, 0);
 	}
 	g_assert_nonnull(strstr(((struct al_item *)items->pdata[1])->safe_copy->detail,
 	                        "used up"));
 	g_assert_cmpstr(((struct al_item *)items->pdata[0])->safe_copy->filename, ==,
 	                "a (copie s\xc3\xbbre).pdf");
 	al_verdict_free(&verdict);
+	al_pipeline_free(&pipeline);
 	al_config_free(&config);
 	g_object_unref(stream);
 	g_unlink(path);
@@ -376,7 +409,9 @@ static char *strip_with(struct al_safecopy *copy)
 	copy->filename = al_safecopy_filename(item->filename, AL_SAFECOPY_PDF, "fr");
 	item->safe_copy = copy;
 	g_assert_cmpint(al_notice_strip(config, verdict, ID, NULL, &stripped, &error), ==, 0);
-	body = g_strndup((const char *)stripped.body->data, stripped.body->len);
+	body = g_malloc0(stripped.body.size + 1);
+	g_assert_cmpint(al_content_pread(&stripped.body, 0, body, stripped.body.size, NULL), ==,
+	                (gssize)stripped.body.size);
 	al_stripped_clear(&stripped);
 	al_verdict_free(&verdict);
 	al_config_free(&config);
@@ -398,7 +433,7 @@ static void test_safecopy_notice_attaches_the_copy_beside_it(void)
 
 	copy->kind = AL_SAFECOPY_PDF;
 	copy->content_type = g_strdup("application/pdf");
-	copy->bytes = g_bytes_new_static("%PDF-1.5 pixels only", 20);
+	copy->content = content_of("%PDF-1.5 pixels only", 20);
 	copy->sha256 = g_strdup("00");
 	body = strip_with(copy);
 	g_assert_nonnull(strstr(body, "multipart/mixed"));
@@ -431,6 +466,165 @@ static void test_safecopy_notice_says_why_there_is_no_copy(void)
 	                                "pages."));
 }
 
+/* A message from an unknown sender with one attachment, judged by the
+ * real pipeline (our signatures, no ClamAV database). */
+struct judged {
+	struct al_pipeline *pipeline;
+	GMimeStream *stream;
+	struct al_verdict *verdict;
+	struct al_smtp_context smtp;
+};
+
+static const char *const judged_rcpts[] = { "dr@practice.example", NULL };
+
+static void judge_attachment(struct judged *j, struct al_config *config, const char *type,
+                             const char *name, const void *data, gsize len)
+{
+	g_autofree char *b64 = g_base64_encode(data, len);
+	g_autoptr(GError) error = NULL;
+	char *eml = g_strdup_printf("From: x@unknown.example\nTo: dr@practice.example\n"
+	                            "Subject: examen\nMIME-Version: 1.0\n"
+	                            "Content-Type: multipart/mixed; boundary=\"b1\"\n\n"
+	                            "--b1\nContent-Type: text/plain\n\nci-joint\n"
+	                            "--b1\nContent-Type: %s\n"
+	                            "Content-Disposition: attachment; filename=\"%s\"\n"
+	                            "Content-Transfer-Encoding: base64\n\n%s\n--b1--\n",
+	                            type, name, b64);
+
+	j->smtp = (struct al_smtp_context){ .queue_id = "Q1", .client_addr = "198.51.100.7",
+	                                    .client_name = "mx.unknown.example",
+	                                    .helo = "mx.unknown.example",
+	                                    .envelope_from = "x@unknown.example",
+	                                    .recipients = judged_rcpts };
+	j->pipeline = al_pipeline_new(config, NULL, &error);
+	g_assert_no_error(error);
+	j->stream = g_mime_stream_mem_new_with_buffer(eml, strlen(eml));
+	g_free(eml);
+	g_assert_cmpint(al_pipeline_run(j->pipeline, j->stream, &j->smtp, &j->verdict, &error), ==,
+	                0);
+}
+
+static void judged_clear(struct judged *j)
+{
+	al_verdict_free(&j->verdict);
+	al_pipeline_free(&j->pipeline);
+	g_clear_object(&j->stream);
+}
+
+static struct al_item *attachment_of(struct judged *j)
+{
+	g_assert_cmpuint(j->verdict->message->items->len, ==, 2);
+	return j->verdict->message->items->pdata[1];
+}
+
+static void test_safecopy_wanted_for_a_polyglot_despite_its_program(void)
+{
+	struct al_config *config = al_config_new_defaults();
+	struct al_item *item = al_item_new();
+	const al_reason_set program =
+	    AL_REASON_BIT(AL_REASON_EXECUTABLE) | AL_REASON_BIT(AL_REASON_DISGUISED);
+
+	item->quarantine = TRUE;
+	item->detected_type = g_strdup("application/dicom");
+	item->reasons = program | AL_REASON_BIT(AL_REASON_POLYGLOT) |
+	                AL_REASON_BIT(AL_REASON_UNKNOWN_ORIGIN);
+	g_assert_true(al_safecopy_wanted(config, item)); /* polyglot is in the default */
+	item->reasons = program | AL_REASON_BIT(AL_REASON_UNKNOWN_ORIGIN);
+	g_assert_false(al_safecopy_wanted(config, item)); /* a program, not a polyglot */
+	item->reasons = program | AL_REASON_BIT(AL_REASON_POLYGLOT) | AL_REASON_BIT(AL_REASON_VIRUS);
+	g_assert_false(al_safecopy_wanted(config, item));
+	item->reasons = program | AL_REASON_BIT(AL_REASON_POLYGLOT);
+	config->safecopy_reasons &= ~AL_REASON_BIT(AL_REASON_POLYGLOT);
+	g_assert_false(al_safecopy_wanted(config, item));
+	al_item_free(&item);
+	al_config_free(&config);
+}
+
+/* The DICOM/PE polyglot: held, and its hold notice carries the copy
+ * (preamble zeroed, tail gone) that the pipeline judged clean; a message
+ * that also carries a virus gets none. */
+static void test_safecopy_polyglot_dicom_copy_goes_with_the_hold_notice(void)
+{
+	g_autofree char *helper =
+	    g_build_filename(AL_BUILD_DIR, "src", "safecopy", "airlock-safecopy", NULL);
+	struct al_config *config = config_with_helper(helper);
+	gsize clean_len = 0;
+	GByteArray *input = dicom_with_pe(&clean_len);
+	const guint8 zeros[128] = { 0 };
+	struct judged j = { 0 };
+	struct al_item *item;
+	g_autoptr(GBytes) bytes = NULL;
+	g_autofree char *notice = NULL;
+	g_autofree char *joined = NULL;
+
+	judge_attachment(&j, config, "application/dicom", "scan.dcm", input->data, input->len);
+	item = attachment_of(&j);
+	g_assert_cmpint(j.verdict->action, ==, AL_ACTION_HOLD);
+	g_assert_true(item->reasons & AL_REASON_BIT(AL_REASON_POLYGLOT));
+	g_assert_cmpuint(al_safecopy_make_all(j.pipeline, j.verdict), ==, 1);
+	g_assert_cmpint(item->safe_copy->failure, ==, AL_SAFECOPY_OK);
+	bytes = copy_bytes(item->safe_copy);
+	g_assert_cmpuint(g_bytes_get_size(bytes), ==, clean_len);
+	g_assert_cmpmem(g_bytes_get_data(bytes, NULL), 128, zeros, 128);
+	g_assert_cmpstr(item->safe_copy->filename, ==, "scan (copie s\xc3\xbbre).dcm");
+
+	notice = al_notice_hold_message(config, j.verdict, &j.smtp, "ID", judged_rcpts[0], NULL);
+	joined = unfolded(notice);
+	g_assert_nonnull(strstr(notice, "multipart/mixed"));
+	g_assert_nonnull(strstr(notice, "Content-Type: application/dicom"));
+	g_assert_nonnull(strstr(notice, "scan%20%28copie%20s%FBre%29.dcm"));
+	g_assert_nonnull(strstr(joined, "Une copie s=C3=BBre de ce fichier est jointe"));
+	g_assert_nonnull(strstr(joined, "the same DICOM data, without the header"));
+	judged_clear(&j);
+
+	/* With a virus in the message: no copy at all. */
+	judge_attachment(&j, config, "application/dicom", "scan.dcm", input->data, input->len);
+	j.verdict->reasons |= AL_REASON_BIT(AL_REASON_VIRUS);
+	g_assert_cmpuint(al_safecopy_make_all(j.pipeline, j.verdict), ==, 0);
+	g_assert_null(attachment_of(&j)->safe_copy);
+	notice = (g_free(notice), al_notice_hold_message(config, j.verdict, &j.smtp, "ID",
+	                                                 judged_rcpts[0], NULL));
+	g_assert_null(strstr(notice, "multipart/mixed"));
+	judged_clear(&j);
+	g_byte_array_unref(input);
+	al_config_free(&config);
+}
+
+/* A helper that hands the input back (JavaScript and all) passes the
+ * format check, but the copy is judged again and not delivered. */
+static void test_safecopy_copy_with_a_finding_is_not_delivered(void)
+{
+	static const char hostile[] =
+	    "%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R /OpenAction 3 0 R >>\nendobj\n"
+	    "2 0 obj\n<< /Type /Pages /Kids [] /Count 0 >>\nendobj\n"
+	    "3 0 obj\n<< /S /JavaScript /JS (app.alert\\(1\\)) >>\nendobj\n"
+	    "trailer\n<< /Root 1 0 R >>\n%%EOF\n";
+	g_autofree char *dir = g_dir_make_tmp("airlock-safecopy-XXXXXX", NULL);
+	g_autofree char *path = g_build_filename(dir, "helper.sh", NULL);
+	struct al_config *config = config_with_helper(path);
+	struct judged j = { 0 };
+	struct al_item *item;
+
+	g_assert_true(g_file_set_contents(path, "#!/bin/sh\nexec cat\n", -1, NULL));
+	g_assert_cmpint(g_chmod(path, 0700), ==, 0);
+	judge_attachment(&j, config, "application/pdf", "lettre.pdf", hostile, strlen(hostile));
+	item = attachment_of(&j);
+	g_assert_true(item->quarantine);
+	config->safecopy_reasons |= item->reasons; /* offered whatever it was stopped for */
+	config->safecopy_reasons &= ~(AL_REASON_BIT(AL_REASON_VIRUS) |
+	                              AL_REASON_BIT(AL_REASON_EXECUTABLE));
+	g_assert_true(al_safecopy_wanted(config, item));
+	g_assert_cmpuint(al_safecopy_make_all(j.pipeline, j.verdict), ==, 0);
+	g_assert_cmpint(item->safe_copy->failure, ==, AL_SAFECOPY_FAILED);
+	g_assert_nonnull(strstr(item->safe_copy->detail, "the copy itself was judged"));
+	g_assert_cmpuint(item->safe_copy->content.size, ==, 0);
+	g_assert_null(item->safe_copy->sha256);
+	judged_clear(&j);
+	al_config_free(&config);
+	g_unlink(path);
+	g_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -454,5 +648,11 @@ int main(int argc, char **argv)
 	                test_safecopy_notice_attaches_the_copy_beside_it);
 	g_test_add_func("/safecopy/notice_says_why_there_is_no_copy",
 	                test_safecopy_notice_says_why_there_is_no_copy);
+	g_test_add_func("/safecopy/wanted_for_a_polyglot_despite_its_program",
+	                test_safecopy_wanted_for_a_polyglot_despite_its_program);
+	g_test_add_func("/safecopy/polyglot_dicom_copy_goes_with_the_hold_notice",
+	                test_safecopy_polyglot_dicom_copy_goes_with_the_hold_notice);
+	g_test_add_func("/safecopy/copy_with_a_finding_is_not_delivered",
+	                test_safecopy_copy_with_a_finding_is_not_delivered);
 	return g_test_run();
 }
