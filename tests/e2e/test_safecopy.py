@@ -28,7 +28,14 @@ Scenarios:
   - a helper that hangs (a shell script that sleeps, [safecopy]
     max_seconds = 2): the message is delivered all the same (no 4xx, no
     5xx), the notice says the conversion took too long;
-  - airlockctl report (json, text) counts the 3 copies delivered;
+  - a DICOM/PE polyglot (a PE program in the preamble, another after the
+    data set) from outside (XCLIENT 198.51.100.7): held, never delivered;
+    the hold notice, mailed back through Postfix and this milter as in
+    production (notices from 127.0.0.1, internal), reaches bob with
+    "polyglot (copie sûre).dcm": preamble zeroed, data elements byte for
+    byte, no program; its safe-copy event names those bytes; the
+    original stays quarantined;
+  - airlockctl report (json, text) counts the 4 copies delivered;
   - the daemon stops cleanly (and, with AIRLOCK_VALGRIND=1, valgrind
     memcheck finds no error and no definite leak).
 Prints one line per scenario and "N passed, M failed".
@@ -47,7 +54,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "lib"))
 
 import messages  # noqa: E402
-from airlock import VALGRIND_EXIT, Daemon, find_binary  # noqa: E402
+from airlock import FAKE_SENDMAIL, VALGRIND_EXIT, Daemon, find_binary  # noqa: E402
 from postfix import Postfix  # noqa: E402
 from util import (HarnessError, ensure_system_user, excerpt, free_port,  # noqa: E402
                   is_root, require_tool, run_scenarios, suite_main, system_python)
@@ -315,16 +322,79 @@ class SafeCopyE2E:
         check(not processes_running(f"sleep\0{HANG_SECONDS}\0"),
               "the hanging helper still runs after the deadline")
 
+    def test_polyglot_dicom_held_with_copy(self):
+        name = "polyglot.dcm"
+        with open(os.path.join(self.gen, name), "rb") as f:
+            original = f.read()
+        with open(os.path.join(self.gen, "polyglot.tail"), "rb") as f:
+            tail = f.read()
+        # As in production: notices go through the MTA's sendmail, come
+        # back through this milter from an internal address.
+        self.daemon.set("origin", "internal_networks", "10.99.0.0/16;127.0.0.0/8")
+        self.daemon.set("notice", "command",
+                        f"{system_python()} {FAKE_SENDMAIL} --smtp 127.0.0.1:{self.pf.port}")
+        self.daemon.reload()
+        try:
+            sent, mid = self.mail_with(name, "application/dicom")
+            snap = self.pf.snapshot()
+            before = {r["id"] for r in self.daemon.store.messages()}
+            code, text = self.pf.send(sent, "stranger@unknown.example", ["bob@sink.test"],
+                                      xclient={"ADDR": "198.51.100.7",
+                                               "NAME": "mail.unknown.example"})
+            check(code == 250, f"the MTA answered {code} {text}" + self.diagnostics())
+            try:
+                self.pf.wait_until_queue_empty(120)
+            except HarnessError as e:
+                raise TestFailure(str(e) + self.diagnostics()) from None
+        finally:
+            self.daemon.set("origin", "internal_networks", "10.99.0.0/16")
+            self.daemon.set("notice", "command",
+                            f"{system_python()} {FAKE_SENDMAIL} --record {self.daemon.notices}")
+            self.daemon.reload()
+        new = {r["id"] for r in self.daemon.store.messages()} - before
+        check(len(new) == 1, f"expected one new store row, got {sorted(new)}")
+        qid = new.pop()
+        row = self.daemon.store.message(qid)
+        check(row["action"] == "hold" and row["status"] == "quarantined",
+              f"the polyglot's row: action {row['action']}, status {row['status']}")
+        got = self.pf.new_since(snap, "bob")
+        check(not [m for m in got if messages.header_values(m, "Message-ID") == [mid]],
+              "the held polyglot reached bob")
+        check(len(got) == 1, f"bob received {len(got)} messages, expected the notice"
+              + self.diagnostics())
+        notice = got[0]
+        check(messages.header_values(notice, "X-Airlock") == ["clean"],
+              f"the notice came back through the milter as "
+              f"{messages.header_values(notice, 'X-Airlock')}")
+        parts = self.attachments(notice)
+        copy_name = "polyglot (copie s\u00fbre).dcm"
+        check(set(parts) == {copy_name}, f"attachments of the notice: {sorted(parts)}")
+        ctype, copy = parts[copy_name]
+        check(ctype == "application/dicom", f"copy type {ctype}")
+        data = original[:len(original) - len(tail)]
+        check(copy[:128] == bytes(128) and copy[128:] == data[128:],
+              "the copy is not the data set with a zeroed preamble "
+              f"({len(copy)} bytes, original data set {len(data)})")
+        check(b"MZ" not in copy[:128] and tail not in copy, "a program is left in the copy")
+        text = messages.decoded_text(notice)
+        for needle in (qid, copy_name, "DICOM", "copie s\u00fbre", "safe copy"):
+            check(needle in re.sub(r"\s+", " ", text) or needle in text,
+                  f"the notice lacks {needle!r}:\n{text[:3000]}")
+        events = self.copy_events(qid)
+        want = f"{len(copy)} bytes, sha256 {hashlib.sha256(copy).hexdigest()}"
+        check(len(events) == 1 and want in events[0]["detail"],
+              f"safe-copy events {events}, expected one with {want!r}")
+
     def test_report_counts_copies(self):
         import json
         done = self.ctl_run("report", "--days", "2", "--format", "json")
         check(done.returncode == 0, f"airlockctl report: {done.stderr!r}")
         totals = json.loads(done.stdout)["totals"]
-        check(totals.get("safe_copies") == 3,
-              f"the report counts {totals.get('safe_copies')} safe copies, expected 3 "
-              "(the PDF, the JPEG and the .docm)")
+        check(totals.get("safe_copies") == 4,
+              f"the report counts {totals.get('safe_copies')} safe copies, expected 4 "
+              "(the PDF, the JPEG, the .docm and the polyglot's DICOM)")
         text = self.ctl_run("report", "--days", "2", "--lang", "en").stdout.decode()
-        check(re.search(r"of which delivered as a safe copy\W+3\b", text) is not None,
+        check(re.search(r"of which delivered as a safe copy\W+4\b", text) is not None,
               f"the text report lacks the count of safe copies:\n{text[:1500]}")
 
     def test_clean_stop(self):
@@ -345,7 +415,8 @@ class SafeCopyE2E:
         tests = [self.test_pdf_stripped_with_safe_copy, self.test_jpeg_copy_without_gps,
                  self.test_past_max_pages_no_copy, self.test_malformed_pdf_no_copy,
                  self.test_docm_copy, self.test_broken_docx_no_copy,
-                 self.test_hanging_helper_killed, self.test_report_counts_copies,
+                 self.test_hanging_helper_killed, self.test_polyglot_dicom_held_with_copy,
+                 self.test_report_counts_copies,
                  self.test_clean_stop]
         try:
             self.setup()
