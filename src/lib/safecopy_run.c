@@ -49,6 +49,7 @@
 /* Exit statuses of airlock-safecopy (src/safecopy/safecopy.h). */
 #define HELPER_TOO_MANY_PAGES 5
 #define HELPER_TOO_LARGE      6
+#define HELPER_TIMEOUT        10 /* LibreOffice killed at --max-seconds */
 
 struct run {
 	pid_t pid;
@@ -289,6 +290,8 @@ static enum al_safecopy_failure judge(const struct run *r, int status, enum al_s
 		return AL_SAFECOPY_TOO_MANY_PAGES;
 	if (WEXITSTATUS(status) == HELPER_TOO_LARGE)
 		return AL_SAFECOPY_TOO_LARGE;
+	if (WEXITSTATUS(status) == HELPER_TIMEOUT)
+		return AL_SAFECOPY_TIMEOUT;
 	if (WEXITSTATUS(status) != 0 || r->spool_error != NULL || !looks_like(kind, r))
 		return AL_SAFECOPY_FAILED;
 	return AL_SAFECOPY_OK;

@@ -333,7 +333,7 @@ int sc_office_convert(const guint8 *data, size_t len, const struct sc_limits *li
 	                      &timed_out);
 	if (timed_out) {
 		*why_r = "LibreOffice did not finish in time";
-		rc = SC_INVALID;
+		rc = SC_TIMEOUT;
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		*why_r = "LibreOffice failed on the document";
 		rc = SC_INVALID;

@@ -22,7 +22,8 @@ enum sc_exit {
 	SC_TOO_LARGE = 6,    /* input bytes or pixels past the limits */
 	SC_CONFINE = 7,      /* the confinement could not be installed */
 	SC_IO = 8,           /* reading stdin or writing stdout failed */
-	SC_SELFTEST_FAIL = 9 /* --self-test: the forbidden action was allowed */
+	SC_SELFTEST_FAIL = 9, /* --self-test: the forbidden action was allowed */
+	SC_TIMEOUT = 10       /* LibreOffice did not finish within --max-seconds */
 };
 
 struct sc_limits {

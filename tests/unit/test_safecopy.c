@@ -270,6 +270,7 @@ static void test_safecopy_broken_helpers_give_no_copy(void)
 		{ "exec sleep 600", AL_SAFECOPY_TIMEOUT },
 		{ "cat >/dev/null; echo 'not a PDF'", AL_SAFECOPY_FAILED },
 		{ "cat >/dev/null; exit 5", AL_SAFECOPY_TOO_MANY_PAGES },
+		{ "cat >/dev/null; exit 10", AL_SAFECOPY_TIMEOUT }, /* LibreOffice killed */
 		{ "exit 4", AL_SAFECOPY_FAILED },
 		{ "cat >/dev/null; printf %%PDF-; head -c 2000000 /dev/zero", AL_SAFECOPY_TOO_LARGE },
 		{ "cat >/dev/null; printf %%PDF-1.5; exit 0", AL_SAFECOPY_OK },
