@@ -25,7 +25,7 @@ apt-get install -y -qq --no-install-recommends \
 	build-essential cmake pkg-config \
 	libglib2.0-dev libgmime-3.0-dev libmagic-dev libmagic-mgc libclamav-dev \
 	libmilter-dev libsqlite3-dev \
-	python3 zip unzip p7zip-full \
+	python3 file zip unzip p7zip-full \
 	clamav-testfiles miltertest postfix faketime \
 	chromium fonts-dejavu-core \
 	libxml2-dev \

@@ -8,7 +8,7 @@
  * Any failure answers on_error (tempfail unless the admin chose accept)
  * and the log line says what failed and what the MTA was told.
  */
-#include "act.h"
+#include "act_private.h"
 #include "budget.h"
 #include "guard.h"
 #include "state.h"
@@ -19,31 +19,9 @@
 #include "airlock/notice.h"
 #include "airlock/release.h"
 #include "airlock/safecopy.h"
-#include "airlock/sendmail.h"
-#include "airlock/weblink.h"
 
-#include <string.h>
-#include <unistd.h>
 
 #define REPLACE_CHUNK_BYTES 65536
-
-struct act_state {
-	const struct act_input *in;
-	struct message_state *m;
-	const struct al_config *config;
-	struct al_content content;
-	GMimeStream *stream;
-	struct al_smtp_context smtp;
-	GPtrArray *recipients; /* NULL-terminated view for smtp */
-	struct al_verdict *verdict;
-	char id[AL_STORE_ID_LEN + 1];
-	gboolean stored_before; /* the MTA offered a message already quarantined */
-	char *released_id; /* a valid X-Airlock-Release header names it */
-	const char *release_token; /* that header's value (borrowed) */
-	const char *failed_step; /* what failed, for the log */
-	gboolean disk_low; /* the disk guard refused: it logs, not each message */
-	GError *error;
-};
 
 static int failed(struct act_state *s, const char *step)
 {
@@ -83,11 +61,6 @@ static int mark(struct act_state *s, const char *value)
 		      "adding the X-Airlock header");
 }
 
-static const char *queue_id(const struct act_state *s)
-{
-	return s->m->queue_id != NULL ? s->m->queue_id : "NOQUEUE";
-}
-
 static int quarantine(struct act_state *s)
 {
 	struct al_store *store;
@@ -110,51 +83,8 @@ static int quarantine(struct act_state *s)
 	s->stored_before = rc == 1;
 	if (s->stored_before)
 		log_msg(LOG_NOTICE, "%s: already quarantined as %s (the MTA offered it again)",
-			queue_id(s), s->id);
+			act_queue_id(s), s->id);
 	return 0;
-}
-
-/* Whether the recipients of message id were told already (a message the
- * MTA offers again after a lost answer). A store error says no: a second
- * notice is better than none. */
-static gboolean already_notified(struct act_state *s)
-{
-	struct al_store *store = runtime_store_begin(s->m->rt, NULL);
-	struct al_store_message stored = { 0 };
-	gboolean notified = FALSE;
-	int rc;
-
-	if (store == NULL)
-		return FALSE;
-	rc = al_store_get_message(store, s->id, &stored, NULL);
-	runtime_store_end(s->m->rt, FALSE);
-	for (guint i = 0; rc == 0 && i < stored.events->len; i++)
-		if (strcmp(((struct al_store_event *)stored.events->pdata[i])->event, "notified") == 0)
-			notified = TRUE;
-	al_store_message_clear(&stored);
-	return notified;
-}
-
-/* An audit event after the MTA's answer is decided: a failure is logged,
- * the message itself is safe either way. */
-static void record_event(struct act_state *s, const char *id, const char *event,
-			 const char *detail)
-{
-	g_autoptr(GError) error = NULL;
-	g_autofree char *qid = log_escape(queue_id(s), 64);
-	struct al_store *store = runtime_store_begin(s->m->rt, &error);
-	int rc;
-
-	if (store == NULL) {
-		log_msg(LOG_WARNING, "%s: event '%s' for quarantine %s not recorded: %s", qid, event,
-			id, error->message);
-		return;
-	}
-	rc = al_store_add_event(store, id, event, "airlock-milter", detail, &error);
-	runtime_store_end(s->m->rt, rc < 0);
-	if (rc < 0)
-		log_msg(LOG_WARNING, "%s: event '%s' for quarantine %s not recorded: %s", qid, event,
-			id, error->message);
 }
 
 /* The new body, read from its spool file a chunk at a time and sent with
@@ -201,80 +131,6 @@ static int set_top_header(struct act_state *s, const char *name, const char *val
 		      "changing a header");
 }
 
-/* Recipient's own link to their quarantine page (transfer full). */
-static char *link_for(struct act_state *s, const char *recipient)
-{
-	return al_weblink_url(s->config, &s->m->rt->release_key, recipient,
-			      g_get_real_time() / G_USEC_PER_SEC);
-}
-
-static void log_notice_failure(struct act_state *s, const char *recipient, const char *what,
-			       const GError *error)
-{
-	g_autofree char *qid = log_escape(queue_id(s), 64);
-	g_autofree char *who = log_escape(recipient, 320);
-
-	log_msg(LOG_ERR, "%s: %s for quarantine %s to %s not sent: %s", qid, what, s->id, who,
-		error != NULL ? error->message : "unknown error");
-}
-
-/* Mails text to one recipient; FALSE (logged) when it could not. */
-static gboolean send_notice(struct act_state *s, const char *recipient, const char *text,
-			    const char *what)
-{
-	const char *const rcpts[] = { recipient, NULL };
-	g_autoptr(GError) error = NULL;
-
-	if (al_sendmail(s->config->notice_command, "", rcpts, text, strlen(text), &error) == 0)
-		return TRUE;
-	log_notice_failure(s, recipient, what, error);
-	return FALSE;
-}
-
-/* A stripped message with several recipients: the notice inside it is
- * shared, so each recipient gets their link in a mail of their own. */
-static void send_link_notices(struct act_state *s)
-{
-	const char *subject = s->verdict->message != NULL ? s->verdict->message->subject : NULL;
-	guint sent = 0;
-
-	for (guint i = 0; i + 1 < s->recipients->len; i++) {
-		const char *rcpt = s->recipients->pdata[i];
-		g_autofree char *link = link_for(s, rcpt);
-		g_autofree char *text = NULL;
-
-		if (link == NULL)
-			continue;
-		text = al_notice_link_mail(s->config, rcpt, s->id, subject, link);
-		sent += send_notice(s, rcpt, text, "link notice");
-	}
-	if (sent > 0)
-		record_event(s, s->id, "notified", "links");
-}
-
-/* One safe-copy event per copy delivered; a failed copy is logged. */
-static void record_copies(struct act_state *s)
-{
-	GPtrArray *items = s->verdict->message->items;
-	g_autofree char *qid = log_escape(queue_id(s), 64);
-
-	for (guint i = 0; i < items->len; i++) {
-		const struct al_item *item = items->pdata[i];
-		g_autofree char *detail = NULL;
-
-		if (item->safe_copy == NULL)
-			continue;
-		if (item->safe_copy->failure != AL_SAFECOPY_OK) {
-			g_autofree char *why = log_escape(item->safe_copy->detail, 256);
-			log_msg(LOG_NOTICE, "%s: no safe copy of part %s (quarantine %s): %s", qid,
-				item->part, s->id, why);
-			continue;
-		}
-		detail = al_safecopy_event_detail(item);
-		record_event(s, s->id, "safe-copy", detail);
-	}
-}
-
 static int do_strip(struct act_state *s)
 {
 	struct al_stripped stripped = { 0 };
@@ -289,7 +145,7 @@ static int do_strip(struct act_state *s)
 	/* A link opens every item of its recipient: inside the message
 	 * only when that recipient is its one reader. */
 	if (count == 1)
-		link.url = url = link_for(s, s->recipients->pdata[0]);
+		link.url = url = act_link_for(s, s->recipients->pdata[0]);
 	link.separate = count > 1;
 	/* Rendered by the confined helper, never here; a failure only
 	 * changes what the notice says. */
@@ -305,40 +161,12 @@ static int do_strip(struct act_state *s)
 	mark_value = g_strdup_printf("stripped; id=%s", s->id);
 	rc = mark(s, mark_value);
 	if (rc == 0)
-		record_copies(s);
-	if (rc == 0 && count > 1 && !(s->stored_before && already_notified(s)))
-		send_link_notices(s);
+		act_record_copies(s);
+	if (rc == 0 && count > 1 && !(s->stored_before && act_already_notified(s)))
+		act_send_link_notices(s);
 out:
 	al_stripped_clear(&stripped);
 	return rc;
-}
-
-/* One hold notice per recipient, each with that recipient's link and
- * the safe copies, written to a spool file and read from there by the
- * MTA's sendmail. */
-static void send_hold_notice(struct act_state *s)
-{
-	guint sent = 0;
-
-	for (guint i = 0; i + 1 < s->recipients->len; i++) {
-		const char *rcpt = s->recipients->pdata[i];
-		const char *const rcpts[] = { rcpt, NULL };
-		g_autofree char *url = link_for(s, rcpt);
-		const struct al_notice_link link = { .url = url,
-						     .link_days = s->config->web_link_days };
-		g_autoptr(GError) error = NULL;
-		int fd = al_notice_hold_file(s->config, s->verdict, &s->smtp, s->id, rcpt, &link,
-					     &error);
-
-		if (fd >= 0 && al_sendmail_fd(s->config->notice_command, "", rcpts, fd, &error) == 0)
-			sent++;
-		else
-			log_notice_failure(s, rcpt, "hold notice", error);
-		if (fd >= 0)
-			close(fd);
-	}
-	if (sent > 0)
-		record_event(s, s->id, "notified", NULL);
 }
 
 static int do_hold(struct act_state *s)
@@ -349,10 +177,10 @@ static int do_hold(struct act_state *s)
 	 * logged, the message is still held, nothing is lost. The copy of a
 	 * held file (a polyglot image, rebuilt without its program) goes
 	 * with the notice. */
-	if (s->m->recipients->len > 0 && !(s->stored_before && already_notified(s))) {
+	if (s->m->recipients->len > 0 && !(s->stored_before && act_already_notified(s))) {
 		al_safecopy_make_all(s->m->rt->pipeline, s->verdict);
-		send_hold_notice(s);
-		record_copies(s);
+		act_send_hold_notices(s);
+		act_record_copies(s);
 	}
 	return 0;
 }
@@ -362,7 +190,7 @@ static sfsistat reply(struct act_state *s, const char *code, const char *xcode,
 {
 	if (milter_ops->setreply(s->in->ctx, (char *)code, (char *)xcode, (char *)text) !=
 	    MI_SUCCESS) {
-		g_autofree char *qid = log_escape(queue_id(s), 64);
+		g_autofree char *qid = log_escape(act_queue_id(s), 64);
 
 		log_msg(LOG_WARNING, "%s: the MTA refused the reply text", qid);
 	}
@@ -426,7 +254,7 @@ static void fill_smtp(struct act_state *s)
 
 static void log_release_refused(struct act_state *s, const char *why)
 {
-	g_autofree char *qid = log_escape(queue_id(s), 64);
+	g_autofree char *qid = log_escape(act_queue_id(s), 64);
 	g_autofree char *reason = log_escape(why, 512);
 
 	log_msg(LOG_NOTICE, "%s: X-Airlock-Release header removed: %s", qid, reason);
@@ -529,7 +357,7 @@ static void learn(struct act_state *s)
 		runtime_store_end(s->m->rt, rc < 0);
 	}
 	if (rc < 0) {
-		g_autofree char *qid = log_escape(queue_id(s), 64);
+		g_autofree char *qid = log_escape(act_queue_id(s), 64);
 
 		runtime_store_warning(qid, "correspondents not recorded", error);
 	}
@@ -546,7 +374,7 @@ static void count(struct act_state *s)
 		runtime_store_end(s->m->rt, rc < 0);
 	}
 	if (rc < 0) {
-		g_autofree char *qid = log_escape(queue_id(s), 64);
+		g_autofree char *qid = log_escape(act_queue_id(s), 64);
 
 		runtime_store_warning(qid, "daily counters not updated", error);
 	}
@@ -555,7 +383,7 @@ static void count(struct act_state *s)
 static void log_verdict(struct act_state *s)
 {
 	g_autofree char *from = log_escape(s->m->envelope_from, 256);
-	g_autofree char *qid = log_escape(queue_id(s), 64);
+	g_autofree char *qid = log_escape(act_queue_id(s), 64);
 	GString *reasons = g_string_new(NULL);
 
 	al_reason_set_append(reasons, s->verdict->reasons, ",");
@@ -570,7 +398,7 @@ static void log_verdict(struct act_state *s)
  * be applied. Tempfail unless the admin chose on_error = accept. */
 static sfsistat on_failure(struct act_state *s)
 {
-	g_autofree char *qid = log_escape(queue_id(s), 64);
+	g_autofree char *qid = log_escape(act_queue_id(s), 64);
 	g_autofree char *why = log_escape(s->error != NULL ? s->error->message : "unknown error",
 					   1024);
 
@@ -591,7 +419,7 @@ static sfsistat on_failure(struct act_state *s)
 static sfsistat deliver_released(struct act_state *s)
 {
 	g_autofree char *value = g_strdup_printf("released; id=%s", s->released_id);
-	g_autofree char *qid = log_escape(queue_id(s), 64);
+	g_autofree char *qid = log_escape(act_queue_id(s), 64);
 	g_autofree char *id = log_escape(s->released_id, 64);
 
 	if (mark(s, value) < 0)
@@ -613,7 +441,7 @@ sfsistat act_on_message(const struct act_input *input)
 
 	fill_smtp(&s);
 	if (s.m->too_big) {
-		g_autofree char *qid = log_escape(queue_id(&s), 64);
+		g_autofree char *qid = log_escape(act_queue_id(&s), 64);
 
 		log_msg(LOG_NOTICE, "%s: rejected: larger than max_message_size", qid);
 		status = reply(&s, "552", "5.3.4", "Message too large for Airlock to check",

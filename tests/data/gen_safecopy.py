@@ -27,14 +27,33 @@ python3-pil are importable from it only). Writes into OUTDIR:
   macro.doc       gen_threats.py's Word 97 (OLE2) file with a VBA project
   broken.docx     plain.docx whose word/document.xml is binary junk:
                   libmagic still calls it Word, LibreOffice makes no PDF
-Deterministic: fixed seeds, no dates in the PDFs.
+  letter.odt      OpenDocument text, "Ordonnance du Dr Martin"
+  sheet.ods       OpenDocument spreadsheet, "Bilan sanguin 2026"
+  slides.odp      OpenDocument presentation of 2 slides, "Consultation de
+                  suivi 2026"
+  letter.rtf      RTF written by hand, "Lettre de liaison du Dr Martin"
+  sheet.xlsx      Excel 2007+, "Resultats biologiques Mme Durand"
+  slides.pptx     PowerPoint 2007+ of 2 slides, "Plan de soins infirmiers"
+The three OpenDocument files are zip packages written here (mimetype
+stored first, as libmagic wants it); sheet.xlsx and slides.pptx are such
+packages (with their own text) converted by LibreOffice headless (soffice,
+a private profile removed afterwards, no process left behind). The type
+libmagic (`file --mime-type`) gives each Office file is checked against
+OFFICE_TYPES, the types the milter sends to --kind office: a mismatch, a
+missing soffice or a failed conversion stops the generator.
+Deterministic: fixed seeds, no dates in the PDFs; the Office files'
+content (not their bytes, for the two LibreOffice makes) is fixed.
 """
 
 import io
+import os
 import shutil
+import signal
 import struct
 import subprocess
 import sys
+import tempfile
+import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -46,6 +65,22 @@ from pypdf.generic import (ArrayObject, DictionaryObject, FloatObject,  # noqa: 
 from reportlab.pdfgen import canvas  # noqa: E402
 
 GPS_IFD = 0x8825
+SOFFICE_SECONDS = 120
+ODF_SOURCE = {"xlsx": "ods", "pptx": "odp"}  # what LibreOffice converts from
+
+# What libmagic must call each Office file: all are types the milter maps
+# to --kind office.
+OFFICE_TYPES = {
+    "macro.docm": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "plain.docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "macro.doc": "application/msword",
+    "letter.odt": "application/vnd.oasis.opendocument.text",
+    "sheet.ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "slides.odp": "application/vnd.oasis.opendocument.presentation",
+    "letter.rtf": "text/rtf",
+    "sheet.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "slides.pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
 
 
 def text_pdf(pages, title):
@@ -176,6 +211,164 @@ def office_documents():
             "macro.doc": gt.vba_project_cfb(), "broken.docx": broken}
 
 
+ODF_NS = " ".join(f'xmlns:{prefix}="urn:oasis:names:tc:opendocument:xmlns:{name}"'
+                  for prefix, name in (
+                      ("office", "office:1.0"), ("style", "style:1.0"), ("text", "text:1.0"),
+                      ("table", "table:1.0"), ("draw", "drawing:1.0"),
+                      ("presentation", "presentation:1.0"), ("fo", "xsl-fo-compatible:1.0"),
+                      ("svg", "svg-compatible:1.0")))
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def odf_package(kind, body, styles=""):
+    """An OpenDocument zip package: mimetype stored first (libmagic reads
+    the type at offset 38), then the manifest, content.xml, styles.xml."""
+    import gen_corpus as gc
+    mimetype = f"application/vnd.oasis.opendocument.{kind}".encode()
+    manifest = XML_HEAD + (
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"'
+        ' manifest:version="1.2">'
+        f'<manifest:file-entry manifest:full-path="/" manifest:version="1.2"'
+        f' manifest:media-type="{mimetype.decode()}"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        '<manifest:file-entry manifest:full-path="styles.xml" manifest:media-type="text/xml"/>'
+        '</manifest:manifest>')
+    content = XML_HEAD + (f'<office:document-content {ODF_NS} office:version="1.2">'
+                          f'{body}</office:document-content>')
+    styles = XML_HEAD + (f'<office:document-styles {ODF_NS} office:version="1.2">'
+                         f'{styles}</office:document-styles>')
+    stored = gc.ZipEntry("mimetype", zlib.crc32(mimetype) & 0xFFFFFFFF, len(mimetype), 0,
+                         mimetype)
+    return gc.make_zip([stored] + [gc.zip_entry(name, data.encode()) for name, data in (
+        ("META-INF/manifest.xml", manifest), ("content.xml", content),
+        ("styles.xml", styles))])
+
+
+def odf_text(lines):
+    paragraphs = "".join(f"<text:p>{line}</text:p>" for line in lines)
+    return odf_package("text", f"<office:body><office:text>{paragraphs}</office:text>"
+                               "</office:body>")
+
+
+def odf_spreadsheet(title, rows):
+    cells = "".join(
+        "<table:table-row>" + "".join(
+            f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}'
+            "</text:p></table:table-cell>" if isinstance(v, float) else
+            f'<table:table-cell office:value-type="string"><text:p>{v}</text:p>'
+            "</table:table-cell>" for v in row) + "</table:table-row>"
+        for row in [[title]] + rows)
+    body = ('<office:automatic-styles><style:style style:name="co1" style:family="table-column">'
+            '<style:table-column-properties style:column-width="7cm"/></style:style>'
+            "</office:automatic-styles><office:body><office:spreadsheet>"
+            '<table:table table:name="Bilan"><table:table-column table:style-name="co1"/>'
+            '<table:table-column table:number-columns-repeated="2"/>'
+            f"{cells}</table:table></office:spreadsheet></office:body>")
+    return odf_package("spreadsheet", body)
+
+
+def odf_presentation(slides):
+    """One text box per slide, on a 28 x 15.75 cm master page."""
+    styles = ('<office:automatic-styles><style:page-layout style:name="PM1">'
+              '<style:page-layout-properties fo:page-width="28cm" fo:page-height="15.75cm"'
+              ' style:print-orientation="landscape"/></style:page-layout>'
+              '</office:automatic-styles><office:master-styles>'
+              '<style:master-page style:name="Default" style:page-layout-name="PM1"/>'
+              "</office:master-styles>")
+    pages = "".join(
+        f'<draw:page draw:name="page{n + 1}" draw:master-page-name="Default">'
+        '<draw:frame svg:x="2cm" svg:y="2cm" svg:width="24cm" svg:height="8cm">'
+        "<draw:text-box>" + "".join(f"<text:p>{line}</text:p>" for line in lines)
+        + "</draw:text-box></draw:frame></draw:page>"
+        for n, lines in enumerate(slides))
+    return odf_package("presentation", "<office:body><office:presentation>"
+                                       f"{pages}</office:presentation></office:body>", styles)
+
+
+def rtf_letter():
+    return (b"{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss Helvetica;}}\n"
+            b"\\f0\\fs28 Lettre de liaison du Dr Martin\\par\n"
+            b"\\fs24 Patient suivi pour hypertension, traitement inchang\\'e9.\\par\n}\n")
+
+
+def soffice_convert(sources, workdir):
+    """{name: bytes} of sources (ODF bytes by name) converted by LibreOffice
+    headless to the format of each name's extension. One soffice run per
+    target format, a private profile in workdir; fails loudly."""
+    soffice = next((p for p in ("/usr/bin/soffice", "/usr/lib/libreoffice/program/soffice")
+                    if os.access(p, os.X_OK)), None)
+    if soffice is None:
+        sys.exit("gen_safecopy.py: LibreOffice (soffice) not found (scripts/install-deps.sh)")
+    srcdir, outdir = Path(workdir) / "src", Path(workdir) / "out"
+    srcdir.mkdir()
+    outdir.mkdir()
+    profile = f"-env:UserInstallation=file://{Path(workdir) / 'profile'}"
+    converted = {}
+    for target, data in sources.items():
+        stem, fmt = target.rsplit(".", 1)
+        src = srcdir / f"{stem}.{ODF_SOURCE[fmt]}"
+        src.write_bytes(data)
+        proc = subprocess.Popen([soffice, profile, "--headless", "--norestore", "--nolockcheck",
+                                 "--convert-to", fmt, "--outdir", str(outdir), str(src)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            said, _ = proc.communicate(timeout=SOFFICE_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            sys.exit(f"gen_safecopy.py: soffice took more than {SOFFICE_SECONDS} s on {target}")
+        finally:
+            try:  # soffice.bin and oosplash share the session: none survives
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        out = outdir / target
+        if proc.returncode != 0 or not out.is_file() or out.stat().st_size == 0:
+            sys.exit(f"gen_safecopy.py: soffice did not convert {src.name} to {fmt} "
+                     f"(exit {proc.returncode}): {said.decode(errors='replace').strip()}")
+        converted[target] = out.read_bytes()
+    return converted
+
+
+def more_office_documents():
+    """The OpenDocument, RTF and (through LibreOffice) OOXML files."""
+    files = {
+        "letter.odt": odf_text(["Ordonnance du Dr Martin",
+                                "Amoxicilline 1 g matin et soir pendant 7 jours."]),
+        "sheet.ods": odf_spreadsheet("Bilan sanguin 2026", [["Hemoglobine", 14.2],
+                                                            ["Glycemie", 0.95]]),
+        "slides.odp": odf_presentation([["Consultation de suivi 2026", "Tension 13/8"],
+                                        ["Prochain rendez-vous en juin"]]),
+        "letter.rtf": rtf_letter(),
+    }
+    sources = {
+        "sheet.xlsx": odf_spreadsheet("Resultats biologiques Mme Durand",
+                                      [["Creatinine", 8.1], ["Potassium", 4.2]]),
+        "slides.pptx": odf_presentation([["Plan de soins infirmiers",
+                                          "Pansement tous les 2 jours"],
+                                         ["Surveillance de la cicatrice"]]),
+    }
+    workdir = tempfile.mkdtemp(prefix="gen-safecopy-")
+    try:
+        files.update(soffice_convert(sources, workdir))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return files
+
+
+def check_office_types(out):
+    """libmagic's type of each Office file is the one the milter routes to
+    --kind office, or the generator stops."""
+    names = sorted(OFFICE_TYPES)
+    said = subprocess.run(["file", "--mime-type", "-b"] + [str(out / n) for n in names],
+                          check=True, capture_output=True, text=True).stdout.split()
+    wrong = [f"{n}: {t} (want {OFFICE_TYPES[n]})" for n, t in zip(names, said)
+             if t != OFFICE_TYPES[n]]
+    if len(said) != len(names) or wrong:
+        sys.exit("gen_safecopy.py: libmagic types: " + ("; ".join(wrong) or " ".join(said)))
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit("usage: gen_safecopy.py OUTDIR")
@@ -189,6 +382,7 @@ def main():
         "polyglot.dcm": dicom, "polyglot.tail": tail,
     }
     files.update(office_documents())
+    files.update(more_office_documents())
     for name, data in files.items():
         (out / name).write_bytes(data)
     heif_enc = shutil.which("heif-enc")
@@ -196,6 +390,7 @@ def main():
         sys.exit("gen_safecopy.py: heif-enc not found (apt-get install libheif-examples)")
     subprocess.run([heif_enc, "-q", "80", "-o", str(out / "gps.heic"), str(out / "gps.jpg")],
                    check=True, stdout=subprocess.DEVNULL)
+    check_office_types(out)
 
 
 if __name__ == "__main__":
