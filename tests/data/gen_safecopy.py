@@ -34,8 +34,10 @@ python3-pil are importable from it only). Writes into OUTDIR:
   letter.rtf      RTF written by hand, "Lettre de liaison du Dr Martin"
   sheet.xlsx      Excel 2007+, "Resultats biologiques Mme Durand"
   slides.pptx     PowerPoint 2007+ of 2 slides, "Plan de soins infirmiers"
+  sheet.xls       Excel 97-2003, "Suivi INR Mr Bernard"
+  slides.ppt      PowerPoint 97-2003, "Protocole de vaccination"
 The three OpenDocument files are zip packages written here (mimetype
-stored first, as libmagic wants it); sheet.xlsx and slides.pptx are such
+stored first, as libmagic wants it); the OOXML and 97-2003 files are such
 packages (with their own text) converted by LibreOffice headless (soffice,
 a private profile removed afterwards, no process left behind). The type
 libmagic (`file --mime-type`) gives each Office file is checked against
@@ -66,7 +68,8 @@ from reportlab.pdfgen import canvas  # noqa: E402
 
 GPS_IFD = 0x8825
 SOFFICE_SECONDS = 120
-ODF_SOURCE = {"xlsx": "ods", "pptx": "odp"}  # what LibreOffice converts from
+# what LibreOffice converts from
+ODF_SOURCE = {"xlsx": "ods", "pptx": "odp", "xls": "ods", "ppt": "odp"}
 
 # What libmagic must call each Office file: all are types the milter maps
 # to --kind office.
@@ -80,6 +83,8 @@ OFFICE_TYPES = {
     "letter.rtf": "text/rtf",
     "sheet.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "slides.pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "sheet.xls": "application/vnd.ms-excel",
+    "slides.ppt": "application/vnd.ms-powerpoint",
 }
 
 
@@ -348,6 +353,8 @@ def more_office_documents():
         "slides.pptx": odf_presentation([["Plan de soins infirmiers",
                                           "Pansement tous les 2 jours"],
                                          ["Surveillance de la cicatrice"]]),
+        "sheet.xls": odf_spreadsheet("Suivi INR Mr Bernard", [["INR", 2.4], ["Dose", 5.0]]),
+        "slides.ppt": odf_presentation([["Protocole de vaccination", "Rappel a 11 mois"]]),
     }
     workdir = tempfile.mkdtemp(prefix="gen-safecopy-")
     try:

@@ -20,8 +20,8 @@ checks what a user would see in the copy:
   - the DICOM/PE polyglot: preamble zeroed, the data elements identical
     (pydicom), the PE appended after the data set gone;
   - Office documents (--kind office, LibreOffice): a .docm and a Word 97
-    .doc with VBA macros, a plain .docx, an .xlsx, a .pptx, an .odt, an
-    .ods, an .odp and an .rtf, each of the type libmagic (`file
+    .doc with VBA macros, a plain .docx, an .xlsx, a .pptx, an .xls, a
+    .ppt, an .odt, an .ods, an .odp and an .rtf, each of the type libmagic (`file
     --mime-type`) gives and the milter sends to --kind office, give
     LibreOffice's PDF (with the document's known text), which --kind pdf
     renders to pages of one image each, no text and no active object; a
@@ -293,7 +293,9 @@ def test_office(helper, gen):
              "letter.odt": ("Ordonnance du Dr Martin", odf + "text"),
              "sheet.ods": ("Bilan sanguin 2026", odf + "spreadsheet"),
              "slides.odp": ("Consultation de suivi 2026", odf + "presentation"),
-             "letter.rtf": ("Lettre de liaison du Dr Martin", "text/rtf")}
+             "letter.rtf": ("Lettre de liaison du Dr Martin", "text/rtf"),
+             "sheet.xls": ("Suivi INR Mr Bernard", "application/vnd.ms-excel"),
+             "slides.ppt": ("Protocole de vaccination", "application/vnd.ms-powerpoint")}
     for name, (text, mime) in texts.items():
         said = subprocess.run(["file", "--mime-type", "-b", str(gen / name)],
                               capture_output=True, text=True).stdout.strip()
