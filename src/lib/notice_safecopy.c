@@ -96,8 +96,8 @@ static GMimeStream *copy_stream(const struct al_content *c)
 	if (c->bytes != NULL || c->fd < 0)
 		return al_content_stream(c);
 	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
-	if (fd >= 0)
-		return g_mime_stream_fs_new(fd);
+	if (fd >= 0) /* from 0: the offset is shared with every other dup() */
+		return g_mime_stream_fs_new_with_bounds(fd, 0, -1);
 	return al_content_stream(c);
 }
 

@@ -146,9 +146,11 @@ GMimeStream *al_content_stream(const struct al_content *c)
 	}
 	if (!content_has_file(c))
 		return g_mime_stream_mem_new();
-	/* No bounds: the file holds exactly the content, and a bounded
-	 * GMimeStreamFs answers -1 (not 0) to a read at its end, which
-	 * sequential readers would take for an I/O error. */
+	/* Starting at 0 but with no end bound: the file holds exactly the
+	 * content, and a bounded GMimeStreamFs answers -1 (not 0) to a read
+	 * at its end, which sequential readers would take for an I/O error.
+	 * The start is given, not taken from the descriptor: a dup() shares
+	 * the offset another reader may have left anywhere. */
 	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
 	if (fd >= 0) {
 		/* Mapped up to MAP_MAX_BYTES: the parser's 4 KiB reads become
@@ -161,9 +163,9 @@ GMimeStream *al_content_stream(const struct al_content *c)
 				 : NULL;
 		if (stream != NULL)
 			return stream;
-		return g_mime_stream_fs_new(fd);
+		return g_mime_stream_fs_new_with_bounds(fd, 0, -1);
 	}
-	stream = g_mime_stream_fs_new(c->fd);
+	stream = g_mime_stream_fs_new_with_bounds(c->fd, 0, -1);
 	g_mime_stream_fs_set_owner(GMIME_STREAM_FS(stream), FALSE);
 	return stream;
 }

@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define ID "01JD4W6ZQ8XK3V7N2M5P9R0T1S"
 
@@ -449,6 +450,24 @@ static void test_safecopy_notice_attaches_the_copy_beside_it(void)
 	g_assert_nonnull(strstr(joined, "Links, macros and forms do not work in it."));
 }
 
+/* A copy spooled to a file goes in whole, wherever another reader left
+ * the file's offset (here: at its end). */
+static void test_safecopy_notice_attaches_a_spooled_copy_whole(void)
+{
+	struct al_safecopy *copy = g_new0(struct al_safecopy, 1);
+	g_autofree char *body = NULL;
+	int fd = al_spool_tmpfile(g_get_tmp_dir(), NULL);
+
+	g_assert_cmpint(fd, >, 2);
+	g_assert_cmpint(write(fd, "%PDF-1.5 pixels only", 20), ==, 20);
+	copy->kind = AL_SAFECOPY_PDF;
+	copy->content_type = g_strdup("application/pdf");
+	copy->content = (struct al_content){ .fd = fd, .size = 20 };
+	copy->sha256 = g_strdup("00");
+	body = strip_with(copy);
+	g_assert_nonnull(strstr(body, "JVBERi0xLjUgcGl4ZWxzIG9ubHk="));
+}
+
 static void test_safecopy_notice_says_why_there_is_no_copy(void)
 {
 	struct al_safecopy *copy = g_new0(struct al_safecopy, 1);
@@ -647,6 +666,8 @@ int main(int argc, char **argv)
 	                test_safecopy_make_all_shares_the_message_budget);
 	g_test_add_func("/safecopy/notice_attaches_the_copy_beside_it",
 	                test_safecopy_notice_attaches_the_copy_beside_it);
+	g_test_add_func("/safecopy/notice_attaches_a_spooled_copy_whole",
+	                test_safecopy_notice_attaches_a_spooled_copy_whole);
 	g_test_add_func("/safecopy/notice_says_why_there_is_no_copy",
 	                test_safecopy_notice_says_why_there_is_no_copy);
 	g_test_add_func("/safecopy/wanted_for_a_polyglot_despite_its_program",

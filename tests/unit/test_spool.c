@@ -140,6 +140,27 @@ static void test_content_stream_of_a_file_ends_without_error(void)
 	al_content_clear(&content);
 }
 
+/* A content's descriptor shares its offset with every dup() of it: a
+ * reader that moved it must not shorten a stream made afterwards (files
+ * past the mapping limit are streamed through a descriptor). */
+static void test_content_stream_starts_at_zero_whatever_the_offset(void)
+{
+	const gsize len = 9u << 20; /* past al_content_stream()'s 8 MiB mapping */
+	struct al_content content;
+	g_autofree guint8 *data = pattern(len);
+	g_autoptr(GByteArray) streamed = NULL;
+	GMimeStream *stream;
+
+	spool_roundtrip(len, 4096, &content);
+	g_assert_cmpint(content.fd, >=, 0);
+	g_assert_cmpint(lseek(content.fd, 0, SEEK_END), ==, (off_t)len);
+	stream = al_content_stream(&content);
+	streamed = read_stream(stream);
+	g_assert_cmpmem(streamed->data, streamed->len, data, len);
+	g_object_unref(stream);
+	al_content_clear(&content);
+}
+
 static void test_spool_below_threshold_stays_in_memory(void)
 {
 	struct al_content content;
@@ -323,6 +344,8 @@ int main(int argc, char **argv)
 	g_assert_nonnull(spool_dir);
 	g_test_add_func("/spool/content_stream_of_a_file_ends_without_error",
 			test_content_stream_of_a_file_ends_without_error);
+	g_test_add_func("/spool/content_stream_starts_at_zero_whatever_the_offset",
+			test_content_stream_starts_at_zero_whatever_the_offset);
 	g_test_add_func("/spool/below_threshold_stays_in_memory",
 			test_spool_below_threshold_stays_in_memory);
 	g_test_add_func("/spool/exactly_at_threshold_stays_in_memory",
