@@ -179,8 +179,9 @@ static int do_hold(struct act_state *s)
 	 * with the notice. */
 	if (s->m->recipients->len > 0 && !(s->stored_before && act_already_notified(s))) {
 		al_safecopy_make_all(s->m->rt->pipeline, s->verdict);
-		act_send_hold_notices(s);
-		act_record_copies(s);
+		/* A copy is recorded as delivered only with a notice that went. */
+		if (act_send_hold_notices(s) > 0)
+			act_record_copies(s);
 	}
 	return 0;
 }

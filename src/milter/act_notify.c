@@ -140,7 +140,7 @@ void act_record_copies(struct act_state *s)
 /* One hold notice per recipient, each with that recipient's link and
  * the safe copies, written to a spool file and read from there by the
  * MTA's sendmail. */
-void act_send_hold_notices(struct act_state *s)
+guint act_send_hold_notices(struct act_state *s)
 {
 	guint sent = 0;
 
@@ -163,4 +163,5 @@ void act_send_hold_notices(struct act_state *s)
 	}
 	if (sent > 0)
 		act_record_event(s, s->id, "notified", NULL);
+	return sent;
 }

@@ -52,8 +52,8 @@ char *act_link_for(struct act_state *s, const char *recipient);
 void act_send_link_notices(struct act_state *s);
 
 /* A held message: each recipient gets a hold notice, with the safe copies
- * of held items attached. */
-void act_send_hold_notices(struct act_state *s);
+ * of held items attached. Returns how many notices the MTA took. */
+guint act_send_hold_notices(struct act_state *s);
 
 /* One safe-copy event per copy delivered; a failed copy is logged. */
 void act_record_copies(struct act_state *s);
