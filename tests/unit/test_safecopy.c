@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ID "01JD4W6ZQ8XK3V7N2M5P9R0T1S"
@@ -595,6 +596,25 @@ static void test_safecopy_polyglot_dicom_copy_goes_with_the_hold_notice(void)
 	g_assert_nonnull(strstr(notice, "scan%20%28copie%20s%FBre%29.dcm"));
 	g_assert_nonnull(strstr(joined, "Une copie s=C3=BBre de ce fichier est jointe"));
 	g_assert_nonnull(strstr(joined, "the same DICOM data, without the header"));
+	/* The milter's way: the same notice in a spool file, rewound. */
+	{
+		g_autoptr(GError) error = NULL;
+		int fd = al_notice_hold_file(config, j.verdict, &j.smtp, "ID", judged_rcpts[0], NULL,
+		                             &error);
+		g_autofree char *copy_b64 = g_base64_encode(g_bytes_get_data(bytes, NULL), 57);
+		g_autofree char *text = NULL;
+		struct stat st;
+
+		g_assert_no_error(error);
+		g_assert_cmpint(fd, >, 2);
+		g_assert_cmpint(fstat(fd, &st), ==, 0);
+		text = g_malloc0((gsize)st.st_size + 1);
+		g_assert_cmpint(read(fd, text, (gsize)st.st_size), ==, st.st_size); /* from 0 */
+		g_assert_true(g_str_has_prefix(text, "To: ") || strstr(text, "\nTo: ") != NULL);
+		g_assert_nonnull(strstr(text, "scan%20%28copie%20s%FBre%29.dcm"));
+		g_assert_nonnull(strstr(text, copy_b64)); /* the copy's first line, base64 */
+		close(fd);
+	}
 	judged_clear(&j);
 
 	/* With a virus in the message: no copy at all. */
