@@ -28,6 +28,14 @@ Scenarios:
   correspondent_learned_at_a_known_at_b   a DKIM-signed PDF from
         sales@partner.example is stripped at B; our staff writes to that
         address through A; the same PDF then passes B (accepted)
+  statement_timeout_on_a_locked_store   A with [quarantine]
+        statement_timeout = 2; a superuser session holds LOCK TABLE
+        messages IN ACCESS EXCLUSIVE MODE in an open transaction; a PDF
+        from a stranger (XCLIENT from outside) sent to A's Postfix is
+        answered the milter's own 451 (PostgreSQL cancelled its statement:
+        "canceling statement due to statement timeout" in A's log), no
+        store row, no original, nothing delivered; the lock released,
+        the same message is accepted, stored once, delivered stripped once
   postgresql_stopped_during_burst    a burst through both relays, the
         database stopped (pg_ctl -m fast) a third of the way in: clean
         mail keeps being delivered while it is down, what needs the
@@ -67,6 +75,7 @@ from util import (HarnessError, ensure_system_user, excerpt, free_port,  # noqa:
 DAEMON_USER = "airlock-test"
 AUTHSERV_ID = "mx.test.example"
 INTERNAL_XCLIENT = {"ADDR": "10.99.0.5", "NAME": "pc.internal.example"}
+OUTSIDE_XCLIENT = {"ADDR": "192.0.2.25", "NAME": "mail.unknown.example"}
 DB_NAME = DB_ROLE = "airlock"
 FAKE_SENDMAIL = os.path.join(os.path.dirname(HERE), "lib", "fake_sendmail.py")
 ID_RE = re.compile(r"^stripped; id=([0-9A-HJKMNP-TV-Z]{26})$")
@@ -92,6 +101,11 @@ STORE_KINDS = {
     "back": re.compile(r"quarantine store .* is available again"),
 }
 STORE_CAUSES = 3
+# statement_timeout_on_a_locked_store: A's statement_timeout (seconds) while
+# the messages table is locked, and the milter's own tempfail text (Postfix's
+# own, when the milter itself times out, is "Service unavailable").
+LOCKED_STATEMENT_TIMEOUT = "2"
+MILTER_TEMPFAIL = "Airlock could not check this message, try again later"
 
 
 class TestFailure(Exception):
@@ -361,6 +375,146 @@ class Gateways:
               + self.diagnostics())
         check("report.pdf" in messages.attachment_names(got[0][1]), "report.pdf not delivered")
 
+    def lock_holders(self, table):
+        """Backend pids holding a granted ACCESS EXCLUSIVE lock on table."""
+        return [r["pid"] for r in self.store.query(
+            "SELECT pid FROM pg_locks WHERE locktype = 'relation' AND granted AND "
+            f"mode = 'AccessExclusiveLock' AND relation = '{table}'::regclass")]
+
+    def hold_lock(self, table):
+        """A superuser psql session on the store's database that opens a
+        transaction, takes LOCK TABLE table IN ACCESS EXCLUSIVE MODE and
+        keeps it (psql waits on its stdin). Returns once pg_locks shows
+        the lock granted: (process, backend pid, output file)."""
+        output = open(os.path.join(self.pg.base, "lock-holder.log"), "w+")
+        proc = self.pg.session(DB_NAME, output=output)
+        holder = [proc, None, output]
+        try:
+            proc.stdin.write(f"BEGIN;\nLOCK TABLE {table} IN ACCESS EXCLUSIVE MODE;\n")
+            proc.stdin.flush()
+
+            def held():
+                if proc.poll() is not None:
+                    output.seek(0)
+                    raise TestFailure(f"the session locking {table} exited {proc.returncode}: "
+                                      f"{output.read().strip()}")
+                return self.lock_holders(table)
+            pids = wait_for(held, 120, interval=0.2, what=f"the lock on {table} to be granted")
+            check(len(pids) == 1, f"{table} locked by backends {pids}")
+            holder[1] = pids[0]
+        except BaseException:
+            self.release_lock(holder, table)
+            raise
+        return holder
+
+    def release_lock(self, holder, table):
+        """Ends the session of hold_lock(): ROLLBACK and end of input (psql
+        exits); if it does not, it is killed and its backend terminated.
+        Returns once no one holds the lock."""
+        proc, pid, output = holder
+        try:
+            if proc.poll() is None:
+                proc.stdin.write("ROLLBACK;\n")
+                proc.stdin.flush()
+        except OSError:  # psql already gone
+            pass
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        finally:
+            output.close()
+        if not self.pg.running():
+            return
+        for stuck in self.lock_holders(table):
+            if stuck == pid or pid is None:
+                self.pg.psql(f"SELECT pg_terminate_backend({int(stuck)})", DB_NAME)
+        wait_for(lambda: pid not in self.lock_holders(table), 60,
+                 what=f"the lock on {table} to be released")
+
+    def rows_of(self, mid):
+        """The store rows whose stored original has Message-ID mid, and how
+        many stored originals have it."""
+        originals = {qid: message_id(data) for qid, data in self.store.originals().items()}
+        rows = [r for r in self.store.messages() if originals.get(r["id"]) == mid]
+        return rows, list(originals.values()).count(mid)
+
+    def quarantine_files(self, gw):
+        out = set()
+        for top, _, names in os.walk(gw.daemon.quarantine):
+            out.update(os.path.join(top, n) for n in names)
+        return out
+
+    def test_statement_timeout_on_a_locked_store(self):
+        gw = self.a
+        table = "messages"
+        sent = messages.numbered(messages.corpus("pdf-stranger.eml"), 1, "gw-locked")
+        mid = message_id(sent)
+        stranger = "stranger@unknown.example"
+        original = gw.daemon.sections["quarantine"].get("statement_timeout")
+        gw.daemon.set("quarantine", "statement_timeout", LOCKED_STATEMENT_TIMEOUT)
+        try:
+            gw.daemon.reload()
+            files = self.quarantine_files(gw)
+            rows = len(self.store.messages())
+            mark = len(gw.daemon.stderr())
+            holder = self.hold_lock(table)
+            try:
+                started = time.monotonic()
+                code, text = gw.pf.send(sent, stranger, ["bob@sink.test"],
+                                        xclient=OUTSIDE_XCLIENT)
+                took = time.monotonic() - started
+                # Still locked: the answer came while the insert could not run.
+                check(self.lock_holders(table) == [holder[1]],
+                      f"the lock on {table} was lost during the send: "
+                      f"{self.lock_holders(table)}, expected [{holder[1]}]")
+            finally:
+                self.release_lock(holder, table)
+            print(f"     locked store: {code} {text} (after {took:.1f}s, not checked)", flush=True)
+            check(code // 100 == 4 and MILTER_TEMPFAIL in text,
+                  f"while {table} was locked A answered {code} {text}, expected 4xx "
+                  f"'{MILTER_TEMPFAIL}'" + self.diagnostics())
+            log = gw.daemon.stderr()[mark:].splitlines()
+            failed = [ln for ln in log if "quarantine store failed:" in ln
+                      and "canceling statement due to statement timeout" in ln
+                      and "answered tempfail" in ln]
+            check(len(failed) == 1, f"A's log after the send, expected one 'quarantine store "
+                  f"failed: ... canceling statement due to statement timeout ... answered "
+                  f"tempfail' line:\n{excerpt(chr(10).join(log), 2000)}")
+            print(f"     {failed[0]}", flush=True)
+            self.settle()
+            check(not self.copies(mid), "the tempfailed message was delivered" + self.diagnostics())
+            mine, originals = self.rows_of(mid)
+            check(not mine and originals == 0 and len(self.store.messages()) == rows,
+                  f"after the tempfail: store rows {[r['id'] for r in mine]}, {originals} "
+                  f"originals, {len(self.store.messages())} rows in all (were {rows})")
+            new_files = self.quarantine_files(gw) - files
+            check(not new_files, f"files left in A's quarantine directory: {sorted(new_files)}")
+            # The lock gone, the same message again (as the MTA would retry).
+            self.send_ok(gw, sent, stranger, ["bob@sink.test"], xclient=OUTSIDE_XCLIENT)
+            self.settle()
+            got = self.copies(mid)
+            check(len(got) == 1 and got[0][0] == "a", f"copies delivered after the retry: "
+                  f"{[g for g, _ in got]}" + self.diagnostics())
+            qid = self.stripped_id(got[0][1])
+            check("report.pdf" not in messages.attachment_names(got[0][1]),
+                  "the PDF was delivered with the stripped copy")
+            mine, originals = self.rows_of(mid)
+            check([r["id"] for r in mine] == [qid] and originals == 1,
+                  f"store rows {[r['id'] for r in mine]} ({originals} originals) for {qid}")
+        finally:
+            if original is None:
+                gw.daemon.sections["quarantine"].pop("statement_timeout", None)
+                gw.daemon.write_config()
+            else:
+                gw.daemon.set("quarantine", "statement_timeout", original)
+            gw.daemon.reload()
+
     def batch(self, tag, kinds):
         out = []
         for n, kind in enumerate(kinds):
@@ -484,6 +638,7 @@ class Gateways:
         tests = [self.test_quarantined_at_a_released_from_b,
                  self.test_concurrent_releases_from_both,
                  self.test_correspondent_learned_at_a_known_at_b,
+                 self.test_statement_timeout_on_a_locked_store,
                  self.test_postgresql_stopped_during_burst,
                  self.test_clean_stop]
         only = os.environ.get("AIRLOCK_GATEWAYS_ONLY")

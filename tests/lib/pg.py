@@ -25,6 +25,7 @@ import json
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -168,6 +169,20 @@ class PgServer:
                           "-h", self.socket_dir, "-p", str(self.port), "-d", dbname,
                           "-c", sql], timeout=timeout)
         return proc.stdout
+
+    def session(self, dbname="postgres", output=None):
+        """An interactive psql as the superuser on dbname, left running: a
+        Popen whose stdin (a text pipe) takes SQL, run as each statement
+        is complete, so a transaction stays open until the caller ends it
+        (closing stdin makes psql exit; the server then rolls back).
+        output: a file for psql's stdout and stderr (default: discarded).
+        The caller must end the process."""
+        return subprocess.Popen(
+            self._argv([f"{PG_BIN}/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                        "-h", self.socket_dir, "-p", str(self.port), "-d", dbname]),
+            stdin=subprocess.PIPE, stdout=output or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if output else subprocess.DEVNULL, text=True,
+            cwd=self.base)
 
     def create_role(self, name, password, createdb=False):
         opts = "LOGIN" + (" CREATEDB" if createdb else "")
