@@ -35,14 +35,18 @@ Scenarios:
     "polyglot (copie sûre).dcm": preamble zeroed, data elements byte for
     byte, no program; its safe-copy event names those bytes; the
     original stays quarantined;
-  - airlockctl report (json, text) counts the 4 copies delivered;
+  - gen_threats.py's polyglots (a program or an archive after a PDF, a
+    JPEG, a PNG, a GIF): held the same way, the notice carrying a copy
+    in the same format without the appended bytes; a program showing a
+    PDF header: held, no copy offered;
+  - airlockctl report (json, text) counts every copy delivered;
   - the daemon stops cleanly (and, with AIRLOCK_VALGRIND=1, valgrind
     memcheck finds no error and no definite leak).
 Prints one line per scenario and "N passed, M failed".
 """
 
+import contextlib
 import hashlib
-import io
 import os
 import re
 import subprocess
@@ -61,6 +65,15 @@ from util import (HarnessError, ensure_system_user, excerpt, free_port,  # noqa:
 
 DAEMON_USER = "airlock-test"
 GENERATOR = os.path.join(os.path.dirname(HERE), "data", "gen_safecopy.py")
+THREATS = os.path.join(os.path.dirname(HERE), "data", "gen_threats.py")
+# gen_threats.py's polyglots: (sample, attachment name, what the copy
+# starts with; None: a program, offered no copy).
+POLYGLOTS = [("pdf-appended-pe.eml", "invoice.pdf", b"%PDF-"),
+             ("jpeg-appended-pe.eml", "photo.jpg", b"\xff\xd8\xff"),
+             ("jpeg-appended-zip.eml", "photo.jpg", b"\xff\xd8\xff"),
+             ("png-appended-zip.eml", "scan.png", b"\x89PNG"),
+             ("gif-appended-pe.eml", "animation.gif", b"GIF8"),
+             ("pe-with-pdf-header.eml", "report.pdf", None)]
 ID_RE = re.compile(r"^stripped; id=([0-9A-HJKMNP-TV-Z]{26})$")
 HANG_SECONDS = 987  # a sleep no other process runs, to look for it after
 COPY_NAME = "hostile (copie s\u00fbre).pdf"
@@ -143,7 +156,11 @@ class SafeCopyE2E:
         os.chmod(self.tmp, 0o755)
         self.gen = os.path.join(self.tmp, "gen")
         subprocess.run([system_python(), GENERATOR, self.gen], check=True, timeout=300)
+        self.threats = os.path.join(self.tmp, "threats")
+        subprocess.run([system_python(), THREATS, self.threats], check=True, timeout=300,
+                       stdout=subprocess.DEVNULL)
         self.serial = 0
+        self.copies = 0  # copies checked delivered, for the report's count
 
     def setup(self):
         port = free_port()
@@ -232,6 +249,7 @@ class SafeCopyE2E:
         want = f"{len(copy)} bytes, sha256 {hashlib.sha256(copy).hexdigest()}"
         check(len(events) == 1 and want in events[0]["detail"],
               f"safe-copy events {events}, expected one with {want!r}")
+        self.copies += 1
         shown = self.ctl_run("show", qid)
         check(shown.returncode == 0 and b"safe-copy" in shown.stdout,
               f"airlockctl show lacks the safe-copy event:\n{shown.stdout[-1500:]!r}")
@@ -256,6 +274,7 @@ class SafeCopyE2E:
         check(info["format"] == "JPEG" and info["exif"] == 0 and info["gps"] == 0,
               f"the copy: {info}")
         check(len(self.copy_events(qid)) == 1, "no safe-copy event for the JPEG")
+        self.copies += 1
 
     def no_copy(self, name, words, ctype="application/pdf"):
         delivered, qid = self.deliver(name, ctype)
@@ -289,6 +308,7 @@ class SafeCopyE2E:
         for needle in ("copie s\u00fbre", "safe copy", "macros", name, qid):
             check(needle in text, f"the notice lacks {needle!r}:\n{text[:3000]}")
         check(len(self.copy_events(qid)) == 1, "no safe-copy event for the .docm")
+        self.copies += 1
 
     def test_broken_docx_no_copy(self):
         self.no_copy("broken.docx", ("pas pu \u00eatre converti", "could not be converted"),
@@ -322,51 +342,68 @@ class SafeCopyE2E:
         check(not processes_running(f"sleep\0{HANG_SECONDS}\0"),
               "the hanging helper still runs after the deadline")
 
-    def test_polyglot_dicom_held_with_copy(self):
-        name = "polyglot.dcm"
-        with open(os.path.join(self.gen, name), "rb") as f:
-            original = f.read()
-        with open(os.path.join(self.gen, "polyglot.tail"), "rb") as f:
-            tail = f.read()
-        # As in production: notices go through the MTA's sendmail, come
-        # back through this milter from an internal address.
+    @contextlib.contextmanager
+    def notices_through_postfix(self):
+        """As in production: notices go through the MTA's sendmail and come
+        back through this milter from an internal address."""
         self.daemon.set("origin", "internal_networks", "10.99.0.0/16;127.0.0.0/8")
         self.daemon.set("notice", "command",
                         f"{system_python()} {FAKE_SENDMAIL} --smtp 127.0.0.1:{self.pf.port}")
         self.daemon.reload()
         try:
-            sent, mid = self.mail_with(name, "application/dicom")
-            snap = self.pf.snapshot()
-            before = {r["id"] for r in self.daemon.store.messages()}
-            code, text = self.pf.send(sent, "stranger@unknown.example", ["bob@sink.test"],
-                                      xclient={"ADDR": "198.51.100.7",
-                                               "NAME": "mail.unknown.example"})
-            check(code == 250, f"the MTA answered {code} {text}" + self.diagnostics())
-            try:
-                self.pf.wait_until_queue_empty(120)
-            except HarnessError as e:
-                raise TestFailure(str(e) + self.diagnostics()) from None
+            yield
         finally:
             self.daemon.set("origin", "internal_networks", "10.99.0.0/16")
             self.daemon.set("notice", "command",
                             f"{system_python()} {FAKE_SENDMAIL} --record {self.daemon.notices}")
             self.daemon.reload()
+
+    def held(self, sent, mid):
+        """Sends sent from outside (XCLIENT); checks it is held, one store
+        row, never delivered; returns (quarantine id, the hold notice bob
+        got, its attachments)."""
+        snap = self.pf.snapshot()
+        before = {r["id"] for r in self.daemon.store.messages()}
+        code, text = self.pf.send(sent, "stranger@unknown.example", ["bob@sink.test"],
+                                  xclient={"ADDR": "198.51.100.7",
+                                           "NAME": "mail.unknown.example"})
+        check(code == 250, f"the MTA answered {code} {text}" + self.diagnostics())
+        try:
+            self.pf.wait_until_queue_empty(120)
+        except HarnessError as e:
+            raise TestFailure(str(e) + self.diagnostics()) from None
         new = {r["id"] for r in self.daemon.store.messages()} - before
         check(len(new) == 1, f"expected one new store row, got {sorted(new)}")
         qid = new.pop()
         row = self.daemon.store.message(qid)
         check(row["action"] == "hold" and row["status"] == "quarantined",
-              f"the polyglot's row: action {row['action']}, status {row['status']}")
+              f"{mid}: action {row['action']}, status {row['status']}")
         got = self.pf.new_since(snap, "bob")
         check(not [m for m in got if messages.header_values(m, "Message-ID") == [mid]],
-              "the held polyglot reached bob")
+              f"the held {mid} reached bob")
         check(len(got) == 1, f"bob received {len(got)} messages, expected the notice"
               + self.diagnostics())
         notice = got[0]
         check(messages.header_values(notice, "X-Airlock") == ["clean"],
               f"the notice came back through the milter as "
               f"{messages.header_values(notice, 'X-Airlock')}")
-        parts = self.attachments(notice)
+        return qid, notice, self.attachments(notice)
+
+    def check_copy_event(self, qid, copy):
+        events = self.copy_events(qid)
+        want = f"{len(copy)} bytes, sha256 {hashlib.sha256(copy).hexdigest()}"
+        check(len(events) == 1 and want in events[0]["detail"],
+              f"safe-copy events {events}, expected one with {want!r}")
+        self.copies += 1
+
+    def test_polyglot_dicom_held_with_copy(self):
+        name = "polyglot.dcm"
+        with open(os.path.join(self.gen, name), "rb") as f:
+            original = f.read()
+        with open(os.path.join(self.gen, "polyglot.tail"), "rb") as f:
+            tail = f.read()
+        with self.notices_through_postfix():
+            qid, notice, parts = self.held(*self.mail_with(name, "application/dicom"))
         copy_name = "polyglot (copie s\u00fbre).dcm"
         check(set(parts) == {copy_name}, f"attachments of the notice: {sorted(parts)}")
         ctype, copy = parts[copy_name]
@@ -380,21 +417,45 @@ class SafeCopyE2E:
         for needle in (qid, copy_name, "DICOM", "copie s\u00fbre", "safe copy"):
             check(needle in re.sub(r"\s+", " ", text) or needle in text,
                   f"the notice lacks {needle!r}:\n{text[:3000]}")
-        events = self.copy_events(qid)
-        want = f"{len(copy)} bytes, sha256 {hashlib.sha256(copy).hexdigest()}"
-        check(len(events) == 1 and want in events[0]["detail"],
-              f"safe-copy events {events}, expected one with {want!r}")
+        self.check_copy_event(qid, copy)
+
+    def test_other_polyglots_held_with_copies(self):
+        """tests/data/gen_threats.py's polyglots: a program or an archive
+        after a PDF, a JPEG, a PNG, a GIF are held, and the hold notice
+        carries a copy rebuilt from pixels, in the same format, without
+        what was appended; a program that shows a PDF header is a program:
+        no copy is offered."""
+        with self.notices_through_postfix():
+            for sample, item, magic in POLYGLOTS:
+                with open(os.path.join(self.threats, sample), "rb") as f:
+                    sent = f.read().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+                mid = messages.header_values(sent, "Message-ID")[0]
+                qid, notice, parts = self.held(sent, mid)
+                if magic is None:
+                    check(not parts, f"{sample}: attachments {sorted(parts)} for a program")
+                    continue
+                stem, ext = os.path.splitext(item)
+                copy_name = f"{stem} (copie s\u00fbre){ext}"
+                check(set(parts) == {copy_name},
+                      f"{sample}: attachments of the notice {sorted(parts)}, "
+                      f"expected {copy_name!r}:\n{messages.decoded_text(notice)[:2000]}")
+                copy = parts[copy_name][1]
+                check(copy.startswith(magic), f"{sample}: the copy starts {copy[:8]!r}")
+                for payload in (b"PE\0\0", b"This program", b"PK\x03\x04", b"hidden archive"):
+                    check(payload not in copy, f"{sample}: {payload!r} is left in the copy")
+                self.check_copy_event(qid, copy)
 
     def test_report_counts_copies(self):
         import json
         done = self.ctl_run("report", "--days", "2", "--format", "json")
         check(done.returncode == 0, f"airlockctl report: {done.stderr!r}")
         totals = json.loads(done.stdout)["totals"]
-        check(totals.get("safe_copies") == 4,
-              f"the report counts {totals.get('safe_copies')} safe copies, expected 4 "
-              "(the PDF, the JPEG, the .docm and the polyglot's DICOM)")
+        check(totals.get("safe_copies") == self.copies,
+              f"the report counts {totals.get('safe_copies')} safe copies, expected "
+              f"{self.copies} (the PDF, the JPEG, the .docm and the polyglots' copies)")
         text = self.ctl_run("report", "--days", "2", "--lang", "en").stdout.decode()
-        check(re.search(r"of which delivered as a safe copy\W+4\b", text) is not None,
+        check(re.search(rf"of which delivered as a safe copy\W+{self.copies}\b", text)
+              is not None,
               f"the text report lacks the count of safe copies:\n{text[:1500]}")
 
     def test_clean_stop(self):
@@ -416,7 +477,7 @@ class SafeCopyE2E:
                  self.test_past_max_pages_no_copy, self.test_malformed_pdf_no_copy,
                  self.test_docm_copy, self.test_broken_docx_no_copy,
                  self.test_hanging_helper_killed, self.test_polyglot_dicom_held_with_copy,
-                 self.test_report_counts_copies,
+                 self.test_other_polyglots_held_with_copies, self.test_report_counts_copies,
                  self.test_clean_stop]
         try:
             self.setup()
