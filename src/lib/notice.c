@@ -50,8 +50,8 @@
  *	Strip fails (-1, AL_ERROR_INTERNAL or AL_ERROR_IO) when a
  *	quarantined item cannot be found in the tree, when the message was
  *	never parsed by GMime, or when writing the body fails (reading the
- *	spool, or the spool directory full): the caller must tempfail, never deliver a half-stripped
- *	message. The hold message is always built.
+ *	spool, or the spool directory full): the caller must tempfail,
+ *	never deliver a half-stripped message. The hold message is always built.
  */
 #include "notice_private.h"
 #include "notice_safecopy.h"

@@ -268,7 +268,8 @@ static gboolean looks_like(enum al_safecopy_kind kind, const struct run *r)
 		return n > 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0);
 	case AL_SAFECOPY_WEBP: return n > 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0;
 	case AL_SAFECOPY_HEIC: return n > 12 && memcmp(p + 4, "ftypheic", 8) == 0;
-	case AL_SAFECOPY_DICOM: return n >= 132 && memcmp(p, zeros, 128) == 0 && memcmp(p + 128, "DICM", 4) == 0;
+	case AL_SAFECOPY_DICOM:
+		return n >= 132 && memcmp(p, zeros, 128) == 0 && memcmp(p + 128, "DICM", 4) == 0;
 	case AL_SAFECOPY_NONE: break;
 	}
 	return FALSE;
