@@ -45,10 +45,12 @@ Scenarios:
 Prints one line per scenario and "N passed, M failed".
 """
 
+import atexit
 import contextlib
 import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -154,6 +156,8 @@ class SafeCopyE2E:
         self.pf = self.daemon = None
         self.tmp = tempfile.mkdtemp(prefix="airlock-safecopy-e2e-")
         os.chmod(self.tmp, 0o755)
+        if not os.environ.get("AIRLOCK_TEST_KEEP"):
+            atexit.register(shutil.rmtree, self.tmp, True)
         self.gen = os.path.join(self.tmp, "gen")
         subprocess.run([system_python(), GENERATOR, self.gen], check=True, timeout=300)
         self.threats = os.path.join(self.tmp, "threats")
