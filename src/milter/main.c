@@ -13,7 +13,8 @@
  * creates) while the main thread, the only one with the signals
  * unblocked, is where Linux delivers them: its handlers only write a
  * byte to a pipe, and the main loop reloads (SIGHUP) or stops (SIGTERM,
- * SIGINT) after the messages in flight.
+ * SIGINT) after the messages in flight. libmilter's signal thread never
+ * takes them: sigwait.c replaces the sigwait() it waits in.
  */
 #include "filter.h"
 #include "guard.h"
