@@ -350,11 +350,16 @@ static int main_loop(const char *config_path, guint timeout_seconds)
 	if (sig == SIGTERM || sig == SIGINT) {
 		log_msg(LOG_INFO, "stopping (signal %d) after messages in flight", sig);
 		smfi_stop();
+	} else {
+		/* Nobody asked: exit 1, so that the service manager (Restart=
+		 * on-failure) starts the milter again. */
+		log_msg(LOG_ERR, "libmilter stopped serving on its own (its reason is in the "
+				 "system log): exiting with status 1");
 	}
 	pthread_join(server, NULL);
 	drain(timeout_seconds);
 	state_write();
-	return sig == 255 ? 1 : 0;
+	return sig == SIGTERM || sig == SIGINT ? 0 : 1;
 }
 
 static int start(const struct options *o)
