@@ -33,6 +33,15 @@ static struct al_config *config_with_helper(const char *helper)
 	return config;
 }
 
+/* The airlock-safecopy built beside this test. */
+static struct al_config *config_with_real_helper(void)
+{
+	g_autofree char *helper =
+	    g_build_filename(AL_BUILD_DIR, "src", "safecopy", "airlock-safecopy", NULL);
+
+	return config_with_helper(helper);
+}
+
 /* data as a part's content (in memory). */
 static struct al_content content_of(const void *data, gsize len)
 {
@@ -211,9 +220,7 @@ static GByteArray *dicom_with_pe(gsize *clean_len_r)
 
 static void test_safecopy_real_helper_zeroes_dicom_preamble(void)
 {
-	g_autofree char *helper =
-	    g_build_filename(AL_BUILD_DIR, "src", "safecopy", "airlock-safecopy", NULL);
-	struct al_config *config = config_with_helper(helper);
+	struct al_config *config = config_with_real_helper();
 	gsize clean_len = 0;
 	GByteArray *input = dicom_with_pe(&clean_len);
 	struct al_content in = content_of(input->data, input->len);
@@ -566,9 +573,7 @@ static void test_safecopy_wanted_for_a_polyglot_despite_its_program(void)
  * that also carries a virus gets none. */
 static void test_safecopy_polyglot_dicom_copy_goes_with_the_hold_notice(void)
 {
-	g_autofree char *helper =
-	    g_build_filename(AL_BUILD_DIR, "src", "safecopy", "airlock-safecopy", NULL);
-	struct al_config *config = config_with_helper(helper);
+	struct al_config *config = config_with_real_helper();
 	gsize clean_len = 0;
 	GByteArray *input = dicom_with_pe(&clean_len);
 	const guint8 zeros[128] = { 0 };
